@@ -1,0 +1,236 @@
+//! Attributes every byte of a backup to an app or a data type, and assembles the per-backup summary.
+
+pub mod apps;
+pub mod category;
+pub mod rules;
+pub mod summary;
+pub mod tally;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use apps::{ContainerKind, Owner, OwnerFinder};
+pub use category::Category;
+pub use summary::{BackupState, BackupSummary, Format};
+pub use tally::Tally;
+
+use crate::read::{AppCatalog, Counts};
+use rules::DomainRules;
+
+/// One app's share of a backup: its own container plus the groups and extensions rolled into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppUsage {
+    pub bundle_id: String,
+    pub name: String,
+    pub bytes: u64,
+    pub files: u64,
+    /// Every domain whose bytes are in this row, sorted.
+    pub domains: Vec<String>,
+}
+
+/// One data type's share of a backup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CategoryUsage {
+    pub id: Category,
+    pub label: &'static str,
+    pub bytes: u64,
+    pub files: u64,
+}
+
+/// One domain's regular files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainUsage {
+    pub domain: String,
+    pub bytes: u64,
+    pub files: u64,
+}
+
+/// A backup's bytes three ways. `categories` and `domains` each add up to the backup's total;
+/// `apps` adds up to the `apps` category.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Attribution {
+    pub apps: Vec<AppUsage>,
+    pub categories: Vec<CategoryUsage>,
+    pub domains: Vec<DomainUsage>,
+}
+
+/// Settles app ownership now that every domain is known, and sorts each list by bytes, largest first.
+pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
+    let domains = tally.into_domains();
+
+    // Apps with a container in the manifest are installed whatever the plists say.
+    let mut installed = catalog.installed.clone();
+    for d in &domains {
+        if let Some((ContainerKind::App, id)) = apps::app_container(&d.domain) {
+            if let Err(at) = installed.binary_search_by(|p| p.as_str().cmp(id)) {
+                installed.insert(at, id.to_string());
+            }
+        }
+    }
+    let finder = OwnerFinder::new(&installed);
+
+    let mut by_category: BTreeMap<Category, Counts> = BTreeMap::new();
+    let mut by_app: BTreeMap<String, (Owner, Counts, Vec<String>)> = BTreeMap::new();
+    let mut out_domains = Vec::with_capacity(domains.len());
+    for d in domains {
+        let mut total = Counts::default();
+        for (_, counts) in &d.by_category {
+            total.merge(*counts);
+        }
+        out_domains.push(DomainUsage {
+            domain: d.domain.clone(),
+            bytes: total.bytes,
+            files: total.files,
+        });
+        if !d.is_app_container {
+            for (category, counts) in d.by_category {
+                by_category.entry(category).or_default().merge(counts);
+            }
+            continue;
+        }
+        let Some((kind, id)) = apps::app_container(&d.domain) else {
+            continue;
+        };
+        let owner = finder.owner(kind, id);
+        match apple_data_type(&d.domain, &owner) {
+            Some(category) => by_category.entry(category).or_default().merge(total),
+            None => {
+                by_category.entry(Category::Apps).or_default().merge(total);
+                let row = by_app
+                    .entry(owner.id().to_string())
+                    .or_insert_with(|| (owner.clone(), Counts::default(), Vec::new()));
+                row.1.merge(total);
+                row.2.push(d.domain);
+            }
+        }
+    }
+
+    let mut apps: Vec<AppUsage> = by_app
+        .into_iter()
+        .map(|(id, (owner, counts, mut domains))| {
+            domains.sort();
+            AppUsage {
+                name: display_name(&owner, catalog),
+                bundle_id: id,
+                bytes: counts.bytes,
+                files: counts.files,
+                domains,
+            }
+        })
+        .collect();
+    apps.sort_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| a.bundle_id.cmp(&b.bundle_id))
+    });
+
+    let mut categories: Vec<CategoryUsage> = by_category
+        .into_iter()
+        .map(|(id, counts)| CategoryUsage {
+            id,
+            label: id.label(),
+            bytes: counts.bytes,
+            files: counts.files,
+        })
+        .collect();
+    categories.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.id.cmp(&b.id)));
+
+    out_domains.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.domain.cmp(&b.domain)));
+    Attribution {
+        apps,
+        categories,
+        domains: out_domains,
+    }
+}
+
+/// Apple's own apps hold a data type's data (Notes, Safari, Files…): the container's own rule first,
+/// then its owning app's.
+fn apple_data_type(domain: &str, owner: &Owner) -> Option<Category> {
+    let whole = |d: &str| DomainRules::for_domain(d).and_then(|r| r.whole_domain());
+    whole(domain).or_else(|| match owner {
+        Owner::App(id) => whole(&format!("AppDomain-{id}")),
+        _ => None,
+    })
+}
+
+fn display_name(owner: &Owner, catalog: &AppCatalog) -> String {
+    match owner {
+        Owner::App(id) => catalog.names.get(id).cloned().unwrap_or_else(|| id.clone()),
+        Owner::SharedGroup(id) => format!("Shared group {id}"),
+        Owner::Extension(id) => id.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::ManifestFile;
+
+    #[test]
+    fn every_byte_lands_once_and_apps_roll_up() {
+        let mut tally = Tally::default();
+        let files = [
+            ("HomeDomain", "Library/SMS/sms.db", 100),
+            ("HomeDomain", "Library/Preferences/x.plist", 7),
+            ("CameraRollDomain", "Media/DCIM/100APPLE/IMG_1.HEIC", 5000),
+            ("AppDomain-net.whatsapp.WhatsApp", "Documents/x", 10),
+            (
+                "AppDomainGroup-group.net.whatsapp.WhatsApp.shared",
+                "ChatStorage.sqlite",
+                900,
+            ),
+            (
+                "AppDomainPlugin-net.whatsapp.WhatsApp.ShareExtension",
+                "Library/y",
+                3,
+            ),
+            (
+                "AppDomainGroup-group.com.apple.notes",
+                "NoteStore.sqlite",
+                40,
+            ),
+            ("AppDomainPlugin-com.apple.mobilesafari.Ext", "a", 2),
+            ("AppDomainGroup-group.com.google.common", "a", 11),
+            ("NewDomain", "a", 1),
+        ];
+        for (domain, relative_path, size) in files {
+            tally.add(ManifestFile {
+                domain,
+                relative_path,
+                size,
+            });
+        }
+        let mut catalog = AppCatalog::default();
+        catalog.add_installed("com.apple.mobilesafari");
+        catalog
+            .names
+            .insert("net.whatsapp.WhatsApp".into(), "WhatsApp Messenger".into());
+        let a = attribute(tally, &catalog);
+
+        let total: u64 = files.iter().map(|f| f.2).sum();
+        assert_eq!(a.categories.iter().map(|c| c.bytes).sum::<u64>(), total);
+        assert_eq!(a.domains.iter().map(|d| d.bytes).sum::<u64>(), total);
+        let apps_category = a
+            .categories
+            .iter()
+            .find(|c| c.id == Category::Apps)
+            .unwrap();
+        assert_eq!(
+            a.apps.iter().map(|x| x.bytes).sum::<u64>(),
+            apps_category.bytes
+        );
+
+        assert_eq!(a.apps[0].bundle_id, "net.whatsapp.WhatsApp");
+        assert_eq!(a.apps[0].name, "WhatsApp Messenger");
+        assert_eq!(a.apps[0].bytes, 913);
+        assert_eq!(a.apps[0].domains.len(), 3);
+        assert_eq!(a.apps[1].name, "Shared group group.com.google.common");
+        let cat = |c: Category| a.categories.iter().find(|x| x.id == c).map(|x| x.bytes);
+        assert_eq!(cat(Category::Notes), Some(40));
+        assert_eq!(cat(Category::Safari), Some(2));
+        assert_eq!(cat(Category::Messages), Some(100));
+        assert_eq!(cat(Category::Other), Some(1));
+        assert_eq!(a.categories[0].id, Category::Photos);
+    }
+}

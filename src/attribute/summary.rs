@@ -1,0 +1,190 @@
+//! The per-backup summary: device facts, totals, reconciliation with the disk, and the attribution.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use super::{AppUsage, Attribution, CategoryUsage, DomainUsage};
+use crate::discover::BackupDir;
+use crate::read::{product, Counts, DeviceInfo, DiskListing, ManifestStats, Reconciliation};
+
+/// Whether the last backup completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackupState {
+    Finished,
+    Incomplete,
+}
+
+/// The on-disk layout a backup was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// iOS 10 and later: `Manifest.db` and shard folders.
+    ManifestDb,
+}
+
+/// Everything cloudfit reports about one backup. Field order is the JSON order (see README).
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupSummary {
+    pub id: String,
+    pub path: PathBuf,
+    pub udid: Option<String>,
+    pub device_name: Option<String>,
+    pub product_type: Option<String>,
+    pub product_name: Option<String>,
+    pub ios_version: Option<String>,
+    /// RFC 3339, UTC.
+    pub last_backup: Option<String>,
+    pub age_days: Option<i64>,
+    pub encrypted: bool,
+    /// Whether the contents were read: false for an encrypted backup cloudfit cannot open yet.
+    pub decrypted: bool,
+    pub state: BackupState,
+    pub archived: bool,
+    pub format: Format,
+    /// Regular files in the manifest (sum of MBFile `Size`), missing ones included; null when unread.
+    pub bytes: Option<u64>,
+    pub files: Option<u64>,
+    pub directories: Option<u64>,
+    pub symlinks: Option<u64>,
+    /// Apparent bytes of every file under the backup folder.
+    pub disk_bytes: u64,
+    pub disk_files: u64,
+    pub missing: Counts,
+    pub orphans: Counts,
+    pub apps: Vec<AppUsage>,
+    pub categories: Vec<CategoryUsage>,
+    pub domains: Vec<DomainUsage>,
+    /// Things the user should know that did not stop the scan.
+    pub warnings: Vec<String>,
+    /// Unix seconds of `last_backup`, for sorting and age; not part of the JSON.
+    #[serde(skip)]
+    pub last_backup_time: Option<SystemTime>,
+}
+
+/// What was read about one backup, gathered for [`summarize`].
+pub struct ReadBackup<'a> {
+    pub dir: &'a BackupDir,
+    pub info: DeviceInfo,
+    pub disk: &'a DiskListing,
+    /// `None` when the manifest was not read (encrypted).
+    pub manifest: Option<(&'a ManifestStats, Reconciliation)>,
+}
+
+pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime) -> BackupSummary {
+    let ReadBackup {
+        dir,
+        info,
+        disk,
+        manifest,
+    } = read;
+    let mut warnings = info.warnings;
+
+    let finished = info.snapshot_state.as_deref() == Some("finished") && !disk.has_snapshot_dir;
+    if disk.has_snapshot_dir {
+        warnings.push("a Snapshot folder is left over: the last backup was interrupted".into());
+    } else if let Some(state) = info.snapshot_state.as_deref().filter(|s| *s != "finished") {
+        warnings.push(format!(
+            "Status.plist says the backup is {state:?}, not finished"
+        ));
+    }
+    // Finder's archived copies are named `<UDID>-<date>-<time>`; the UDID comes from the plists.
+    let archived = info.udid.as_deref().is_some_and(|udid| {
+        dir.id.len() > udid.len() + 1
+            && dir.id[..udid.len()].eq_ignore_ascii_case(udid)
+            && dir.id.as_bytes()[udid.len()] == b'-'
+    });
+    for (path, problem) in &disk.unreadable {
+        warnings.push(format!(
+            "could not read {}: {problem}; its files are not counted",
+            path.display()
+        ));
+    }
+
+    let (bytes, files, directories, symlinks, missing, orphans) = match manifest {
+        Some((stats, rec)) => {
+            if stats.unreadable_rows > 0 {
+                warnings.push(format!(
+                    "{} manifest rows could not be decoded and are not counted, e.g. {}",
+                    stats.unreadable_rows,
+                    stats.problems.join("; ")
+                ));
+            }
+            if rec.missing.files > 0 {
+                warnings.push(format!(
+                    "{} files listed in the manifest are not on disk: this is a partial backup",
+                    rec.missing.files
+                ));
+            }
+            (
+                Some(stats.files.bytes),
+                Some(stats.files.files),
+                Some(stats.directories),
+                Some(stats.symlinks),
+                rec.missing,
+                rec.orphans,
+            )
+        }
+        None => {
+            if info.encrypted {
+                warnings.push(
+                    "this backup is encrypted: cloudfit cannot attribute its contents yet; sizes are what it occupies on disk"
+                        .into(),
+                );
+            }
+            (None, None, None, None, Counts::default(), Counts::default())
+        }
+    };
+
+    let product_name = info.product_type.as_deref().map(|pt| {
+        product::product_name(pt)
+            .map(str::to_string)
+            .unwrap_or_else(|| product::device_family(pt).to_string())
+    });
+    let age_days = info.last_backup.map(|t| match now.duration_since(t) {
+        Ok(d) => (d.as_secs() / 86_400) as i64,
+        Err(e) => -((e.duration().as_secs() / 86_400) as i64),
+    });
+
+    BackupSummary {
+        id: dir.id.clone(),
+        path: dir.path.clone(),
+        udid: info.udid,
+        device_name: info.device_name,
+        product_type: info.product_type,
+        product_name,
+        ios_version: info.ios_version,
+        last_backup: info.last_backup.map(rfc3339),
+        age_days,
+        encrypted: info.encrypted,
+        decrypted: manifest.is_some(),
+        state: if finished {
+            BackupState::Finished
+        } else {
+            BackupState::Incomplete
+        },
+        archived,
+        format: Format::ManifestDb,
+        bytes,
+        files,
+        directories,
+        symlinks,
+        disk_bytes: disk.total.bytes,
+        disk_files: disk.total.files,
+        missing,
+        orphans,
+        apps: attribution.apps,
+        categories: attribution.categories,
+        domains: attribution.domains,
+        warnings,
+        last_backup_time: info.last_backup,
+    }
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    // Dates before 1970 cannot be formatted by humantime and do not occur in backups; clamp rather than fail.
+    let t = t.max(SystemTime::UNIX_EPOCH + Duration::from_secs(0));
+    humantime::format_rfc3339_seconds(t).to_string()
+}

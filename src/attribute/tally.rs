@@ -1,0 +1,98 @@
+//! Streaming counters: each manifest file adds to its domain's bucket; no per-file strings are kept.
+
+use rustc_hash::FxHashMap;
+
+use super::apps::app_container;
+use super::category::Category;
+use super::rules::DomainRules;
+use crate::read::{Counts, ManifestFile};
+
+/// How files of one domain are sorted into data types, decided once when the domain is first seen.
+#[derive(Debug)]
+enum Sorting {
+    /// Every file goes to one data type.
+    Whole(Category),
+    /// The data type depends on the file's path.
+    ByPath(DomainRules),
+    /// An app container: its owner and data type are settled at the end, once every app is known.
+    AppContainer,
+}
+
+#[derive(Debug)]
+struct DomainTally {
+    name: Box<str>,
+    sorting: Sorting,
+    buckets: Vec<(Category, Counts)>,
+}
+
+/// Per-domain, per-data-type counters for one backup.
+#[derive(Debug, Default)]
+pub struct Tally {
+    index: FxHashMap<Box<str>, u32>,
+    domains: Vec<DomainTally>,
+}
+
+/// One domain's counts, split by data type (`Apps` for app containers), as the tally ends.
+#[derive(Debug)]
+pub struct DomainCounts {
+    pub domain: String,
+    pub is_app_container: bool,
+    pub by_category: Vec<(Category, Counts)>,
+}
+
+impl Tally {
+    pub fn add(&mut self, file: ManifestFile<'_>) {
+        let slot = match self.index.get(file.domain) {
+            Some(&slot) => slot,
+            None => self.intern(file.domain),
+        };
+        let domain = &mut self.domains[slot as usize];
+        let category = match &domain.sorting {
+            Sorting::Whole(category) => *category,
+            Sorting::ByPath(rules) => rules.category(file.relative_path),
+            Sorting::AppContainer => Category::Apps,
+        };
+        match domain.buckets.iter_mut().find(|(c, _)| *c == category) {
+            Some((_, counts)) => counts.add(file.size),
+            None => {
+                let mut counts = Counts::default();
+                counts.add(file.size);
+                domain.buckets.push((category, counts));
+            }
+        }
+    }
+
+    fn intern(&mut self, domain: &str) -> u32 {
+        let sorting = if app_container(domain).is_some() {
+            Sorting::AppContainer
+        } else {
+            match DomainRules::for_domain(domain) {
+                Some(rules) => match rules.whole_domain() {
+                    Some(category) => Sorting::Whole(category),
+                    None => Sorting::ByPath(rules),
+                },
+                None => Sorting::Whole(Category::Other),
+            }
+        };
+        let slot = u32::try_from(self.domains.len()).expect("fewer than 4 billion domains");
+        self.domains.push(DomainTally {
+            name: domain.into(),
+            sorting,
+            buckets: Vec::with_capacity(1),
+        });
+        self.index.insert(domain.into(), slot);
+        slot
+    }
+
+    /// The counts per domain, in no particular order.
+    pub fn into_domains(self) -> Vec<DomainCounts> {
+        self.domains
+            .into_iter()
+            .map(|d| DomainCounts {
+                is_app_container: matches!(d.sorting, Sorting::AppContainer),
+                domain: d.name.into(),
+                by_category: d.buckets,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,161 @@
+//! The `cloudfit` command: parses arguments, runs the library, prints tables or JSON, sets the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use cloudfit::render::{self, Style};
+use cloudfit::scan::{self, ScanReport};
+
+/// Exit codes, documented in the README.
+mod exit {
+    /// Every backup found was read.
+    pub const OK: u8 = 0;
+    /// Some backups were reported, some failed (each failure is on stderr).
+    pub const PARTIAL: u8 = 1;
+    /// Nothing could be reported: bad usage, no backup, unreadable input.
+    pub const NOTHING: u8 = 2;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "cloudfit",
+    version,
+    about = "What is filling your iPhone backup, app by app and data type by data type"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show what fills each backup: top apps and data types by size
+    Scan(ScanArgs),
+    /// One line per backup: device, model, iOS, date, size, encryption, state
+    List(CommonArgs),
+}
+
+#[derive(Args)]
+struct CommonArgs {
+    /// Backup folders, or folders holding them (default: this OS's MobileSync/Backup folder)
+    paths: Vec<PathBuf>,
+    /// Print one JSON document for scripts (exact byte counts; fields in the README)
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Rows per table
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    top: usize,
+    /// Show every app and data type
+    #[arg(long, conflicts_with = "top")]
+    all: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::NOTHING
+            } else {
+                exit::OK
+            });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("cloudfit: {e:#}");
+            ExitCode::from(exit::NOTHING)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let (common, top) = match &cli.command {
+        Command::Scan(args) => (&args.common, (!args.all).then_some(args.top)),
+        Command::List(args) => (args, None),
+    };
+    let paths = if common.paths.is_empty() {
+        cloudfit::discover::default_folders()?
+            .into_iter()
+            .filter(|p| p.is_dir())
+            .collect::<Vec<_>>()
+    } else {
+        common.paths.clone()
+    };
+    if paths.is_empty() {
+        anyhow::bail!("no backup folder found in this OS's default places; pass one as PATH");
+    }
+    let report = scan::scan_paths(&paths, now()?)?;
+
+    for skipped in &report.skipped {
+        eprintln!(
+            "cloudfit: skipped {}: {}",
+            skipped.path.display(),
+            skipped.reason
+        );
+    }
+    for failed in &report.errors {
+        eprintln!("cloudfit: error: {}", failed.error);
+    }
+
+    let style = Style {
+        color: use_color(),
+        top,
+    };
+    let text = if common.json {
+        render::json::scan_json(&report)
+    } else {
+        match cli.command {
+            Command::Scan(_) => render::table::scan_table(&report, style),
+            Command::List(_) => render::table::list_table(&report, style),
+        }
+    };
+    if !report.backups.is_empty() {
+        print(&text)?;
+    }
+    Ok(exit_code(&report))
+}
+
+fn exit_code(report: &ScanReport) -> u8 {
+    match (report.backups.is_empty(), report.errors.is_empty()) {
+        (_, true) => exit::OK,
+        (false, false) => exit::PARTIAL,
+        (true, false) => exit::NOTHING,
+    }
+}
+
+/// Writes all of stdout at once; a reader that went away (`| head`) is not an error.
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}
+
+fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// The clock for backup ages; `CLOUDFIT_NOW` (RFC 3339) pins it for reproducible output.
+fn now() -> Result<SystemTime> {
+    match std::env::var("CLOUDFIT_NOW") {
+        Ok(value) => humantime::parse_rfc3339_weak(&value).with_context(|| {
+            format!("CLOUDFIT_NOW={value:?} is not an RFC 3339 date such as 2026-11-24T12:00:00Z")
+        }),
+        Err(_) => Ok(SystemTime::now()),
+    }
+}

@@ -1,0 +1,179 @@
+//! Streams the rows of an iOS 10+ Manifest.db, opened read-only and immutable so nothing appears beside it.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+
+use rusqlite::{types::ValueRef, Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+
+/// One row of the `Files` table, borrowed from SQLite for the duration of a callback.
+#[derive(Debug)]
+pub struct ManifestRow<'a> {
+    pub file_id: Cow<'a, str>,
+    pub domain: Cow<'a, str>,
+    pub relative_path: Cow<'a, str>,
+    pub flags: i64,
+    pub blob: &'a [u8],
+}
+
+/// The `flags` values of the Files table.
+pub mod flags {
+    pub const FILE: i64 = 1;
+    pub const DIRECTORY: i64 = 2;
+    pub const SYMLINK: i64 = 4;
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Checks the file is a SQLite database before SQLite sees it, to give a precise message.
+pub fn check_header(path: &Path) -> Result<()> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut header = [0u8; 16];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    if read == 0 {
+        return Err(Error::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if read < header.len() || header != *SQLITE_HEADER {
+        return Err(Error::NotSqlite {
+            path: path.to_path_buf(),
+            problem: "it does not start with the SQLite header; it may be damaged or encrypted"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// Opens `path` read-only and immutable: SQLite takes no lock and never creates `-wal`, `-shm` or a journal,
+/// even though real Manifest.db files are in WAL mode.
+pub fn open(path: &Path) -> Result<Connection> {
+    check_header(path)?;
+    let uri = immutable_uri(path).map_err(|e| Error::io(path, e))?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(uri, flags).map_err(|e| Error::sqlite(path, e))
+}
+
+/// Calls `visit` for every row of `Files`, streaming: rows are never collected. Returns how many rows there were.
+pub fn for_each_row(path: &Path, mut visit: impl FnMut(&ManifestRow<'_>)) -> Result<u64> {
+    let conn = open(path)?;
+    let mut stmt = conn
+        .prepare("SELECT fileID, domain, relativePath, flags, file FROM Files")
+        .map_err(|e| Error::sqlite(path, e))?;
+    let mut rows = stmt.query([]).map_err(|e| Error::sqlite(path, e))?;
+    let mut count = 0u64;
+    while let Some(row) = rows.next().map_err(|e| Error::sqlite(path, e))? {
+        count += 1;
+        let flags = match row.get_ref(3) {
+            Ok(ValueRef::Integer(i)) => i,
+            _ => 0,
+        };
+        let blob = match row.get_ref(4) {
+            Ok(ValueRef::Blob(b)) => b,
+            _ => &[],
+        };
+        visit(&ManifestRow {
+            file_id: text(row.get_ref(0)),
+            domain: text(row.get_ref(1)),
+            relative_path: text(row.get_ref(2)),
+            flags,
+            blob,
+        });
+    }
+    Ok(count)
+}
+
+/// A text column as `str`, with invalid UTF-8 replaced (names from a phone are normally valid) and NULL as "".
+fn text(value: rusqlite::Result<ValueRef<'_>>) -> Cow<'_, str> {
+    match value {
+        Ok(ValueRef::Text(bytes)) | Ok(ValueRef::Blob(bytes)) => String::from_utf8_lossy(bytes),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+/// `file:<percent-encoded absolute path>?mode=ro&immutable=1`: the path may hold spaces (`Application Support`),
+/// `?`, `#` or `%`, which a URI must escape.
+fn immutable_uri(path: &Path) -> std::io::Result<String> {
+    let absolute = std::path::absolute(path)?;
+    let mut raw = absolute.to_string_lossy().replace('\\', "/");
+    if !raw.starts_with('/') {
+        raw.insert(0, '/'); // Windows: file:/C:/…
+    }
+    let mut uri = String::with_capacity(raw.len() + 32);
+    uri.push_str("file:");
+    for byte in raw.bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~:".contains(&byte) {
+            uri.push(byte as char);
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro&immutable=1");
+    Ok(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_escapes_what_a_uri_must() {
+        let uri = immutable_uri(Path::new("/a b/c?d#e%f/Manifest.db")).unwrap();
+        assert_eq!(
+            uri,
+            "file:/a%20b/c%3Fd%23e%25f/Manifest.db?mode=ro&immutable=1"
+        );
+    }
+
+    #[test]
+    fn header_check_names_empty_and_foreign_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let empty = tmp.path().join("Manifest.db");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(check_header(&empty), Err(Error::EmptyFile { .. })));
+        std::fs::write(&empty, [0x8a; 4096]).unwrap();
+        assert!(matches!(check_header(&empty), Err(Error::NotSqlite { .. })));
+        std::fs::write(&empty, b"SQLite").unwrap();
+        assert!(matches!(check_header(&empty), Err(Error::NotSqlite { .. })));
+    }
+
+    #[test]
+    fn reading_leaves_nothing_beside_a_wal_database() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("Manifest.db");
+        {
+            let conn = Connection::open(&db).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB);
+                 INSERT INTO Files VALUES ('ab', 'HomeDomain', 'Library', 2, x'00');
+                 PRAGMA journal_mode=WAL;",
+            )
+            .unwrap();
+        }
+        let before: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        let mut seen = Vec::new();
+        let rows = for_each_row(&db, |row| seen.push((row.domain.to_string(), row.flags))).unwrap();
+        assert_eq!(rows, 1);
+        assert_eq!(seen, vec![("HomeDomain".to_string(), 2)]);
+        let after: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(before, after);
+    }
+}

@@ -1,0 +1,198 @@
+//! Reads Info.plist, Manifest.plist and Status.plist into the device facts and app catalogue of one backup.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::SystemTime;
+
+use plist::{Dictionary, Value};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// What the three plists say about the device and its backup. Every field is optional in practice
+/// (a Wi-Fi-only iPad has no IMEI, a crashed backup may lack Status.plist), so each is read on its own.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeviceInfo {
+    pub udid: Option<String>,
+    pub device_name: Option<String>,
+    pub product_type: Option<String>,
+    pub ios_version: Option<String>,
+    pub build_version: Option<String>,
+    pub serial_number: Option<String>,
+    /// When the backup was last written: Info.plist `Last Backup Date`, else Status.plist or Manifest.plist `Date`.
+    #[serde(skip)]
+    pub last_backup: Option<SystemTime>,
+    pub encrypted: bool,
+    /// Status.plist `SnapshotState`; `finished` means the backup completed.
+    pub snapshot_state: Option<String>,
+    pub apps: AppCatalog,
+    /// Plists that were missing or unreadable but did not stop the scan, one sentence each.
+    pub warnings: Vec<String>,
+}
+
+/// The apps, extensions and app groups a backup declares, and the names people know them by.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AppCatalog {
+    /// Bundle ids of installed apps (Manifest.plist `Data/Application` entries and Info.plist `Installed Applications`).
+    pub installed: Vec<String>,
+    /// Display names from the App Store metadata (Info.plist `Applications[id].iTunesMetadata.itemName`).
+    pub names: BTreeMap<String, String>,
+}
+
+impl AppCatalog {
+    pub fn add_installed(&mut self, id: &str) {
+        if let Err(at) = self
+            .installed
+            .binary_search_by(|probe| probe.as_str().cmp(id))
+        {
+            self.installed.insert(at, id.to_string());
+        }
+    }
+}
+
+/// Reads the plists of the backup in `dir`. Manifest.plist is required when present-but-broken
+/// (it says whether the backup is encrypted); problems with the other two become warnings.
+pub fn read_device_info(dir: &Path) -> Result<DeviceInfo> {
+    let mut info = DeviceInfo::default();
+    let mut status_date = None;
+    let mut manifest_date = None;
+
+    let manifest_path = dir.join("Manifest.plist");
+    match load_dict(&manifest_path)? {
+        Some(manifest) => {
+            info.encrypted = manifest
+                .get("IsEncrypted")
+                .and_then(Value::as_boolean)
+                .unwrap_or(false);
+            manifest_date = manifest.get("Date").and_then(date);
+            if let Some(lockdown) = manifest.get("Lockdown").and_then(Value::as_dictionary) {
+                info.udid = string(lockdown, "UniqueDeviceID");
+                info.device_name = string(lockdown, "DeviceName");
+                info.product_type = string(lockdown, "ProductType");
+                info.ios_version = string(lockdown, "ProductVersion");
+                info.build_version = string(lockdown, "BuildVersion");
+                info.serial_number = string(lockdown, "SerialNumber");
+            }
+            if let Some(apps) = manifest.get("Applications").and_then(Value::as_dictionary) {
+                for (id, entry) in apps {
+                    let class = entry
+                        .as_dictionary()
+                        .and_then(|d| d.get("ContainerContentClass"))
+                        .and_then(Value::as_string);
+                    // Older manifests carry no class: then only ids that do not name a group count as apps.
+                    let is_app = match class {
+                        Some(class) => class == "Data/Application",
+                        None => !id.starts_with("group."),
+                    };
+                    if is_app {
+                        info.apps.add_installed(id);
+                    }
+                }
+            }
+        }
+        None => info.warnings.push("Manifest.plist is missing".into()),
+    }
+
+    let info_path = dir.join("Info.plist");
+    match load_dict(&info_path) {
+        Ok(Some(plist)) => apply_info_plist(&plist, &mut info),
+        Ok(None) => info
+            .warnings
+            .push("Info.plist is missing: device details come from Manifest.plist".into()),
+        Err(e) => info.warnings.push(e.to_string()),
+    }
+
+    let status_path = dir.join("Status.plist");
+    match load_dict(&status_path) {
+        Ok(Some(status)) => {
+            info.snapshot_state = string(&status, "SnapshotState");
+            status_date = status.get("Date").and_then(date);
+        }
+        Ok(None) => info
+            .warnings
+            .push("Status.plist is missing: the backup may not have finished".into()),
+        Err(e) => info.warnings.push(e.to_string()),
+    }
+
+    info.last_backup = info.last_backup.or(status_date).or(manifest_date);
+    Ok(info)
+}
+
+fn apply_info_plist(plist: &Dictionary, info: &mut DeviceInfo) {
+    // Info.plist is written by the computer at the end of a backup; Manifest.plist's Lockdown copy is the fallback.
+    let pick = |key: &str, current: &mut Option<String>| {
+        if let Some(v) = string(plist, key) {
+            *current = Some(v);
+        }
+    };
+    pick("Device Name", &mut info.device_name);
+    pick("Product Type", &mut info.product_type);
+    pick("Product Version", &mut info.ios_version);
+    pick("Build Version", &mut info.build_version);
+    pick("Serial Number", &mut info.serial_number);
+    if info.udid.is_none() {
+        info.udid =
+            string(plist, "Unique Identifier").or_else(|| string(plist, "Target Identifier"));
+    }
+    info.last_backup = plist.get("Last Backup Date").and_then(date);
+
+    if let Some(ids) = plist
+        .get("Installed Applications")
+        .and_then(Value::as_array)
+    {
+        for id in ids.iter().filter_map(Value::as_string) {
+            info.apps.add_installed(id);
+        }
+    }
+    if let Some(apps) = plist.get("Applications").and_then(Value::as_dictionary) {
+        for (id, entry) in apps {
+            if let Some(name) = entry
+                .as_dictionary()
+                .and_then(|d| d.get("iTunesMetadata"))
+                .and_then(Value::as_data)
+                .and_then(item_name)
+            {
+                info.apps.names.insert(id.clone(), name);
+            }
+        }
+    }
+}
+
+/// The `itemName` inside an app's iTunesMetadata, itself a plist stored as bytes.
+fn item_name(metadata: &[u8]) -> Option<String> {
+    let value = Value::from_reader(std::io::Cursor::new(metadata)).ok()?;
+    let name = value.as_dictionary()?.get("itemName")?.as_string()?.trim();
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// Loads a plist whose top level must be a dictionary; `Ok(None)` when the file does not exist.
+fn load_dict(path: &Path) -> Result<Option<Dictionary>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if bytes.is_empty() {
+        return Err(Error::EmptyFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let value =
+        Value::from_reader(std::io::Cursor::new(&bytes)).map_err(|e| Error::plist(path, e))?;
+    match value {
+        Value::Dictionary(dict) => Ok(Some(dict)),
+        _ => Err(Error::plist(path, "its top level is not a dictionary")),
+    }
+}
+
+fn string(dict: &Dictionary, key: &str) -> Option<String> {
+    dict.get(key)
+        .and_then(Value::as_string)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn date(value: &Value) -> Option<SystemTime> {
+    value.as_date().map(SystemTime::from)
+}

@@ -1,0 +1,14 @@
+//! Turns reports into text for people (tables) and for scripts (JSON). The only place sizes become text.
+
+pub mod json;
+pub mod size;
+pub mod table;
+
+/// How tables should look.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// ANSI colour and bold: only on a terminal and without `NO_COLOR`; decided by the binary.
+    pub color: bool,
+    /// Rows per table; `None` for every row.
+    pub top: Option<usize>,
+}
