@@ -25,8 +25,20 @@ pub enum MbFileError {
 /// How many UID hops a value may take before it is called a cycle: real records need one.
 const MAX_UID_HOPS: usize = 8;
 
-/// Decodes one blob with the `plist` crate, resolving `$objects` references wherever a value may be one.
+/// Decodes one blob: the narrow fast reader when it understands the blob, else the `plist` crate.
 pub fn decode(blob: &[u8]) -> Result<MbFile, MbFileError> {
+    if let Some((size, mode)) = super::bplist::mbfile_size_mode(blob) {
+        if let Ok(size) = u64::try_from(size) {
+            let mode = mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0);
+            return Ok(MbFile { size, mode });
+        }
+    }
+    decode_reference(blob)
+}
+
+/// Decodes one blob with the `plist` crate, resolving `$objects` references wherever a value may be one.
+/// The reference the fast reader is tested against.
+pub fn decode_reference(blob: &[u8]) -> Result<MbFile, MbFileError> {
     let root = Value::from_reader(std::io::Cursor::new(blob))
         .map_err(|e| MbFileError::NotPlist(e.to_string()))?;
     let root = root
@@ -49,7 +61,8 @@ pub fn decode(blob: &[u8]) -> Result<MbFile, MbFileError> {
 
     let size = integer(file, "Size", objects)?.ok_or(MbFileError::BadSize("missing"))?;
     let size = u64::try_from(size).map_err(|_| MbFileError::BadSize("negative"))?;
-    let mode = integer(file, "Mode", objects)?.unwrap_or(0);
+    // Mode only refines the picture (the row's flags already say file or folder): a bad one reads as 0.
+    let mode = integer(file, "Mode", objects).ok().flatten().unwrap_or(0);
     let mode = u32::try_from(mode).unwrap_or(0);
     Ok(MbFile { size, mode })
 }
@@ -122,6 +135,85 @@ mod tests {
         file.insert("Mode".into(), 0o100644.into());
         let blob = archive(file, vec![Value::Integer(99.into())]);
         assert_eq!(decode(&blob).unwrap().size, 99);
+    }
+
+    /// Realistic records in several shapes: optional objects before the path, sizes inline or referenced.
+    fn shapes() -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for (i, size) in [0u64, 1, 255, 256, 65_535, 65_536, 1 << 32, (1 << 40) + 7, i64::MAX as u64].into_iter().enumerate() {
+            let mut file = Dictionary::new();
+            let mut extra = Vec::new();
+            if i % 2 == 0 {
+                extra.push(Value::Data(vec![0xAB; 20]));
+                file.insert("Digest".into(), Value::Uid(Uid::new(2)));
+            }
+            let path_uid = 2 + extra.len() as u64;
+            extra.push(Value::String(format!("Library/Caches/ünïcode {i}/file.db")));
+            file.insert("RelativePath".into(), Value::Uid(Uid::new(path_uid)));
+            for key in ["Birth", "LastModified", "LastStatusChange", "InodeNumber", "UserID", "GroupID"] {
+                file.insert(key.into(), (1_700_000_000 + i as u64).into());
+            }
+            if i % 3 == 1 {
+                extra.push(Value::Integer(size.into()));
+                file.insert("Size".into(), Value::Uid(Uid::new(2 + extra.len() as u64 - 1)));
+            } else {
+                file.insert("Size".into(), size.into());
+            }
+            file.insert("Mode".into(), 0o100644.into());
+            file.insert("ProtectionClass".into(), 3.into());
+            out.push(archive(file, extra));
+        }
+        out
+    }
+
+    #[test]
+    fn fast_reader_reads_every_shape_as_the_reference_does() {
+        for blob in shapes() {
+            let fast = crate::read::bplist::mbfile_size_mode(&blob).expect("fast path taken on a normal record");
+            let reference = decode_reference(&blob).unwrap();
+            assert_eq!(fast.0 as u64, reference.size);
+            assert_eq!(fast.1.map(|m| m as u32), Some(reference.mode));
+            assert_eq!(decode(&blob).unwrap(), reference);
+        }
+    }
+
+    #[test]
+    fn fast_reader_never_contradicts_the_reference_on_damaged_records() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut both_ok = 0;
+        for blob in shapes() {
+            for n in 0..blob.len() + 1 {
+                let cases = [blob[..n].to_vec(), {
+                    let mut b = blob.clone();
+                    if let Some(byte) = b.get_mut(n) {
+                        *byte ^= (next() % 255 + 1) as u8;
+                    }
+                    b
+                }];
+                for case in cases {
+                    let reference = decode_reference(&case);
+                    let fast = crate::read::bplist::mbfile_size_mode(&case);
+                    if let (Ok(r), Some((size, mode))) = (&reference, fast) {
+                        if size >= 0 {
+                            both_ok += 1;
+                            assert_eq!(size as u64, r.size, "size of {case:02x?}");
+                            assert_eq!(mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0), r.mode);
+                        }
+                    }
+                    // `decode` answers exactly like the reference wherever the reference succeeds.
+                    if let Ok(r) = reference {
+                        assert_eq!(decode(&case).map(|d| d.size), Ok(r.size));
+                    }
+                }
+            }
+        }
+        assert!(both_ok > 100, "the comparison must exercise the fast path ({both_ok})");
     }
 
     #[test]

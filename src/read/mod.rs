@@ -1,5 +1,6 @@
 //! Reads a backup folder: its plists, its manifest (streamed) and its on-disk listing.
 
+pub mod bplist;
 pub mod disk;
 pub mod manifest_db;
 pub mod mbfile;
