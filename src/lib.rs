@@ -11,5 +11,6 @@ pub mod error;
 pub mod read;
 pub mod render;
 pub mod scan;
+pub mod synth;
 
 pub use error::{Error, Result};

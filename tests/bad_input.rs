@@ -7,7 +7,11 @@ use std::process::Stdio;
 use common::{cloudfit, json, sample};
 
 fn plain_backup(record: &cloudfit::synth::SampleSet) -> &cloudfit::synth::ExpectedBackup {
-    record.backups.iter().find(|b| !b.encrypted && !b.archived).expect("a plain backup")
+    record
+        .backups
+        .iter()
+        .find(|b| !b.encrypted && !b.archived)
+        .expect("a plain backup")
 }
 
 fn assert_no_panic(output: &std::process::Output) {
@@ -23,13 +27,20 @@ fn an_empty_folder_is_exit_2_with_a_message() {
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no iPhone or iPad backup") && stderr.contains(&*tmp.path().to_string_lossy()), "{stderr}");
+    assert!(
+        stderr.contains("no iPhone or iPad backup")
+            && stderr.contains(&*tmp.path().to_string_lossy()),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]
 fn a_missing_path_is_exit_2_naming_it() {
-    let output = cloudfit().args(["scan", "/nonexistent/cloudfit-test"]).output().unwrap();
+    let output = cloudfit()
+        .args(["scan", "/nonexistent/cloudfit-test"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/cloudfit-test"));
 }
@@ -59,27 +70,48 @@ fn damaged(file: &str, damage: impl FnOnce(&std::path::Path), expect_in_message:
     assert_eq!(output.status.code(), Some(1), "{file}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(expect_in_message), "{file}: {stderr}");
-    assert!(stderr.contains(&*path.to_string_lossy()), "names the file: {stderr}");
-    let reported = doc["backups"].as_array().expect("a whole JSON document").len();
+    assert!(
+        stderr.contains(&*path.to_string_lossy()),
+        "names the file: {stderr}"
+    );
+    let reported = doc["backups"]
+        .as_array()
+        .expect("a whole JSON document")
+        .len();
     assert_eq!(reported, record.backups.len() - 1);
-    assert!(doc["errors"][0]["error"].as_str().unwrap().contains(expect_in_message));
+    assert!(doc["errors"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains(expect_in_message));
 
     // Alone: exit 2 and nothing on stdout.
     let one = tmp.path().join("Backup").join(&want.id);
     let output = cloudfit().arg("scan").arg(&one).output().unwrap();
     assert_no_panic(&output);
     assert_eq!(output.status.code(), Some(2), "{file}");
-    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 #[test]
 fn a_zero_byte_manifest_db() {
-    damaged("Manifest.db", |p| std::fs::write(p, b"").unwrap(), "is 0 bytes");
+    damaged(
+        "Manifest.db",
+        |p| std::fs::write(p, b"").unwrap(),
+        "is 0 bytes",
+    );
 }
 
 #[test]
 fn a_manifest_db_that_is_not_sqlite() {
-    damaged("Manifest.db", |p| std::fs::write(p, vec![0x5a; 8192]).unwrap(), "is not a SQLite database");
+    damaged(
+        "Manifest.db",
+        |p| std::fs::write(p, vec![0x5a; 8192]).unwrap(),
+        "is not a SQLite database",
+    );
 }
 
 #[test]
@@ -115,9 +147,22 @@ fn a_truncated_info_plist_is_a_warning_not_a_failure() {
     std::fs::write(&info, &bytes[..bytes.len() / 3]).unwrap();
     let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
     assert_eq!(output.status.code(), Some(0));
-    let got = doc["backups"].as_array().unwrap().iter().find(|b| b["id"] == want.id.as_str()).unwrap();
-    assert_eq!(got["bytes"].as_u64(), want.bytes, "figures still come from the manifest");
-    assert_eq!(got["device_name"], want.device_name.as_str(), "name falls back to Manifest.plist");
+    let got = doc["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == want.id.as_str())
+        .unwrap();
+    assert_eq!(
+        got["bytes"].as_u64(),
+        want.bytes,
+        "figures still come from the manifest"
+    );
+    assert_eq!(
+        got["device_name"],
+        want.device_name.as_str(),
+        "name falls back to Manifest.plist"
+    );
     let warnings = got["warnings"].to_string();
     assert!(warnings.contains("Info.plist"), "{warnings}");
 }
@@ -136,5 +181,10 @@ fn a_closed_pipe_is_not_an_error() {
     drop(child.stdout.take()); // the reader goes away before anything is written, like `| head -0`
     let output = child.wait_with_output().unwrap();
     assert_no_panic(&output);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

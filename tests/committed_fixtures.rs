@@ -8,7 +8,8 @@ use cloudfit::synth::{self, SampleSet};
 
 fn committed_record() -> SampleSet {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/MobileSync/expected.json");
-    let text = std::fs::read_to_string(&path).expect("fixtures/MobileSync/expected.json; regenerate with the make-backup example");
+    let text = std::fs::read_to_string(&path)
+        .expect("fixtures/MobileSync/expected.json; regenerate with the make-backup example");
     serde_json::from_str(&text).expect("parse expected.json")
 }
 
@@ -28,10 +29,24 @@ fn committed_fixtures_scan_to_their_record() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/MobileSync");
     let record = committed_record();
     let (doc, output) = common::json(&["scan".as_ref(), root.as_os_str()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     for want in &record.backups {
-        let got = doc["backups"].as_array().unwrap().iter().find(|b| b["id"] == want.id.as_str()).unwrap();
+        let got = doc["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["id"] == want.id.as_str())
+            .unwrap();
         assert_eq!(got["bytes"].as_u64(), want.bytes, "{}", want.id);
-        assert_eq!(got["disk_bytes"].as_u64(), Some(want.disk_bytes), "{}", want.id);
+        assert_eq!(
+            got["disk_bytes"].as_u64(),
+            Some(want.disk_bytes),
+            "{}",
+            want.id
+        );
     }
 }

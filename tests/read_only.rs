@@ -19,7 +19,11 @@ fn no_command_changes_or_adds_anything_in_the_backups() {
     ];
     for args in runs {
         let output = cloudfit().args(&args).output().unwrap();
-        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let after = snapshot(tmp.path());
         assert_eq!(before, after, "{args:?} changed the backup tree");
     }
@@ -29,7 +33,11 @@ fn no_command_changes_or_adds_anything_in_the_backups() {
 fn no_sqlite_side_files_appear_even_for_a_damaged_database() {
     let (tmp, record) = sample();
     let plain = record.backups.iter().find(|b| !b.encrypted).unwrap();
-    let db = tmp.path().join("Backup").join(&plain.id).join("Manifest.db");
+    let db = tmp
+        .path()
+        .join("Backup")
+        .join(&plain.id)
+        .join("Manifest.db");
     // Chop the database: SQLite may now fail half-way, and must still leave nothing behind.
     let bytes = std::fs::read(&db).unwrap();
     std::fs::write(&db, &bytes[..bytes.len() / 2]).unwrap();

@@ -28,20 +28,48 @@ fn find<'a>(doc: &'a Value, id: &str) -> &'a Value {
 fn assert_backup_matches(got: &Value, want: &ExpectedBackup) {
     let id = &want.id;
     assert_eq!(got["udid"], want.udid.as_str(), "{id} udid");
-    assert_eq!(got["device_name"], want.device_name.as_str(), "{id} device_name");
-    assert_eq!(got["product_type"], want.product_type.as_str(), "{id} product_type");
-    assert_eq!(got["ios_version"], want.ios_version.as_str(), "{id} ios_version");
-    assert_eq!(got["last_backup"], want.last_backup.as_str(), "{id} last_backup");
+    assert_eq!(
+        got["device_name"],
+        want.device_name.as_str(),
+        "{id} device_name"
+    );
+    assert_eq!(
+        got["product_type"],
+        want.product_type.as_str(),
+        "{id} product_type"
+    );
+    assert_eq!(
+        got["ios_version"],
+        want.ios_version.as_str(),
+        "{id} ios_version"
+    );
+    assert_eq!(
+        got["last_backup"],
+        want.last_backup.as_str(),
+        "{id} last_backup"
+    );
     assert_eq!(got["encrypted"], want.encrypted, "{id} encrypted");
     assert_eq!(got["state"], want.state.as_str(), "{id} state");
     assert_eq!(got["archived"], want.archived, "{id} archived");
     assert_eq!(got["format"], "manifest-db", "{id} format");
     assert_eq!(got["bytes"].as_u64(), want.bytes, "{id} bytes");
     assert_eq!(got["files"].as_u64(), want.files, "{id} files");
-    assert_eq!(got["directories"].as_u64(), want.directories, "{id} directories");
+    assert_eq!(
+        got["directories"].as_u64(),
+        want.directories,
+        "{id} directories"
+    );
     assert_eq!(got["symlinks"].as_u64(), want.symlinks, "{id} symlinks");
-    assert_eq!(got["disk_bytes"].as_u64(), Some(want.disk_bytes), "{id} disk_bytes");
-    assert_eq!(got["disk_files"].as_u64(), Some(want.disk_files), "{id} disk_files");
+    assert_eq!(
+        got["disk_bytes"].as_u64(),
+        Some(want.disk_bytes),
+        "{id} disk_bytes"
+    );
+    assert_eq!(
+        got["disk_files"].as_u64(),
+        Some(want.disk_files),
+        "{id} disk_files"
+    );
     assert_eq!(counts(&got["missing"]), want.missing, "{id} missing");
     assert_eq!(counts(&got["orphans"]), want.orphans, "{id} orphans");
 
@@ -56,7 +84,10 @@ fn assert_backup_matches(got: &Value, want: &ExpectedBackup) {
                 (
                     a["name"].as_str().expect("name").to_string(),
                     counts(a),
-                    domains.iter().map(|d| d.as_str().expect("domain").to_string()).collect(),
+                    domains
+                        .iter()
+                        .map(|d| d.as_str().expect("domain").to_string())
+                        .collect(),
                 ),
             )
         })
@@ -95,9 +126,16 @@ fn assert_backup_matches(got: &Value, want: &ExpectedBackup) {
 fn scan_json_matches_the_generators_record_for_every_backup() {
     let (tmp, record) = sample();
     let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(doc["schema_version"], 1);
-    assert_eq!(doc["backups"].as_array().map(Vec::len), Some(record.backups.len()));
+    assert_eq!(
+        doc["backups"].as_array().map(Vec::len),
+        Some(record.backups.len())
+    );
     for want in &record.backups {
         assert_backup_matches(find(&doc, &want.id), want);
     }
@@ -109,9 +147,15 @@ fn scan_json_matches_the_generators_record_for_every_backup() {
         .collect();
     assert_eq!(skipped.len(), record.skipped.len());
     for name in &record.skipped {
-        assert!(skipped.iter().any(|p| p.ends_with(name.as_str())), "{name} not in {skipped:?}");
+        assert!(
+            skipped.iter().any(|p| p.ends_with(name.as_str())),
+            "{name} not in {skipped:?}"
+        );
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(&format!("skipped")) && stderr.contains(name.as_str()), "{stderr}");
+        assert!(
+            stderr.contains(&format!("skipped")) && stderr.contains(name.as_str()),
+            "{stderr}"
+        );
     }
 }
 
@@ -120,8 +164,17 @@ fn the_three_breakdowns_each_add_up_to_the_total() {
     let (tmp, _) = sample();
     let (doc, _) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
     for b in doc["backups"].as_array().expect("backups") {
-        let Some(total) = b["bytes"].as_u64() else { continue };
-        let sum = |key: &str| b[key].as_array().expect(key).iter().map(|r| r["bytes"].as_u64().unwrap()).sum::<u64>();
+        let Some(total) = b["bytes"].as_u64() else {
+            continue;
+        };
+        let sum = |key: &str| {
+            b[key]
+                .as_array()
+                .expect(key)
+                .iter()
+                .map(|r| r["bytes"].as_u64().unwrap())
+                .sum::<u64>()
+        };
         assert_eq!(sum("categories"), total, "{}", b["id"]);
         assert_eq!(sum("domains"), total, "{}", b["id"]);
         let apps_category = b["categories"]
@@ -133,8 +186,16 @@ fn the_three_breakdowns_each_add_up_to_the_total() {
         assert_eq!(sum("apps"), apps_category, "{}", b["id"]);
         // Sorted by bytes, largest first.
         for key in ["apps", "categories", "domains"] {
-            let bytes: Vec<u64> = b[key].as_array().unwrap().iter().map(|r| r["bytes"].as_u64().unwrap()).collect();
-            assert!(bytes.windows(2).all(|w| w[0] >= w[1]), "{key} not sorted: {bytes:?}");
+            let bytes: Vec<u64> = b[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["bytes"].as_u64().unwrap())
+                .collect();
+            assert!(
+                bytes.windows(2).all(|w| w[0] >= w[1]),
+                "{key} not sorted: {bytes:?}"
+            );
         }
     }
 }
@@ -142,7 +203,11 @@ fn the_three_breakdowns_each_add_up_to_the_total() {
 #[test]
 fn a_single_backup_folder_can_be_scanned_directly() {
     let (tmp, record) = sample();
-    let want = record.backups.iter().find(|b| !b.archived && !b.encrypted).expect("a plain backup");
+    let want = record
+        .backups
+        .iter()
+        .find(|b| !b.archived && !b.encrypted)
+        .expect("a plain backup");
     let path = tmp.path().join("Backup").join(&want.id);
     let (doc, output) = json(&["scan".as_ref(), path.as_os_str()]);
     assert!(output.status.success());
@@ -153,12 +218,22 @@ fn a_single_backup_folder_can_be_scanned_directly() {
 #[test]
 fn scan_table_shows_the_header_top_rows_and_problems() {
     let (tmp, record) = sample();
-    let output = cloudfit().arg("scan").arg(tmp.path()).arg("--top").arg("3").output().unwrap();
+    let output = cloudfit()
+        .arg("scan")
+        .arg(tmp.path())
+        .arg("--top")
+        .arg("3")
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(!text.contains('\u{1b}'), "no colour when piped");
     for b in &record.backups {
-        assert!(text.contains(&b.device_name), "{} missing from\n{text}", b.device_name);
+        assert!(
+            text.contains(&b.device_name),
+            "{} missing from\n{text}",
+            b.device_name
+        );
     }
     assert!(text.contains("iPhone 14 Pro"), "{text}");
     assert!(text.contains("more apps (--all shows them)"), "{text}");
@@ -166,10 +241,19 @@ fn scan_table_shows_the_header_top_rows_and_problems() {
     assert!(text.contains("Orphans: 2 files"), "{text}");
     assert!(text.contains("encrypted"), "{text}");
 
-    let all = cloudfit().arg("scan").arg(tmp.path()).arg("--all").output().unwrap();
+    let all = cloudfit()
+        .arg("scan")
+        .arg(tmp.path())
+        .arg("--all")
+        .output()
+        .unwrap();
     let all = String::from_utf8(all.stdout).unwrap();
     assert!(!all.contains("more apps"), "{all}");
-    let biggest = record.backups.iter().filter_map(|b| b.apps.values().map(|a| a.files).max()).max();
+    let biggest = record
+        .backups
+        .iter()
+        .filter_map(|b| b.apps.values().map(|a| a.files).max())
+        .max();
     assert!(biggest.is_some());
 }
 
@@ -182,11 +266,21 @@ fn list_prints_one_row_per_backup() {
     // A header line plus one line per backup.
     assert_eq!(text.lines().count(), record.backups.len() + 1, "{text}");
     for b in &record.backups {
-        let line = text.lines().find(|l| l.contains(b.id.as_str())).unwrap_or_else(|| panic!("{} in\n{text}", b.id));
+        let line = text
+            .lines()
+            .find(|l| l.contains(b.id.as_str()))
+            .unwrap_or_else(|| panic!("{} in\n{text}", b.id));
         assert!(line.contains(b.device_name.as_str()), "{line}");
         assert!(line.contains(b.ios_version.as_str()), "{line}");
-        assert!(line.contains(if b.encrypted { "yes" } else { "no" }), "{line}");
-        let state = if b.archived { format!("archived, {}", b.state) } else { b.state.clone() };
+        assert!(
+            line.contains(if b.encrypted { "yes" } else { "no" }),
+            "{line}"
+        );
+        let state = if b.archived {
+            format!("archived, {}", b.state)
+        } else {
+            b.state.clone()
+        };
         assert!(line.contains(&state), "{line}");
     }
     let (doc, _) = json(&["list".as_ref(), tmp.path().as_os_str()]);
@@ -196,6 +290,9 @@ fn list_prints_one_row_per_backup() {
         let age = got["age_days"].as_i64().expect("age_days");
         let last = humantime::parse_rfc3339(&want.last_backup).unwrap();
         let now = humantime::parse_rfc3339(common::NOW).unwrap();
-        assert_eq!(age as u64, now.duration_since(last).unwrap().as_secs() / 86_400);
+        assert_eq!(
+            age as u64,
+            now.duration_since(last).unwrap().as_secs() / 86_400
+        );
     }
 }

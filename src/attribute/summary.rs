@@ -112,12 +112,6 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
                     stats.problems.join("; ")
                 ));
             }
-            if rec.missing.files > 0 {
-                warnings.push(format!(
-                    "{} files listed in the manifest are not on disk: this is a partial backup",
-                    rec.missing.files
-                ));
-            }
             (
                 Some(stats.files.bytes),
                 Some(stats.files.files),

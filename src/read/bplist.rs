@@ -38,7 +38,9 @@ pub fn mbfile_size_mode(data: &[u8]) -> Option<(i64, Option<i64>)> {
     let archive = plist.dict(root)?;
     let top = plist.dict(plist.lookup(archive, b"$top")??)?;
     let objects = plist.lookup(archive, b"$objects")??;
-    let Found::Array { count, refs } = plist.object(objects)? else { return None };
+    let Found::Array { count, refs } = plist.object(objects)? else {
+        return None;
+    };
     let objects = (count, refs);
     let file = plist.resolve(plist.lookup(top, b"root")??, objects)?;
     let file = plist.dict(file)?;
@@ -61,7 +63,8 @@ impl<'a> Bplist<'a> {
         let objects = usize::try_from(be(&trailer[8..16])).ok()?;
         let top = be(&trailer[16..24]);
         let table = usize::try_from(be(&trailer[24..32])).ok()?;
-        if !(1..=8).contains(&offset_size) || !(1..=8).contains(&ref_size) || top >= objects as u64 {
+        if !(1..=8).contains(&offset_size) || !(1..=8).contains(&ref_size) || top >= objects as u64
+        {
             return None;
         }
         let table_end = table.checked_add(objects.checked_mul(offset_size)?)?;
@@ -160,7 +163,9 @@ impl<'a> Bplist<'a> {
     fn lookup(&self, (count, refs): (usize, usize), key: &[u8]) -> Option<Option<usize>> {
         let mut found = None;
         for i in 0..count {
-            let Found::Ascii(name) = self.object(self.reference(refs, i)?)? else { return None };
+            let Found::Ascii(name) = self.object(self.reference(refs, i)?)? else {
+                return None;
+            };
             if name == key {
                 found = Some(self.reference(refs, count.checked_add(i)?)?);
             }

@@ -140,7 +140,20 @@ mod tests {
     /// Realistic records in several shapes: optional objects before the path, sizes inline or referenced.
     fn shapes() -> Vec<Vec<u8>> {
         let mut out = Vec::new();
-        for (i, size) in [0u64, 1, 255, 256, 65_535, 65_536, 1 << 32, (1 << 40) + 7, i64::MAX as u64].into_iter().enumerate() {
+        for (i, size) in [
+            0u64,
+            1,
+            255,
+            256,
+            65_535,
+            65_536,
+            1 << 32,
+            (1 << 40) + 7,
+            i64::MAX as u64,
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let mut file = Dictionary::new();
             let mut extra = Vec::new();
             if i % 2 == 0 {
@@ -150,12 +163,22 @@ mod tests {
             let path_uid = 2 + extra.len() as u64;
             extra.push(Value::String(format!("Library/Caches/ünïcode {i}/file.db")));
             file.insert("RelativePath".into(), Value::Uid(Uid::new(path_uid)));
-            for key in ["Birth", "LastModified", "LastStatusChange", "InodeNumber", "UserID", "GroupID"] {
+            for key in [
+                "Birth",
+                "LastModified",
+                "LastStatusChange",
+                "InodeNumber",
+                "UserID",
+                "GroupID",
+            ] {
                 file.insert(key.into(), (1_700_000_000 + i as u64).into());
             }
             if i % 3 == 1 {
                 extra.push(Value::Integer(size.into()));
-                file.insert("Size".into(), Value::Uid(Uid::new(2 + extra.len() as u64 - 1)));
+                file.insert(
+                    "Size".into(),
+                    Value::Uid(Uid::new(2 + extra.len() as u64 - 1)),
+                );
             } else {
                 file.insert("Size".into(), size.into());
             }
@@ -169,7 +192,8 @@ mod tests {
     #[test]
     fn fast_reader_reads_every_shape_as_the_reference_does() {
         for blob in shapes() {
-            let fast = crate::read::bplist::mbfile_size_mode(&blob).expect("fast path taken on a normal record");
+            let fast = crate::read::bplist::mbfile_size_mode(&blob)
+                .expect("fast path taken on a normal record");
             let reference = decode_reference(&blob).unwrap();
             assert_eq!(fast.0 as u64, reference.size);
             assert_eq!(fast.1.map(|m| m as u32), Some(reference.mode));
@@ -203,7 +227,10 @@ mod tests {
                         if size >= 0 {
                             both_ok += 1;
                             assert_eq!(size as u64, r.size, "size of {case:02x?}");
-                            assert_eq!(mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0), r.mode);
+                            assert_eq!(
+                                mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0),
+                                r.mode
+                            );
                         }
                     }
                     // `decode` answers exactly like the reference wherever the reference succeeds.
@@ -213,7 +240,10 @@ mod tests {
                 }
             }
         }
-        assert!(both_ok > 100, "the comparison must exercise the fast path ({both_ok})");
+        assert!(
+            both_ok > 100,
+            "the comparison must exercise the fast path ({both_ok})"
+        );
     }
 
     #[test]

@@ -113,8 +113,16 @@ pub fn list_table(report: &ScanReport, style: Style) -> String {
             b.id.clone(),
         ]);
     }
-    let mut out = table.to_string();
-    out.push('\n');
+    trimmed(&table)
+}
+
+/// A table's text without the padding comfy-table leaves at line ends (it shows up in diffs and pipes).
+fn trimmed(table: &Table) -> String {
+    let mut out = String::new();
+    for line in table.to_string().lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
     out
 }
 
@@ -239,5 +247,5 @@ fn usage_table<'a>(
             count(rest_files),
         ]);
     }
-    let _ = writeln!(out, "{table}");
+    out.push_str(&trimmed(&table));
 }

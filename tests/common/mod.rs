@@ -51,7 +51,13 @@ pub fn snapshot(root: &Path) -> Snapshot {
         };
         out.insert(
             entry.path().to_path_buf(),
-            (meta.len(), meta.mtime(), meta.mtime_nsec(), meta.mode(), hash),
+            (
+                meta.len(),
+                meta.mtime(),
+                meta.mtime_nsec(),
+                meta.mode(),
+                hash,
+            ),
         );
     }
     out

@@ -1,0 +1,110 @@
+//! Writes a synthetic iOS backup (or the committed sample set) plus `expected.json`, its record.
+//!
+//! `cargo run --release --example make-backup -- OUT [--files N] [--scale BYTES] [--seed S] [--sample]`
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use cloudfit::synth::{write_backup, write_sample_set, BackupSpec, SampleSet};
+
+const USAGE: &str =
+    "usage: make-backup OUT [--files N] [--scale BYTES_PER_FILE_AVG] [--seed S] [--sample]
+
+Writes one synthetic backup under OUT (or, with --sample, the committed sample set under
+OUT/Backup) and its record as OUT/expected.json.
+  --files N     regular files in the manifest (default 1000; at least the ~200 fixed ones)
+  --scale B     average file size in bytes (default 65536); data files are sparse
+  --seed S      generator seed (default 1)
+  --sample      write the fixed sample set instead; --files/--scale/--seed do not apply";
+
+struct Args {
+    out: PathBuf,
+    sample: bool,
+    spec: BackupSpec,
+}
+
+fn number(flag: &str, value: Option<String>) -> Result<u64, String> {
+    let v = value.ok_or_else(|| format!("{flag} needs a value"))?;
+    v.replace('_', "")
+        .parse()
+        .map_err(|_| format!("{flag}: {v:?} is not a whole number"))
+}
+
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut out = None;
+    let mut sample = false;
+    let mut spec = BackupSpec::default();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--files" => spec.files = number("--files", args.next())?,
+            "--scale" => spec.avg_file_size = number("--scale", args.next())?,
+            "--seed" => spec.seed = number("--seed", args.next())?,
+            "--sample" => sample = true,
+            "-h" | "--help" => return Err(String::new()),
+            s if s.starts_with('-') => return Err(format!("unknown option {s}")),
+            s if out.is_none() => out = Some(PathBuf::from(s)),
+            s => return Err(format!("unexpected argument {s}")),
+        }
+    }
+    let out = out.ok_or("missing OUT")?;
+    Ok(Args { out, sample, spec })
+}
+
+fn run(args: &Args) -> io::Result<SampleSet> {
+    fs::create_dir_all(&args.out)?;
+    let started = Instant::now();
+    let set = if args.sample {
+        write_sample_set(&args.out)?
+    } else {
+        let backup = write_backup(&args.out, &args.spec)?;
+        SampleSet {
+            backups: vec![backup],
+            skipped: Vec::new(),
+        }
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let mut json = serde_json::to_string_pretty(&set).map_err(io::Error::other)?;
+    json.push('\n');
+    fs::write(args.out.join("expected.json"), json)?;
+    for b in &set.backups {
+        let rows = b
+            .files
+            .map_or("encrypted".to_owned(), |f| format!("{f} files"));
+        eprintln!(
+            "{}: {rows}, {} bytes on disk in {} files",
+            b.id, b.disk_bytes, b.disk_files
+        );
+    }
+    let files: u64 = set.backups.iter().map(|b| b.disk_files).sum();
+    eprintln!(
+        "wrote {files} files in {secs:.1} s ({:.0} files/s)",
+        files as f64 / secs.max(1e-9)
+    );
+    Ok(set)
+}
+
+fn main() -> ExitCode {
+    let args = match parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        // An empty reason means --help: usage on stdout, success.
+        Err(why) if why.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(why) => {
+            let mut err = io::stderr().lock();
+            let _ = writeln!(err, "make-backup: {why}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("make-backup: {}: {e}", args.out.display());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Writes real-format synthetic iOS backups and a record of exactly what they contain, for tests.
+//!
+//! A backup is built in three steps: [`catalog`] decides every row (domain, path, kind, size
+//! and, for each regular file, the category and app it belongs to); the writers put that on
+//! disk in the formats a device and Finder produce; [`record`] sums the catalog into an
+//! [`ExpectedBackup`]. The record never comes from reading the backup back, so a reader
+//! tested against it is checked against an independent account of the same bytes.
+//!
+//! Everything is a function of the [`BackupSpec`]: no wall clock, no OS randomness, no hash
+//! iteration order. The same spec gives the same record and byte-identical files.
+
+mod catalog;
+mod clock;
+mod manifest;
+mod mbfile;
+mod plists;
+mod record;
+mod rng;
+mod sample;
+mod shards;
+
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::thread;
+
+pub use clock::{archive_suffix, rfc3339, unix_from_utc};
+pub use record::{Counts, ExpectedApp, ExpectedBackup, SampleSet};
+pub use sample::{sample_specs, write_sample_set};
+
+/// Whether the device finished the backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupState {
+    /// Status.plist `SnapshotState` = `finished`.
+    Finished,
+    /// Interrupted: `SnapshotState` = `uploading`.
+    Incomplete,
+}
+
+/// What one synthetic backup should look like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSpec {
+    /// `8hex-16hex` or 40 hex; names the folder and fills every identifier field.
+    pub udid: String,
+    pub device_name: String,
+    pub product_type: String,
+    pub ios_version: String,
+    pub build_version: String,
+    pub serial_number: String,
+    /// Unix seconds (UTC) of the backup; every date and file timestamp derives from it.
+    pub last_backup: i64,
+    /// Writes the plists of an encrypted backup, opaque bytes for Manifest.db, and
+    /// CBC-padded random data files.
+    pub encrypted: bool,
+    pub state: BackupState,
+    /// Leave a `Snapshot/` folder behind, as an aborted backup does.
+    pub snapshot_dir: bool,
+    /// `Some("-20260901-101500")` makes this an archived copy in `<udid><suffix>`.
+    pub archive_suffix: Option<String>,
+    /// Regular files in the manifest. Values below the fixed set (about 200 files that
+    /// exercise every rule) are raised to it.
+    pub files: u64,
+    /// Average `Size` of a regular file in bytes; sizes keep their proportions at any scale.
+    pub avg_file_size: u64,
+    /// Rows whose data file is not written.
+    pub missing: u64,
+    /// Shard files no row names: alternately a stray 40-hex file and a `<fileID>.upload`.
+    pub orphans: u64,
+    pub seed: u64,
+}
+
+impl Default for BackupSpec {
+    /// Maya's iPhone at a modest scale; override fields with struct update syntax.
+    fn default() -> Self {
+        BackupSpec {
+            udid: "00008120-001A2B3C4D5E6F70".into(),
+            device_name: "Maya's iPhone".into(),
+            product_type: "iPhone15,2".into(),
+            ios_version: "18.1".into(),
+            build_version: "22B83".into(),
+            serial_number: "F4GXK2L9Q6ND".into(),
+            last_backup: unix_from_utc(2026, 11, 20, 8, 15, 0),
+            encrypted: false,
+            state: BackupState::Finished,
+            snapshot_dir: false,
+            archive_suffix: None,
+            files: 1_000,
+            avg_file_size: 64 * 1024,
+            missing: 0,
+            orphans: 0,
+            seed: 1,
+        }
+    }
+}
+
+impl BackupSpec {
+    /// The backup folder's name: the UDID, plus the archive suffix if any.
+    pub fn folder_name(&self) -> String {
+        format!(
+            "{}{}",
+            self.udid,
+            self.archive_suffix.as_deref().unwrap_or("")
+        )
+    }
+
+    fn validate(&self) -> io::Result<()> {
+        let bad = |why: String| Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+        if self.udid.is_empty()
+            || !self
+                .udid
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return bad(format!(
+                "UDID {:?} is not a folder-safe identifier",
+                self.udid
+            ));
+        }
+        if let Some(s) = &self.archive_suffix {
+            if s.contains(['/', '\\']) || s.contains("..") {
+                return bad(format!("archive suffix {s:?} is not a folder-name suffix"));
+            }
+        }
+        if self.last_backup < 0 {
+            return bad(format!("last_backup {} is before 1970", self.last_backup));
+        }
+        Ok(())
+    }
+
+    fn shape(&self) -> catalog::Shape {
+        catalog::Shape {
+            files: self.files,
+            avg_file_size: self.avg_file_size,
+            seed: self.seed,
+            last_backup: self.last_backup,
+        }
+    }
+}
+
+/// AES-CBC with PKCS#7 always adds 1 to 16 bytes: `16 * floor(n / 16) + 16`.
+pub(crate) fn padded_len(n: u64) -> u64 {
+    n / 16 * 16 + 16
+}
+
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<u64> {
+    fs::write(path, bytes)
+        .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))?;
+    Ok(bytes.len() as u64)
+}
+
+/// Writes `parent/<spec.folder_name()>/` and returns the record of what it holds.
+///
+/// Refuses to write into an existing folder, so a record never describes a mix of runs.
+/// Manifest.db and the data files are written on two threads at once.
+pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBackup> {
+    spec.validate()?;
+    let folder = parent.join(spec.folder_name());
+    fs::create_dir_all(parent)?;
+    fs::create_dir(&folder)
+        .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", folder.display())))?;
+
+    let t0 = std::time::Instant::now();
+    let cat = catalog::build(&spec.shape());
+    eprintln!("catalog {:?}", t0.elapsed());
+    let plan = shards::plan(&cat, spec)?;
+
+    let db_path = folder.join("Manifest.db");
+    let db_len = thread::scope(|s| {
+        let data = s.spawn(|| {
+            let t = std::time::Instant::now();
+            let r = shards::write_data(&folder, &cat, &plan, spec);
+            eprintln!("data {:?}", t.elapsed());
+            r
+        });
+        let t = std::time::Instant::now();
+        let db = manifest::write_plain(&db_path, &cat, spec.seed);
+        eprintln!("db {:?}", t.elapsed());
+        let data = data
+            .join()
+            .map_err(|_| io::Error::other("the data-file writer thread panicked"))?;
+        data.and(db)
+    })?;
+    // The length comes from the file SQLite wrote: page layout is SQLite's business, not the
+    // catalog's. Everything else in the record is computed, not measured.
+    let db_len = if spec.encrypted {
+        manifest::encrypt_in_place(&db_path, spec.seed)?
+    } else {
+        db_len
+    };
+    shards::write_extras(&folder, &plan, spec)?;
+
+    let mut disk_bytes = db_len;
+    disk_bytes += write_new(&folder.join("Info.plist"), &plists::info(spec)?)?;
+    disk_bytes += write_new(
+        &folder.join("Manifest.plist"),
+        &plists::manifest(spec, &cat)?,
+    )?;
+    disk_bytes += write_new(&folder.join("Status.plist"), &plists::status(spec)?)?;
+    let mut disk_files = 4;
+
+    for (i, e) in cat.entries.iter().enumerate() {
+        if e.is_file() && !plan.missing.contains(&i) {
+            disk_files += 1;
+            disk_bytes += shards::disk_len(e.size(), spec.encrypted);
+        }
+    }
+    for x in plan.orphans.iter().chain(&plan.snapshot) {
+        disk_files += 1;
+        disk_bytes += x.len;
+    }
+
+    let sums = record::manifest_sums(&cat);
+    let plain = !spec.encrypted;
+    Ok(ExpectedBackup {
+        id: spec.folder_name(),
+        udid: spec.udid.clone(),
+        device_name: spec.device_name.clone(),
+        product_type: spec.product_type.clone(),
+        ios_version: spec.ios_version.clone(),
+        last_backup: rfc3339(spec.last_backup),
+        encrypted: spec.encrypted,
+        state: match spec.state {
+            BackupState::Finished => "finished".into(),
+            BackupState::Incomplete => "incomplete".into(),
+        },
+        archived: spec.archive_suffix.is_some(),
+        bytes: plain.then_some(sums.bytes),
+        files: plain.then_some(sums.files),
+        directories: plain.then_some(sums.directories),
+        symlinks: plain.then_some(sums.symlinks),
+        disk_bytes,
+        disk_files,
+        missing: plan.missing_counts(&cat),
+        orphans: plan.orphan_counts(),
+        apps: if plain { sums.apps } else { Default::default() },
+        categories: if plain {
+            sums.categories
+        } else {
+            Default::default()
+        },
+        domains: if plain {
+            sums.domains
+        } else {
+            Default::default()
+        },
+    })
+}

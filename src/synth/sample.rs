@@ -1,0 +1,94 @@
+//! The committed sample: a small MobileSync folder with one backup of every kind a reader meets.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use super::clock::{archive_suffix, unix_from_utc};
+use super::rng::Rng;
+use super::{write_backup, BackupSpec, BackupState, SampleSet};
+
+/// A folder beside the backups that is not one; readers must list it as skipped.
+const NOT_A_BACKUP: &str = "Photos export";
+
+/// The four backups of the sample, in the order they are written. Sizes are KB-scale so the
+/// whole set stays under 3 MB in git (which stores no holes), with the proportions of a real
+/// phone: photos the biggest category, WhatsApp the biggest app.
+pub fn sample_specs() -> Vec<BackupSpec> {
+    let maya = BackupSpec {
+        files: 230,
+        avg_file_size: 1_500,
+        seed: 20_261_120,
+        ..BackupSpec::default()
+    };
+    let archived_at = unix_from_utc(2026, 9, 1, 10, 15, 0);
+    let maya_archived = BackupSpec {
+        ios_version: "18.0".into(),
+        build_version: "22A3354".into(),
+        last_backup: archived_at,
+        archive_suffix: Some(archive_suffix(archived_at)),
+        files: 200,
+        avg_file_size: 1_200,
+        seed: 20_260_901,
+        ..maya.clone()
+    };
+    let ipad = BackupSpec {
+        udid: "00008027-000A19C83C02802E".into(),
+        device_name: "Old iPad".into(),
+        product_type: "iPad8,1".into(),
+        ios_version: "16.7.2".into(),
+        build_version: "20H115".into(),
+        serial_number: "DMPXQ3KLJF8J".into(),
+        last_backup: unix_from_utc(2025, 3, 2, 19, 40, 0),
+        state: BackupState::Incomplete,
+        snapshot_dir: true,
+        files: 180,
+        avg_file_size: 900,
+        missing: 3,
+        orphans: 2,
+        seed: 20_250_302,
+        ..BackupSpec::default()
+    };
+    let sam = BackupSpec {
+        udid: "00008030-0009783C22EA802E".into(),
+        device_name: "Sam's iPhone".into(),
+        product_type: "iPhone12,1".into(),
+        ios_version: "17.5".into(),
+        build_version: "21F79".into(),
+        serial_number: "C39ZK1ABN72J".into(),
+        last_backup: unix_from_utc(2026, 6, 14, 21, 5, 30),
+        encrypted: true,
+        files: 175,
+        avg_file_size: 800,
+        seed: 20_260_614,
+        ..BackupSpec::default()
+    };
+    vec![maya, maya_archived, ipad, sam]
+}
+
+/// A few KB that start and end like a JPEG (SOI, JFIF APP0, ..., EOI).
+fn jpeg_ish() -> Vec<u8> {
+    let mut out = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00,
+        0x48, 0x00, 0x48, 0x00, 0x00,
+    ];
+    let mut body = vec![0u8; 2_600];
+    Rng::new(0x1A6E).fill(&mut body);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
+/// Writes `root/Backup/` with the four sample backups and one folder that is not a backup.
+pub fn write_sample_set(root: &Path) -> io::Result<SampleSet> {
+    let parent = root.join("Backup");
+    let mut set = SampleSet::default();
+    for spec in sample_specs() {
+        set.backups.push(write_backup(&parent, &spec)?);
+    }
+    let export = parent.join(NOT_A_BACKUP);
+    fs::create_dir_all(&export)?;
+    fs::write(export.join("IMG_2041.JPG"), jpeg_ish())?;
+    set.skipped.push(NOT_A_BACKUP.to_owned());
+    Ok(set)
+}
