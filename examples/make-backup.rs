@@ -15,7 +15,7 @@ const USAGE: &str =
 
 Writes one synthetic backup under OUT (or, with --sample, the committed sample set under
 OUT/Backup) and its record as OUT/expected.json.
-  --files N     regular files in the manifest (default 1000; at least the ~200 fixed ones)
+  --files N     regular files in the manifest (default 1000; at least the ~160 fixed ones)
   --scale B     average file size in bytes (default 65536); data files are sparse
   --seed S      generator seed (default 1)
   --sample      write the fixed sample set instead; --files/--scale/--seed do not apply";

@@ -153,7 +153,7 @@ fn scan_json_matches_the_generators_record_for_every_backup() {
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            stderr.contains(&format!("skipped")) && stderr.contains(name.as_str()),
+            stderr.contains("skipped") && stderr.contains(name.as_str()),
             "{stderr}"
         );
     }

@@ -4,8 +4,9 @@ use std::io;
 
 use plist::{Dictionary, Value};
 
-use super::catalog::{stable_hash, Catalog, APPS};
+use super::catalog::{stable_hash, Catalog};
 use super::clock::plist_date;
+use super::content::APPS;
 use super::rng::Rng;
 use super::{BackupSpec, BackupState};
 

@@ -105,7 +105,7 @@ pub(crate) fn plan(cat: &Catalog, spec: &BackupSpec) -> io::Result<Plan> {
             let id = hex_id(&e.file_id);
             Extra {
                 rel: format!("{}/{id}.upload", &id[..2]),
-                len: disk_len(e.size() / 2, spec.encrypted),
+                len: disk_len((e.size() / 2).max(1), spec.encrypted),
             }
         };
         plan.orphans.push(extra);

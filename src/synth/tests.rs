@@ -1,0 +1,355 @@
+//! Checks the written backups against the record by reading them back with SQLite and plist.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use plist::Value;
+use rusqlite::{Connection, OpenFlags};
+
+use super::catalog::{file_id, hex_id};
+use super::*;
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn files_under(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    walk(dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+fn sample() -> io::Result<(tempfile::TempDir, SampleSet)> {
+    let dir = tempfile::tempdir()?;
+    let set = write_sample_set(dir.path())?;
+    Ok((dir, set))
+}
+
+fn open_immutable(db: &Path) -> io::Result<Connection> {
+    let uri = format!("file:{}?immutable=1", db.display());
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+    Connection::open_with_flags(uri, flags).map_err(io::Error::other)
+}
+
+/// Resolves an MBFile field the way a reader must: inline, or a UID into `$objects`.
+fn mb_field(archive: &Value, key: &str) -> Option<Value> {
+    let d = archive.as_dictionary()?;
+    let objects = d.get("$objects")?.as_array()?;
+    let root = d.get("$top")?.as_dictionary()?.get("root")?.as_uid()?.get();
+    let mb = objects.get(root as usize)?.as_dictionary()?;
+    match mb.get(key)? {
+        Value::Uid(u) => objects.get(u.get() as usize).cloned(),
+        v => Some(v.clone()),
+    }
+}
+
+#[test]
+fn record_sums_are_consistent() -> io::Result<()> {
+    let (_dir, set) = sample()?;
+    assert_eq!(set.skipped, ["Photos export"]);
+    assert_eq!(set.backups.len(), 4);
+    for b in &set.backups {
+        if b.encrypted {
+            assert_eq!(
+                (b.bytes, b.files, b.directories, b.symlinks),
+                (None, None, None, None)
+            );
+            assert!(b.apps.is_empty() && b.categories.is_empty() && b.domains.is_empty());
+            continue;
+        }
+        let bytes = b.bytes.unwrap_or_default();
+        let files = b.files.unwrap_or_default();
+        let cat_bytes: u64 = b.categories.values().map(|c| c.bytes).sum();
+        let cat_files: u64 = b.categories.values().map(|c| c.files).sum();
+        let dom_bytes: u64 = b.domains.values().map(|c| c.bytes).sum();
+        let dom_files: u64 = b.domains.values().map(|c| c.files).sum();
+        assert_eq!((cat_bytes, cat_files), (bytes, files), "{}", b.id);
+        assert_eq!((dom_bytes, dom_files), (bytes, files), "{}", b.id);
+        let app_bytes: u64 = b.apps.values().map(|a| a.bytes).sum();
+        let app_files: u64 = b.apps.values().map(|a| a.files).sum();
+        let apps = b.categories.get("apps").copied().unwrap_or_default();
+        assert_eq!((app_bytes, app_files), (apps.bytes, apps.files), "{}", b.id);
+        assert_eq!(b.categories.len(), 20, "{}: every category present", b.id);
+        let top = b
+            .categories
+            .iter()
+            .max_by_key(|(_, c)| c.bytes)
+            .map(|(k, _)| k.as_str());
+        assert_eq!(top, Some("photos"));
+        let top_app = b
+            .apps
+            .iter()
+            .max_by_key(|(_, a)| a.bytes)
+            .map(|(k, _)| k.as_str());
+        assert_eq!(top_app, Some("net.whatsapp.WhatsApp"));
+    }
+    let maya = &set.backups[0];
+    assert_eq!(maya.id, "00008120-001A2B3C4D5E6F70");
+    assert_eq!(maya.device_name, "Maya's iPhone");
+    assert_eq!(maya.last_backup, "2026-11-20T08:15:00Z");
+    let archived = &set.backups[1];
+    assert_eq!(archived.id, "00008120-001A2B3C4D5E6F70-20260901-101500");
+    assert!(archived.archived && archived.udid == maya.udid);
+    assert!(archived.bytes < maya.bytes && archived.files < maya.files);
+    let ipad = &set.backups[2];
+    assert_eq!(ipad.state, "incomplete");
+    assert_eq!((ipad.missing.files, ipad.orphans.files), (3, 2));
+    assert!(set.backups[3].encrypted);
+    Ok(())
+}
+
+#[test]
+fn disk_totals_match_the_tree() -> io::Result<()> {
+    let (dir, set) = sample()?;
+    for b in &set.backups {
+        let files = files_under(&dir.path().join("Backup").join(&b.id))?;
+        let mut bytes = 0;
+        for f in &files {
+            bytes += fs::metadata(f)?.len();
+        }
+        assert_eq!(
+            (files.len() as u64, bytes),
+            (b.disk_files, b.disk_bytes),
+            "{}",
+            b.id
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn same_spec_same_bytes() -> io::Result<()> {
+    let (a, set_a) = sample()?;
+    let (b, set_b) = sample()?;
+    assert_eq!(set_a, set_b);
+    let files_a = files_under(a.path())?;
+    let files_b = files_under(b.path())?;
+    assert_eq!(files_a.len(), files_b.len());
+    for (fa, fb) in files_a.iter().zip(&files_b) {
+        assert_eq!(
+            fa.strip_prefix(a.path()).ok(),
+            fb.strip_prefix(b.path()).ok()
+        );
+        assert!(fs::read(fa)? == fs::read(fb)?, "{} differs", fa.display());
+    }
+    Ok(())
+}
+
+#[test]
+fn manifest_db_matches_the_record() -> io::Result<()> {
+    let (dir, set) = sample()?;
+    for b in set.backups.iter().filter(|b| !b.encrypted) {
+        let folder = dir.path().join("Backup").join(&b.id);
+        let db = folder.join("Manifest.db");
+        let header = fs::read(&db)?;
+        assert_eq!(&header[..16], b"SQLite format 3\0");
+        assert_eq!((header[18], header[19]), (2, 2), "WAL mode in the header");
+        assert!(!folder.join("Manifest.db-wal").exists());
+        assert!(!folder.join("Manifest.db-shm").exists());
+
+        let conn = open_immutable(&db)?;
+        let schema: Vec<String> = {
+            let mut st = conn
+                .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid")
+                .map_err(io::Error::other)?;
+            let rows = st.query_map([], |r| r.get(0)).map_err(io::Error::other)?;
+            rows.collect::<Result<_, _>>().map_err(io::Error::other)?
+        };
+        assert_eq!(
+            schema,
+            [
+                "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB)",
+                "CREATE INDEX FilesDomainIdx ON Files(domain)",
+                "CREATE INDEX FilesRelativePathIdx ON Files(relativePath)",
+                "CREATE INDEX FilesFlagsIdx ON Files(flags)",
+                "CREATE TABLE Properties (key TEXT PRIMARY KEY, value BLOB)",
+            ]
+        );
+
+        let mut st = conn
+            .prepare("SELECT fileID, domain, relativePath, flags, file FROM Files")
+            .map_err(io::Error::other)?;
+        type Row = (String, Option<String>, Option<String>, i64, Option<Vec<u8>>);
+        let rows: Vec<Row> = st
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .map_err(io::Error::other)?
+            .collect::<Result<_, _>>()
+            .map_err(io::Error::other)?;
+        let mut count = BTreeMap::<i64, u64>::new();
+        let mut domains = BTreeMap::<String, Counts>::new();
+        let mut missing = 0;
+        for (id, domain, path, flags, blob) in rows {
+            *count.entry(flags).or_default() += 1;
+            let (Some(domain), Some(path), Some(blob)) = (domain, path, blob) else {
+                assert_eq!(flags, 16);
+                continue;
+            };
+            assert_eq!(id, hex_id(&file_id(&domain, &path)));
+            let archive = Value::from_reader(io::Cursor::new(blob)).map_err(io::Error::other)?;
+            let rel = mb_field(&archive, "RelativePath");
+            assert_eq!(rel.as_ref().and_then(Value::as_string), Some(path.as_str()));
+            let size = mb_field(&archive, "Size").and_then(|v| v.as_unsigned_integer());
+            let mode = mb_field(&archive, "Mode").and_then(|v| v.as_unsigned_integer());
+            let mode = mode.unwrap_or_default() & 0xF000;
+            match flags {
+                1 => {
+                    assert_eq!(mode, 0x8000);
+                    let size = size.unwrap_or(u64::MAX);
+                    let c = domains.entry(domain).or_default();
+                    c.files += 1;
+                    c.bytes += size;
+                    match fs::metadata(folder.join(&id[..2]).join(&id)) {
+                        Ok(m) => assert_eq!(m.len(), size, "{path}"),
+                        Err(_) => missing += 1,
+                    }
+                }
+                2 => assert_eq!((mode, size), (0x4000, Some(0))),
+                4 => {
+                    assert_eq!((mode, size), (0xA000, Some(0)));
+                    assert!(mb_field(&archive, "Target").is_some());
+                }
+                other => panic!("unexpected flags {other}"),
+            }
+        }
+        assert_eq!(count.get(&1).copied(), b.files, "{}", b.id);
+        assert_eq!(count.get(&2).copied(), b.directories, "{}", b.id);
+        assert_eq!(count.get(&4).copied(), b.symlinks, "{}", b.id);
+        assert!(count.get(&16).copied().unwrap_or_default() >= 1);
+        assert_eq!(domains, b.domains, "{}", b.id);
+        assert_eq!(missing, b.missing.files, "{}", b.id);
+    }
+    Ok(())
+}
+
+#[test]
+fn encrypted_backup_is_opaque_and_block_aligned() -> io::Result<()> {
+    let (dir, set) = sample()?;
+    let sam = set.backups.iter().find(|b| b.encrypted);
+    let Some(sam) = sam else {
+        panic!("no encrypted backup in the sample");
+    };
+    let folder = dir.path().join("Backup").join(&sam.id);
+    let db = fs::read(folder.join("Manifest.db"))?;
+    assert!(!db.starts_with(b"SQLite format 3"));
+    assert_eq!(db.len() % 16, 0);
+    for f in files_under(&folder)? {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.len() == 40 {
+            assert_eq!(fs::metadata(&f)?.len() % 16, 0, "{}", f.display());
+        }
+    }
+    let manifest = Value::from_file(folder.join("Manifest.plist")).map_err(io::Error::other)?;
+    let d = manifest.as_dictionary();
+    assert_eq!(
+        d.and_then(|d| d.get("IsEncrypted"))
+            .and_then(Value::as_boolean),
+        Some(true)
+    );
+    let key = d
+        .and_then(|d| d.get("ManifestKey"))
+        .and_then(Value::as_data);
+    assert!(key.is_some_and(|k| k.len() == 44 && k[..4] == [4, 0, 0, 0]));
+    Ok(())
+}
+
+#[test]
+fn plists_agree_with_each_other_and_the_record() -> io::Result<()> {
+    let (dir, set) = sample()?;
+    for b in &set.backups {
+        let folder = dir.path().join("Backup").join(&b.id);
+        let info = Value::from_file(folder.join("Info.plist")).map_err(io::Error::other)?;
+        let manifest = Value::from_file(folder.join("Manifest.plist")).map_err(io::Error::other)?;
+        let status = Value::from_file(folder.join("Status.plist")).map_err(io::Error::other)?;
+        let get = |v: &Value, k: &str| v.as_dictionary().and_then(|d| d.get(k)).cloned();
+        let date = get(&info, "Last Backup Date").and_then(|v| v.as_date());
+        assert_eq!(date.map(|d| d.to_xml_format()), Some(b.last_backup.clone()));
+        let name = get(&info, "Device Name");
+        assert_eq!(
+            name.as_ref().and_then(Value::as_string),
+            Some(b.device_name.as_str())
+        );
+        let state = get(&status, "SnapshotState");
+        let want = if b.state == "finished" {
+            "finished"
+        } else {
+            "uploading"
+        };
+        assert_eq!(state.as_ref().and_then(Value::as_string), Some(want));
+
+        let installed: BTreeSet<String> = get(&info, "Installed Applications")
+            .and_then(Value::into_array)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(Value::into_string)
+            .collect();
+        let apps = get(&manifest, "Applications").and_then(Value::into_dictionary);
+        let data_apps: BTreeSet<String> = apps
+            .iter()
+            .flat_map(|d| d.iter())
+            .filter(|(_, v)| {
+                get(v, "ContainerContentClass")
+                    .and_then(Value::into_string)
+                    .as_deref()
+                    == Some("Data/Application")
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        assert_eq!(installed, data_apps);
+        let app_domains: BTreeSet<String> = b
+            .domains
+            .keys()
+            .filter_map(|d| d.strip_prefix("AppDomain-"))
+            .map(str::to_owned)
+            .collect();
+        if !b.encrypted {
+            assert_eq!(installed, app_domains);
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn refuses_to_overwrite() -> io::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let spec = BackupSpec {
+        files: 0,
+        avg_file_size: 100,
+        ..BackupSpec::default()
+    };
+    write_backup(dir.path(), &spec)?;
+    let again = write_backup(dir.path(), &spec);
+    assert!(again.is_err_and(|e| e.kind() == io::ErrorKind::AlreadyExists));
+    Ok(())
+}
+
+#[test]
+fn rejects_unsafe_names() {
+    let dir = std::env::temp_dir();
+    for spec in [
+        BackupSpec {
+            udid: "../escape".into(),
+            ..BackupSpec::default()
+        },
+        BackupSpec {
+            archive_suffix: Some("/x".into()),
+            ..BackupSpec::default()
+        },
+    ] {
+        let r = write_backup(&dir, &spec);
+        assert!(r.is_err_and(|e| e.kind() == io::ErrorKind::InvalidInput));
+    }
+}
