@@ -76,7 +76,22 @@ pub fn discover(paths: &[PathBuf]) -> Result<Found> {
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if !meta.is_dir() {
-            return Err(Error::NoBackup { path: path.clone() });
+            // `cloudfit scan …/Manifest.db` means the backup that file belongs to.
+            let marker = path
+                .file_name()
+                .is_some_and(|n| MARKERS.iter().any(|m| n == *m));
+            match path.parent().filter(|_| marker) {
+                Some(parent) => {
+                    let parent = if parent.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        parent
+                    };
+                    found.backups.push(backup_dir(parent));
+                    continue;
+                }
+                None => return Err(Error::NoBackup { path: path.clone() }),
+            }
         }
         let before = found.backups.len();
         if is_backup(path) {
@@ -160,6 +175,9 @@ mod tests {
         let direct = discover(std::slice::from_ref(&a)).unwrap();
         assert_eq!(direct.backups.len(), 1);
         assert!(direct.skipped.is_empty());
+
+        let via_file = discover(&[a.join("Manifest.plist")]).unwrap();
+        assert_eq!(via_file.backups, vec![backup_dir(&a)]);
     }
 
     #[test]

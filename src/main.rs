@@ -88,16 +88,19 @@ fn run(cli: Cli) -> Result<u8> {
         Command::List(args) => (args, None),
     };
     let paths = if common.paths.is_empty() {
-        cloudfit::discover::default_folders()?
-            .into_iter()
-            .filter(|p| p.is_dir())
-            .collect::<Vec<_>>()
+        let defaults = cloudfit::discover::default_folders()?;
+        let existing: Vec<PathBuf> = defaults.iter().filter(|p| p.is_dir()).cloned().collect();
+        if existing.is_empty() {
+            let looked: Vec<String> = defaults.iter().map(|p| p.display().to_string()).collect();
+            anyhow::bail!(
+                "no backup folder at {}; back up the device in Finder or iTunes first, or pass a folder as PATH",
+                looked.join(" or ")
+            );
+        }
+        existing
     } else {
         common.paths.clone()
     };
-    if paths.is_empty() {
-        anyhow::bail!("no backup folder found in this OS's default places; pass one as PATH");
-    }
     let report = scan::scan_paths(&paths, now()?)?;
 
     for skipped in &report.skipped {
