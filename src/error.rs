@@ -31,6 +31,12 @@ pub enum Error {
     #[error("{} holds no iPhone or iPad backup (no Manifest.db, Manifest.plist or Info.plist inside or one folder down)", path.display())]
     NoBackup { path: PathBuf },
 
+    #[error("wrong password for {device} ({})", path.display())]
+    WrongPassword { device: String, path: PathBuf },
+
+    #[error("cannot unlock {}: {problem}", path.display())]
+    Encryption { path: PathBuf, problem: String },
+
     #[error("{} is {what}", path.display())]
     Unsupported { path: PathBuf, what: String },
 

@@ -9,7 +9,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use cloudfit::render::{self, Style};
-use cloudfit::scan::{self, ScanReport};
+use cloudfit::scan::{self, ScanOptions, ScanReport};
+
+mod passwords;
 
 /// Exit codes, documented in the README.
 mod exit {
@@ -47,6 +49,12 @@ struct CommonArgs {
     /// Print one JSON document for scripts (exact byte counts; fields in the README)
     #[arg(long)]
     json: bool,
+    /// Password of encrypted backups: a file holding it, or lines `UDID=password` for several devices
+    #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+    password_file: Option<PathBuf>,
+    /// Read the password of encrypted backups from the first line of standard input
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 #[derive(Args)]
@@ -101,7 +109,13 @@ fn run(cli: Cli) -> Result<u8> {
     } else {
         common.paths.clone()
     };
-    let report = scan::scan_paths(&paths, now()?)?;
+    let interaction =
+        passwords::Passwords::from_args(common.password_file.as_deref(), common.password_stdin)?;
+    let options = ScanOptions {
+        now: now()?,
+        interaction: &interaction,
+    };
+    let report = scan::scan_paths(&paths, &options)?;
 
     for skipped in &report.skipped {
         eprintln!(

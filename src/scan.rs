@@ -4,13 +4,14 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::attribute::{self, summary::ReadBackup, BackupSummary, Tally};
 use crate::discover::{self, BackupDir, Skipped};
 use crate::error::{Error, Result};
-use crate::read;
+use crate::read::{self, crypto, DeviceInfo, ManifestSource};
 
-/// A backup that was found but could not be reported.
+/// A backup that was found but could not be (fully) reported.
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupError {
     pub path: PathBuf,
@@ -25,49 +26,81 @@ pub struct ScanReport {
     pub errors: Vec<BackupError>,
 }
 
+/// What the scan needs from whoever runs it: passwords for encrypted backups, and a word before slow work.
+pub trait Interaction: Sync {
+    /// The password for an encrypted backup, if the user gave one.
+    fn password(&self, _backup: &BackupDir, _info: &DeviceInfo) -> Option<Zeroizing<String>> {
+        None
+    }
+    /// Key derivation is about to run: seconds of CPU on a real backup (a chance to show a spinner).
+    fn unlocking(&self, _device: &str) {}
+    /// Key derivation has ended.
+    fn unlocked(&self) {}
+}
+
+/// No passwords, no progress: for tests and library users who only read plain backups.
+pub struct Quiet;
+impl Interaction for Quiet {}
+
+/// How to scan.
+pub struct ScanOptions<'a> {
+    /// The clock backup ages are measured against.
+    pub now: SystemTime,
+    pub interaction: &'a dyn Interaction,
+}
+
 /// Finds the backups under `paths` and reads each one. Fails only when nothing can be looked at.
-pub fn scan_paths(paths: &[PathBuf], now: SystemTime) -> Result<ScanReport> {
+pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> Result<ScanReport> {
     let found = discover::discover(paths)?;
     let mut report = ScanReport {
         skipped: found.skipped,
         ..ScanReport::default()
     };
     for dir in &found.backups {
-        match scan_backup(dir, now) {
+        match scan_backup(dir, options) {
             Ok(summary) => report.backups.push(summary),
-            Err(e) => report.errors.push(BackupError {
-                path: dir.path.clone(),
-                error: e.to_string(),
-            }),
+            Err(e) => {
+                // A backup that cannot be unlocked is still listed with what can be seen without the key.
+                if matches!(e, Error::WrongPassword { .. } | Error::Encryption { .. }) {
+                    if let Ok(summary) = scan_locked(dir, options.now) {
+                        report.backups.push(summary);
+                    }
+                }
+                report.errors.push(BackupError {
+                    path: dir.path.clone(),
+                    error: e.to_string(),
+                });
+            }
         }
     }
     Ok(report)
 }
 
 /// Reads one backup: the plists, then the manifest and the disk listing side by side.
-pub fn scan_backup(dir: &BackupDir, now: SystemTime) -> Result<BackupSummary> {
+pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
     let info = read::plists::read_device_info(&dir.path)?;
     let manifest_db = dir.path.join("Manifest.db");
-
-    if info.encrypted {
-        let disk = read::disk::list_backup_dir(&dir.path)?;
-        let read = ReadBackup {
-            dir,
-            info,
-            disk: &disk,
-            manifest: None,
-        };
-        return Ok(attribute::summary::summarize(read, Default::default(), now));
-    }
     if !manifest_db.is_file() {
         return Err(missing_manifest(&dir.path));
     }
+    // iOS 10.0–10.1 encrypted backups have no ManifestKey: their Manifest.db is plain.
+    let key = match (info.encrypted, &info.manifest_key) {
+        (true, Some(_)) => match options.interaction.password(dir, &info) {
+            Some(password) => Some(unlock(dir, &info, &password, options.interaction)?),
+            None => return summarize_locked(dir, info, options.now),
+        },
+        _ => None,
+    };
+    let source = match &key {
+        Some(key) => ManifestSource::Encrypted(&manifest_db, key),
+        None => ManifestSource::Plain(&manifest_db),
+    };
 
     let (disk, manifest) = rayon::join(
         || read::disk::list_backup_dir(&dir.path),
         || {
             let mut tally = Tally::default();
-            read::read_manifest_db(&manifest_db, |file| tally.add(file)).map(|stats| (stats, tally))
+            read::read_manifest_db(source, |file| tally.add(file)).map(|stats| (stats, tally))
         },
     );
     let disk = disk?;
@@ -80,7 +113,61 @@ pub fn scan_backup(dir: &BackupDir, now: SystemTime) -> Result<BackupSummary> {
         disk: &disk,
         manifest: Some((&stats, reconciliation)),
     };
-    Ok(attribute::summary::summarize(read, attribution, now))
+    Ok(attribute::summary::summarize(
+        read,
+        attribution,
+        options.now,
+    ))
+}
+
+/// What can be said of a backup without reading its manifest: device facts and what it occupies on disk.
+pub fn scan_locked(dir: &BackupDir, now: SystemTime) -> Result<BackupSummary> {
+    let info = read::plists::read_device_info(&dir.path)?;
+    summarize_locked(dir, info, now)
+}
+
+fn summarize_locked(dir: &BackupDir, info: DeviceInfo, now: SystemTime) -> Result<BackupSummary> {
+    let disk = read::disk::list_backup_dir(&dir.path)?;
+    let read = ReadBackup {
+        dir,
+        info,
+        disk: &disk,
+        manifest: None,
+    };
+    Ok(attribute::summary::summarize(read, Default::default(), now))
+}
+
+/// Password → class keys → the Manifest.db key.
+fn unlock(
+    dir: &BackupDir,
+    info: &DeviceInfo,
+    password: &str,
+    interaction: &dyn Interaction,
+) -> Result<crypto::Key> {
+    let manifest_plist = dir.path.join("Manifest.plist");
+    let problem = |p: String| Error::Encryption {
+        path: manifest_plist.clone(),
+        problem: p,
+    };
+    let bag = info
+        .keybag
+        .as_deref()
+        .ok_or_else(|| problem("it has no BackupKeyBag".into()))?;
+    let bag = crypto::Keybag::parse(bag).map_err(|e| problem(e.to_string()))?;
+    let device = info.device_name.clone().unwrap_or_else(|| dir.id.clone());
+    interaction.unlocking(&device);
+    let derived = crypto::passcode_key(&bag, password.as_bytes());
+    interaction.unlocked();
+    let wrong = |e: crypto::UnlockError| match e {
+        crypto::UnlockError::WrongPassword => Error::WrongPassword {
+            device: device.clone(),
+            path: dir.path.clone(),
+        },
+        other => problem(other.to_string()),
+    };
+    let class_keys = crypto::unwrap_class_keys(&bag, &derived.map_err(wrong)?).map_err(wrong)?;
+    let manifest_key = info.manifest_key.as_deref().unwrap_or_default();
+    crypto::manifest_key(manifest_key, &class_keys).map_err(wrong)
 }
 
 fn missing_manifest(dir: &Path) -> Error {

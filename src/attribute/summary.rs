@@ -124,7 +124,8 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         None => {
             if info.encrypted {
                 warnings.push(
-                    "this backup is encrypted: cloudfit cannot attribute its contents yet; sizes are what it occupies on disk"
+                    "this backup is encrypted: give its password (--password-file, --password-stdin or CLOUDFIT_PASSWORD) \
+                     to see what fills it; until then sizes are what it occupies on disk"
                         .into(),
                 );
             }

@@ -67,9 +67,46 @@ pub fn open(path: &Path) -> Result<Connection> {
     Connection::open_with_flags(uri, flags).map_err(|e| Error::sqlite(path, e))
 }
 
+/// Decrypts an encrypted Manifest.db straight into an in-memory, read-only SQLite database: the plaintext
+/// exists only in SQLite's memory, never on disk.
+pub fn open_encrypted(path: &Path, key: &crate::read::crypto::Key) -> Result<Connection> {
+    use crate::read::crypto::DecryptingReader;
+    let problem = |p: String| Error::Encryption {
+        path: path.to_path_buf(),
+        problem: p,
+    };
+    let reader = DecryptingReader::open(path, key).map_err(|e| problem(e.to_string()))?;
+    // sqlite3_malloc takes an int: beyond 2 GiB another way is needed (real ones reach 1.55 GB).
+    let len = usize::try_from(reader.plaintext_len())
+        .ok()
+        .filter(|&n| i32::try_from(n).is_ok())
+        .ok_or_else(|| {
+            problem(format!(
+                "{} bytes is too large to decrypt in memory",
+                reader.plaintext_len()
+            ))
+        })?;
+    let mut conn = Connection::open_in_memory().map_err(|e| Error::sqlite(path, e))?;
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, reader, len, true)
+        .map_err(|e| {
+            problem(format!(
+                "the decrypted database does not open ({e}); the backup may be damaged"
+            ))
+        })?;
+    Ok(conn)
+}
+
 /// Calls `visit` for every row of `Files`, streaming: rows are never collected. Returns how many rows there were.
-pub fn for_each_row(path: &Path, mut visit: impl FnMut(&ManifestRow<'_>)) -> Result<u64> {
-    let conn = open(path)?;
+pub fn for_each_row(path: &Path, visit: impl FnMut(&ManifestRow<'_>)) -> Result<u64> {
+    for_each_row_in(&open(path)?, path, visit)
+}
+
+/// [`for_each_row`] on an open connection (e.g. a decrypted in-memory copy); `path` names it in errors.
+pub fn for_each_row_in(
+    conn: &Connection,
+    path: &Path,
+    mut visit: impl FnMut(&ManifestRow<'_>),
+) -> Result<u64> {
     let mut stmt = conn
         .prepare("SELECT fileID, domain, relativePath, flags, file FROM Files")
         .map_err(|e| Error::sqlite(path, e))?;

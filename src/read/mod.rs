@@ -1,6 +1,7 @@
 //! Reads a backup folder: its plists, its manifest (streamed) and its on-disk listing.
 
 pub mod bplist;
+pub mod crypto;
 pub mod disk;
 pub mod manifest_db;
 pub mod mbfile;
@@ -49,13 +50,25 @@ pub struct ManifestStats {
     pub unlocatable: Counts,
 }
 
+/// Where the manifest's rows come from.
+pub enum ManifestSource<'a> {
+    /// A plain `Manifest.db`, opened read-only and immutable.
+    Plain(&'a Path),
+    /// An encrypted `Manifest.db` and its key: decrypted into memory.
+    Encrypted(&'a Path, &'a crypto::Key),
+}
+
 /// Streams an iOS 10+ `Manifest.db`, decoding each file row's MBFile and handing regular files to `visit`.
 pub fn read_manifest_db(
-    path: &Path,
+    source: ManifestSource<'_>,
     mut visit: impl FnMut(ManifestFile<'_>),
 ) -> Result<ManifestStats> {
+    let (conn, path) = match source {
+        ManifestSource::Plain(path) => (manifest_db::open(path)?, path),
+        ManifestSource::Encrypted(path, key) => (manifest_db::open_encrypted(path, key)?, path),
+    };
     let mut stats = ManifestStats::default();
-    stats.rows = manifest_db::for_each_row(path, |row| {
+    stats.rows = manifest_db::for_each_row_in(&conn, path, |row| {
         if row.domain.is_empty() {
             stats.ignored_rows += 1;
             return;

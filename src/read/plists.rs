@@ -23,6 +23,11 @@ pub struct DeviceInfo {
     #[serde(skip)]
     pub last_backup: Option<SystemTime>,
     pub encrypted: bool,
+    /// Manifest.plist `BackupKeyBag` and `ManifestKey` (absent before iOS 10.2, when Manifest.db was plain).
+    #[serde(skip)]
+    pub keybag: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub manifest_key: Option<Vec<u8>>,
     /// Status.plist `SnapshotState`; `finished` means the backup completed.
     pub snapshot_state: Option<String>,
     pub apps: AppCatalog,
@@ -65,6 +70,14 @@ pub fn read_device_info(dir: &Path) -> Result<DeviceInfo> {
                 .and_then(Value::as_boolean)
                 .unwrap_or(false);
             manifest_date = manifest.get("Date").and_then(date);
+            info.keybag = manifest
+                .get("BackupKeyBag")
+                .and_then(Value::as_data)
+                .map(<[u8]>::to_vec);
+            info.manifest_key = manifest
+                .get("ManifestKey")
+                .and_then(Value::as_data)
+                .map(<[u8]>::to_vec);
             if let Some(lockdown) = manifest.get("Lockdown").and_then(Value::as_dictionary) {
                 info.udid = string(lockdown, "UniqueDeviceID");
                 info.device_name = string(lockdown, "DeviceName");

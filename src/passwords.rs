@@ -1,0 +1,157 @@
+//! Where the passwords of encrypted backups come from, and the spinner shown while a key is derived.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use zeroize::Zeroizing;
+
+use cloudfit::discover::BackupDir;
+use cloudfit::read::DeviceInfo;
+use cloudfit::scan::Interaction;
+
+/// Passwords given by file, stdin or environment; a prompt on a terminal for the rest.
+pub struct Passwords {
+    /// Used for every encrypted backup without a device-specific password.
+    default: Option<Zeroizing<String>>,
+    /// `UDID=password` lines of a password file.
+    by_udid: Vec<(String, Zeroizing<String>)>,
+    prompt: bool,
+    spinner: Mutex<Option<ProgressBar>>,
+}
+
+impl Passwords {
+    pub fn from_args(file: Option<&Path>, stdin: bool) -> Result<Self> {
+        let mut passwords = Passwords {
+            default: None,
+            by_udid: Vec::new(),
+            // Prompting needs a person at the keyboard; stdin may also carry the password itself.
+            prompt: !stdin && std::io::stdin().is_terminal(),
+            spinner: Mutex::new(None),
+        };
+        if let Some(file) = file {
+            let text = Zeroizing::new(
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read password file {}", file.display()))?,
+            );
+            passwords.parse_file(&text);
+            if passwords.default.is_none() && passwords.by_udid.is_empty() {
+                anyhow::bail!("password file {} is empty", file.display());
+            }
+        } else if stdin {
+            let mut line = Zeroizing::new(String::new());
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password from stdin")?;
+            passwords.default = Some(Zeroizing::new(strip_newline(&line).to_string()));
+        } else if let Ok(value) = std::env::var("CLOUDFIT_PASSWORD") {
+            passwords.default = Some(Zeroizing::new(value));
+        }
+        Ok(passwords)
+    }
+
+    /// Lines `UDID=password` name a device; any other line is the password for every device (the first wins).
+    fn parse_file(&mut self, text: &str) {
+        for line in text.lines().map(strip_newline).filter(|l| !l.is_empty()) {
+            match line
+                .split_once('=')
+                .filter(|(udid, _)| looks_like_udid(udid))
+            {
+                Some((udid, password)) => self
+                    .by_udid
+                    .push((udid.to_string(), Zeroizing::new(password.to_string()))),
+                None if self.default.is_none() => {
+                    self.default = Some(Zeroizing::new(line.to_string()))
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// 40 hex digits (older devices) or `8hex-16hex`.
+fn looks_like_udid(s: &str) -> bool {
+    (24..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+fn strip_newline(line: &str) -> &str {
+    line.trim_end_matches(['\r', '\n'])
+}
+
+impl Interaction for Passwords {
+    fn password(&self, backup: &BackupDir, info: &DeviceInfo) -> Option<Zeroizing<String>> {
+        let udid = info.udid.as_deref().unwrap_or(&backup.id);
+        if let Some((_, password)) = self
+            .by_udid
+            .iter()
+            .find(|(u, _)| u.eq_ignore_ascii_case(udid))
+        {
+            return Some(password.clone());
+        }
+        if let Some(password) = &self.default {
+            return Some(password.clone());
+        }
+        if !self.prompt {
+            return None;
+        }
+        let device = info.device_name.as_deref().unwrap_or(&backup.id);
+        let question = format!(
+            "Password for {device} ({}), empty to skip: ",
+            backup.path.display()
+        );
+        rpassword::prompt_password(question)
+            .ok()
+            .map(Zeroizing::new)
+            .filter(|p| !p.is_empty())
+    }
+
+    fn unlocking(&self, device: &str) {
+        if !std::io::stderr().is_terminal() {
+            return;
+        }
+        let spinner = ProgressBar::new_spinner();
+        spinner.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        spinner.set_message(format!(
+            "Unlocking {device}: deriving the key from the password takes a few seconds"
+        ));
+        spinner.enable_steady_tick(std::time::Duration::from_millis(100));
+        if let Ok(mut slot) = self.spinner.lock() {
+            *slot = Some(spinner);
+        }
+    }
+
+    fn unlocked(&self) {
+        if let Some(spinner) = self.spinner.lock().ok().and_then(|mut s| s.take()) {
+            spinner.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_files_hold_one_password_or_udid_lines() {
+        let mut p = Passwords {
+            default: None,
+            by_udid: Vec::new(),
+            prompt: false,
+            spinner: Mutex::new(None),
+        };
+        p.parse_file("00008030-0009783C22EA802E=hunter2\r\npass=word with spaces \n");
+        assert_eq!(p.by_udid.len(), 1);
+        assert_eq!(p.by_udid[0].0, "00008030-0009783C22EA802E");
+        assert_eq!(p.by_udid[0].1.as_str(), "hunter2");
+        assert_eq!(
+            p.default.as_deref().map(String::as_str),
+            Some("pass=word with spaces ")
+        );
+    }
+}

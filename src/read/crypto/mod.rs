@@ -1,0 +1,264 @@
+//! Unlocks encrypted backups: password → keybag class keys → Manifest.db key → decrypted Manifest.db in memory.
+//!
+//! Steps (dinosec iphone-dataprotection; jsharkey13/iphone_backup_decrypt; backup-formats notes §5):
+//! `k1 = PBKDF2-HMAC-SHA256(password, DPSL, DPIC)` (iOS 10.2+), `K = PBKDF2-HMAC-SHA1(k1 or password, SALT, ITER)`;
+//! each password-wrapped class key is `AESKeyUnwrap(K, WPKY)` (RFC 3394; a failed check means a wrong password);
+//! `ManifestKey` is a u32 little-endian class and a key wrapped with that class key; Manifest.db is AES-256-CBC
+//! with a zero IV and PKCS#7 padding. Plaintext never touches the disk: it is decrypted straight into SQLite's
+//! in-memory database.
+
+pub mod keybag;
+
+use std::io::Read;
+use std::path::Path;
+
+use aes::cipher::{BlockDecryptMut, KeyIvInit};
+use zeroize::{Zeroize, Zeroizing};
+
+pub use keybag::{ClassKey, Keybag, KeybagError};
+
+/// A 256-bit key that is wiped when dropped.
+pub type Key = Zeroizing<[u8; 32]>;
+
+/// More rounds than any real backup uses (10,000,000 SHA-256 and 10,000 SHA-1 today), but few enough to
+/// finish: the counts come from the file, and a crafted one must not hang cloudfit for days.
+pub const MAX_DP_ITERATIONS: u32 = 50_000_000;
+pub const MAX_ITERATIONS: u32 = 20_000_000;
+
+/// Why a backup could not be unlocked.
+#[derive(Debug, thiserror::Error)]
+pub enum UnlockError {
+    #[error("wrong password")]
+    WrongPassword,
+    #[error("{0}")]
+    Keybag(#[from] KeybagError),
+    #[error("the keybag asks for {asked} {what} rounds, more than the {cap} cloudfit allows")]
+    TooManyRounds {
+        what: &'static str,
+        asked: u32,
+        cap: u32,
+    },
+    #[error("ManifestKey is {0} bytes, expected 44 (a 4-byte class and a 40-byte wrapped key)")]
+    BadManifestKey(usize),
+    #[error("the keybag has no usable key for protection class {0}")]
+    NoClassKey(u32),
+}
+
+/// Derives the key that unwraps the class keys. Seconds of CPU on a real backup.
+pub fn passcode_key(bag: &Keybag, password: &[u8]) -> Result<Key, UnlockError> {
+    if bag.iterations > MAX_ITERATIONS {
+        return Err(UnlockError::TooManyRounds {
+            what: "PBKDF2-SHA1",
+            asked: bag.iterations,
+            cap: MAX_ITERATIONS,
+        });
+    }
+    let mut first = Zeroizing::new([0u8; 32]);
+    let input: &[u8] = match (&bag.dp_salt, bag.dp_iterations) {
+        (Some(salt), Some(rounds)) => {
+            if rounds > MAX_DP_ITERATIONS {
+                return Err(UnlockError::TooManyRounds {
+                    what: "PBKDF2-SHA256",
+                    asked: rounds,
+                    cap: MAX_DP_ITERATIONS,
+                });
+            }
+            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, first.as_mut());
+            first.as_ref()
+        }
+        _ => password,
+    };
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(input, &bag.salt, bag.iterations, key.as_mut());
+    Ok(key)
+}
+
+/// The unwrapped class keys, by protection class.
+pub struct ClassKeys(Vec<(u32, Key)>);
+
+impl ClassKeys {
+    pub fn get(&self, class: u32) -> Option<&Key> {
+        self.0.iter().find(|(c, _)| *c == class).map(|(_, k)| k)
+    }
+}
+
+/// Unwraps every password-wrapped class key; any failed integrity check means the password is wrong.
+pub fn unwrap_class_keys(bag: &Keybag, key: &Key) -> Result<ClassKeys, UnlockError> {
+    let mut out = Vec::new();
+    for class_key in bag
+        .class_keys
+        .iter()
+        .filter(|k| k.wrap & keybag::WRAP_PASSCODE != 0)
+    {
+        // Keys also wrapped with the device UID (wrap bit 1) cannot be opened off the device: skip them.
+        if class_key.wrap & 1 != 0 || class_key.key_type != 0 {
+            continue;
+        }
+        out.push((class_key.class, unwrap(key, &class_key.wrapped)?));
+    }
+    if out.is_empty() {
+        return Err(KeybagError::Missing("password-wrapped class key").into());
+    }
+    Ok(ClassKeys(out))
+}
+
+/// The AES key of Manifest.db, from Manifest.plist `ManifestKey`.
+pub fn manifest_key(blob: &[u8], class_keys: &ClassKeys) -> Result<Key, UnlockError> {
+    if blob.len() != 44 {
+        return Err(UnlockError::BadManifestKey(blob.len()));
+    }
+    let class = u32::from_le_bytes([blob[0], blob[1], blob[2], blob[3]]);
+    let class_key = class_keys
+        .get(class)
+        .ok_or(UnlockError::NoClassKey(class))?;
+    unwrap(class_key, &blob[4..])
+}
+
+/// RFC 3394 unwrap of a 40-byte blob into a 32-byte key.
+fn unwrap(kek: &Key, wrapped: &[u8]) -> Result<Key, UnlockError> {
+    if wrapped.len() != 40 {
+        return Err(KeybagError::BadLength {
+            tag: "wrapped key",
+            len: wrapped.len(),
+            expected: 40,
+        }
+        .into());
+    }
+    let kek = aes_kw::KekAes256::from(**kek);
+    let mut out = Zeroizing::new([0u8; 32]);
+    kek.unwrap(wrapped, out.as_mut())
+        .map_err(|_| UnlockError::WrongPassword)?;
+    Ok(out)
+}
+
+/// Reads an AES-256-CBC (zero IV, PKCS#7) file as plaintext, block by block, so the plaintext can be
+/// handed to SQLite without a second copy. The caller reads exactly [`DecryptingReader::plaintext_len`] bytes.
+pub struct DecryptingReader<R> {
+    inner: R,
+    cipher: cbc::Decryptor<aes::Aes256>,
+    buffer: Zeroizing<Vec<u8>>,
+    blocks: Vec<aes::Block>,
+    start: usize,
+    remaining: u64,
+    patch_wal_header: bool,
+    offset: u64,
+}
+
+/// Why an encrypted Manifest.db cannot be decrypted.
+#[derive(Debug, thiserror::Error)]
+pub enum DecryptError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("its length ({0} bytes) is not a whole number of AES blocks")]
+    NotBlocks(u64),
+    #[error("its padding is invalid: the key is wrong or the file is damaged")]
+    BadPadding,
+}
+
+impl DecryptingReader<std::io::BufReader<std::fs::File>> {
+    /// Opens `path` read-only and works out the plaintext length from the last block's padding.
+    pub fn open(path: &Path, key: &Key) -> Result<Self, DecryptError> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        if len == 0 || len % 16 != 0 {
+            return Err(DecryptError::NotBlocks(len));
+        }
+        // CBC: the last plaintext block is D(C[n]) xor C[n-1] (the IV, zero, when there is one block).
+        let mut tail = [0u8; 32];
+        let tail_len = len.min(32) as usize;
+        file.seek(SeekFrom::Start(len - tail_len as u64))?;
+        file.read_exact(&mut tail[32 - tail_len..])?;
+        let mut last = aes::Block::clone_from_slice(&tail[16..]);
+        let iv = aes::Block::clone_from_slice(&tail[..16]);
+        let mut cipher = cbc::Decryptor::<aes::Aes256>::new(key.as_ref().into(), &iv);
+        cipher.decrypt_block_mut(&mut last);
+        let pad = last[15];
+        let valid = (1..=16).contains(&pad) && last[16 - pad as usize..].iter().all(|&b| b == pad);
+        last.zeroize();
+        if !valid {
+            return Err(DecryptError::BadPadding);
+        }
+        file.seek(SeekFrom::Start(0))?;
+        Ok(DecryptingReader {
+            inner: std::io::BufReader::with_capacity(1 << 20, file),
+            cipher: cbc::Decryptor::<aes::Aes256>::new(key.as_ref().into(), &aes::Block::default()),
+            buffer: Zeroizing::new(Vec::with_capacity(CHUNK)),
+            blocks: Vec::with_capacity(CHUNK / 16),
+            start: 0,
+            remaining: len - u64::from(pad),
+            patch_wal_header: true,
+            offset: 0,
+        })
+    }
+}
+
+impl<R: Read> DecryptingReader<R> {
+    pub fn plaintext_len(&self) -> u64 {
+        self.remaining + self.offset
+    }
+
+    fn refill(&mut self) -> std::io::Result<()> {
+        self.buffer.clear();
+        self.start = 0;
+        let mut chunk = Zeroizing::new([0u8; CHUNK]);
+        let mut filled = 0;
+        while filled < CHUNK {
+            match self.inner.read(&mut chunk[filled..])? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        self.blocks.clear();
+        self.blocks.extend(
+            chunk[..filled - filled % 16]
+                .chunks_exact(16)
+                .map(aes::Block::clone_from_slice),
+        );
+        self.cipher.decrypt_blocks_mut(&mut self.blocks);
+        for block in &mut self.blocks {
+            self.buffer.extend_from_slice(block);
+            block.zeroize();
+        }
+        Ok(())
+    }
+}
+
+/// Ciphertext read and decrypted per refill.
+const CHUNK: usize = 1 << 16;
+
+impl<R: Read> Read for DecryptingReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.remaining == 0 || out.is_empty() {
+            return Ok(0);
+        }
+        if self.start == self.buffer.len() {
+            self.refill()?;
+            if self.buffer.is_empty() {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        let n = out
+            .len()
+            .min(self.buffer.len() - self.start)
+            .min(self.remaining as usize);
+        out[..n].copy_from_slice(&self.buffer[self.start..self.start + n]);
+        // Real Manifest.db files are in WAL mode; an in-memory copy must say "rollback journal" (bytes 18
+        // and 19 = 1) or SQLite refuses to open it.
+        if self.patch_wal_header {
+            for (i, byte) in out[..n].iter_mut().enumerate() {
+                let at = self.offset + i as u64;
+                if at == 18 || at == 19 {
+                    *byte = 1;
+                }
+            }
+            if self.offset + n as u64 > 19 {
+                self.patch_wal_header = false;
+            }
+        }
+        self.start += n;
+        self.offset += n as u64;
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
