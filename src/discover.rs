@@ -6,26 +6,36 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+/// Serialises a path as text: a name that is not valid UTF-8 gets U+FFFD where its bad bytes were, rather
+/// than failing the whole JSON document.
+pub fn serialize_path<S: serde::Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
+}
+
 /// A folder that looks like one device backup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BackupDir {
     /// The folder's own name (a UDID, or `<UDID>-YYYYMMDD-HHMMSS` for Finder's archived copies).
     pub id: String,
+    #[serde(serialize_with = "serialize_path")]
     pub path: PathBuf,
 }
 
 /// A folder next to the backups that is not one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    #[serde(serialize_with = "serialize_path")]
     pub path: PathBuf,
     pub reason: String,
 }
 
 /// What discovery found under the given paths.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default)]
 pub struct Found {
     pub backups: Vec<BackupDir>,
     pub skipped: Vec<Skipped>,
+    /// Paths that could not be looked at (missing, not a folder, permission denied), with why.
+    pub errors: Vec<(PathBuf, Error)>,
 }
 
 /// Files whose presence makes a folder a backup (any one is enough: a damaged backup is still a backup).
@@ -70,42 +80,54 @@ pub fn default_folders() -> Result<Vec<PathBuf>> {
 }
 
 /// Finds the backups in each path: a path may be one backup, a folder of backups, or a folder one level above
-/// that (e.g. `MobileSync`, which holds `Backup/`). Sub-folders that are not backups are listed as skipped.
-pub fn discover(paths: &[PathBuf]) -> Result<Found> {
+/// that (e.g. `MobileSync`, which holds `Backup/`). Sub-folders that are not backups are listed as skipped; a
+/// path that cannot be looked at is listed in `errors` and the others are still searched.
+pub fn discover(paths: &[PathBuf]) -> Found {
     let mut found = Found::default();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if !meta.is_dir() {
-            // `cloudfit scan …/Manifest.db` means the backup that file belongs to.
-            let marker = path
-                .file_name()
-                .is_some_and(|n| MARKERS.iter().any(|m| n == *m));
-            match path.parent().filter(|_| marker) {
-                Some(parent) => {
-                    let parent = if parent.as_os_str().is_empty() {
-                        Path::new(".")
-                    } else {
-                        parent
-                    };
-                    found.backups.push(backup_dir(parent));
-                    continue;
-                }
-                None => return Err(Error::NoBackup { path: path.clone() }),
-            }
-        }
-        let before = found.backups.len();
-        if is_backup(path) {
-            found.backups.push(backup_dir(path));
-        } else {
-            collect_children(path, 2, &mut found)?;
-        }
-        if found.backups.len() == before {
-            return Err(Error::NoBackup { path: path.clone() });
+        if let Err(e) = discover_one(path, &mut found) {
+            found.errors.push((path.clone(), e));
         }
     }
     found.backups.sort_by(|a, b| a.path.cmp(&b.path));
     found.backups.dedup();
-    Ok(found)
+    found
+}
+
+fn discover_one(path: &Path, found: &mut Found) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_dir() {
+        // `cloudfit scan …/Manifest.db` means the backup that file belongs to.
+        let marker = path
+            .file_name()
+            .is_some_and(|n| MARKERS.iter().any(|m| n == *m));
+        return match path.parent().filter(|_| marker) {
+            Some(parent) => {
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                found.backups.push(backup_dir(parent));
+                Ok(())
+            }
+            None => Err(Error::NotAFolder {
+                path: path.to_path_buf(),
+            }),
+        };
+    }
+    if is_backup(path) {
+        found.backups.push(backup_dir(path));
+        return Ok(());
+    }
+    let before = (found.backups.len(), found.errors.len());
+    collect_children(path, 2, found)?;
+    if (found.backups.len(), found.errors.len()) == before {
+        return Err(Error::NoBackup {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 fn backup_dir(path: &Path) -> BackupDir {
@@ -119,14 +141,16 @@ fn backup_dir(path: &Path) -> BackupDir {
     }
 }
 
-/// Looks `depth` levels down for backups; a child that neither is nor holds a backup is skipped.
+/// Looks `depth` levels down for backups; a child that neither is nor holds a backup is skipped, and one that
+/// cannot be read is an error (it may well be a backup).
 fn collect_children(dir: &Path, depth: usize, found: &mut Found) -> Result<()> {
     let mut children: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .filter_map(|entry| entry.ok())
-        // A symlinked folder is not followed: a backup folder never contains one, and a loop must not hang us.
-        .filter(|entry| entry.file_type().map(|t| t.is_dir()).unwrap_or(false))
         .map(|entry| entry.path())
+        // Symlinked folders are followed (a backup moved to another disk is often linked back); the depth
+        // limit keeps a link loop from going anywhere.
+        .filter(|path| path.is_dir())
         .collect();
     children.sort();
     for child in children {
@@ -134,13 +158,18 @@ fn collect_children(dir: &Path, depth: usize, found: &mut Found) -> Result<()> {
             found.backups.push(backup_dir(&child));
             continue;
         }
+        if let Err(e) = std::fs::read_dir(&child) {
+            found.errors.push((child.clone(), Error::io(&child, e)));
+            continue;
+        }
         let before = found.backups.len();
-        if depth > 1 && std::fs::read_dir(&child).is_ok() {
+        if depth > 1 {
             let mut inner = Found::default();
             collect_children(&child, depth - 1, &mut inner)?;
-            if !inner.backups.is_empty() {
+            if !inner.backups.is_empty() || !inner.errors.is_empty() {
                 found.backups.append(&mut inner.backups);
                 found.skipped.append(&mut inner.skipped);
+                found.errors.append(&mut inner.errors);
             }
         }
         if found.backups.len() == before {
@@ -167,16 +196,16 @@ mod tests {
         std::fs::create_dir_all(root.join("Backup/notes")).unwrap();
         std::fs::create_dir_all(root.join("Other")).unwrap();
 
-        let found = discover(&[root.to_path_buf()]).unwrap();
+        let found = discover(&[root.to_path_buf()]);
         assert_eq!(found.backups, vec![backup_dir(&a)]);
         let skipped: Vec<_> = found.skipped.iter().map(|s| s.path.clone()).collect();
         assert_eq!(skipped, vec![root.join("Backup/notes"), root.join("Other")]);
 
-        let direct = discover(std::slice::from_ref(&a)).unwrap();
+        let direct = discover(std::slice::from_ref(&a));
         assert_eq!(direct.backups.len(), 1);
         assert!(direct.skipped.is_empty());
 
-        let via_file = discover(&[a.join("Manifest.plist")]).unwrap();
+        let via_file = discover(&[a.join("Manifest.plist")]);
         assert_eq!(via_file.backups, vec![backup_dir(&a)]);
     }
 
@@ -184,7 +213,17 @@ mod tests {
     fn a_folder_without_backups_is_an_error() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::create_dir(tmp.path().join("empty")).unwrap();
-        let err = discover(&[tmp.path().to_path_buf()]).unwrap_err();
-        assert!(matches!(err, Error::NoBackup { .. }), "{err}");
+        let found = discover(&[tmp.path().to_path_buf(), tmp.path().join("nope")]);
+        assert!(found.backups.is_empty());
+        assert!(
+            matches!(found.errors[0].1, Error::NoBackup { .. }),
+            "{}",
+            found.errors[0].1
+        );
+        assert!(
+            matches!(found.errors[1].1, Error::Io { .. }),
+            "{}",
+            found.errors[1].1
+        );
     }
 }

@@ -1,16 +1,19 @@
-//! The library's one error type: every message names the file and the problem.
+//! The library's one error type: every message names the file and the problem, and says what to do where it can.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Anything that stops cloudfit from reading a backup (or from starting at all).
+///
+/// Messages are complete sentences with their cause folded in (no separate `source` chain), so a caller can
+/// print `{}` and be done.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read {}: {}", path.display(), IoCause(err))]
+    Io { path: PathBuf, err: std::io::Error },
+
+    #[error("{} is not a folder", path.display())]
+    NotAFolder { path: PathBuf },
 
     #[error("{} is 0 bytes: the last backup did not finish writing it; back up again in Finder or iTunes", path.display())]
     EmptyFile { path: PathBuf },
@@ -18,12 +21,11 @@ pub enum Error {
     #[error("{} is not a SQLite database ({problem})", path.display())]
     NotSqlite { path: PathBuf, problem: String },
 
-    #[error("cannot read {}: {source}", path.display())]
-    Sqlite {
-        path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
-    },
+    #[error("{} has no Files table: it is not an iOS 10 or later backup manifest", path.display())]
+    WrongSchema { path: PathBuf },
+
+    #[error("cannot read {}: {err}", path.display())]
+    Sqlite { path: PathBuf, err: rusqlite::Error },
 
     #[error("{} is not a readable property list: {problem}", path.display())]
     Plist { path: PathBuf, problem: String },
@@ -44,18 +46,48 @@ pub enum Error {
     NoDefaultFolder(String),
 }
 
+/// An I/O error as a person should read it: permission problems say what to do about them.
+struct IoCause<'a>(&'a std::io::Error);
+
+impl fmt::Display for IoCause<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.kind() {
+            std::io::ErrorKind::PermissionDenied if cfg!(target_os = "macos") => write!(
+                f,
+                "permission denied (give the terminal Full Disk Access in System Settings › Privacy & Security)"
+            ),
+            std::io::ErrorKind::PermissionDenied => write!(f, "permission denied"),
+            std::io::ErrorKind::NotFound => write!(f, "no such file or folder"),
+            _ => write!(f, "{}", self.0),
+        }
+    }
+}
+
 impl Error {
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: &Path, err: std::io::Error) -> Self {
         Error::Io {
             path: path.to_path_buf(),
-            source,
+            err,
         }
     }
 
-    pub(crate) fn sqlite(path: &Path, source: rusqlite::Error) -> Self {
+    pub(crate) fn sqlite(path: &Path, err: rusqlite::Error) -> Self {
+        if err.to_string().contains("no such table") {
+            return Error::WrongSchema {
+                path: path.to_path_buf(),
+            };
+        }
         Error::Sqlite {
             path: path.to_path_buf(),
-            source,
+            err,
+        }
+    }
+
+    /// A plist that did not parse: the crate's words (trailer offsets, seek errors) mean nothing to a person.
+    pub(crate) fn damaged_plist(path: &Path) -> Self {
+        Error::Plist {
+            path: path.to_path_buf(),
+            problem: "it is truncated or damaged".into(),
         }
     }
 

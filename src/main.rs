@@ -32,6 +32,9 @@ mod exit {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour in tables
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -84,7 +87,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("cloudfit: {e:#}");
+            warn(&format!("{e:#}"));
             ExitCode::from(exit::NOTHING)
         }
     }
@@ -115,35 +118,44 @@ fn run(cli: Cli) -> Result<u8> {
         now: now()?,
         interaction: &interaction,
     };
-    let report = scan::scan_paths(&paths, &options)?;
+    let report = scan::scan_paths(&paths, &options);
 
     for skipped in &report.skipped {
-        eprintln!(
-            "cloudfit: skipped {}: {}",
+        warn(&format!(
+            "skipped {}: {}",
             skipped.path.display(),
             skipped.reason
-        );
+        ));
     }
     for failed in &report.errors {
-        eprintln!("cloudfit: error: {}", failed.error);
+        warn(&format!("error: {}", failed.error));
     }
 
     let style = Style {
-        color: use_color(),
+        color: cli.color.enabled(),
         top,
     };
+    // A script gets its document even when everything failed (the failures are in `errors`); a person gets
+    // the stderr lines above and no empty table.
     let text = if common.json {
-        render::json::scan_json(&report)
+        Some(render::json::scan_json(&report)?)
+    } else if report.backups.is_empty() {
+        None
     } else {
-        match cli.command {
+        Some(match cli.command {
             Command::Scan(_) => render::table::scan_table(&report, style),
             Command::List(_) => render::table::list_table(&report, style),
-        }
+        })
     };
-    if !report.backups.is_empty() {
+    if let Some(text) = text {
         print(&text)?;
     }
     Ok(exit_code(&report))
+}
+
+/// One line on stderr; a closed stderr is no reason to crash.
+fn warn(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "cloudfit: {message}");
 }
 
 fn exit_code(report: &ScanReport) -> u8 {
@@ -163,8 +175,26 @@ fn print(text: &str) -> Result<()> {
     }
 }
 
-fn use_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+/// When to colour tables.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
 }
 
 /// The clock for backup ages; `CLOUDFIT_NOW` (RFC 3339) pins it for reproducible output.

@@ -14,6 +14,7 @@ use crate::read::{self, crypto, DeviceInfo, ManifestSource};
 /// A backup that was found but could not be (fully) reported.
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupError {
+    #[serde(serialize_with = "discover::serialize_path")]
     pub path: PathBuf,
     pub error: String,
 }
@@ -49,11 +50,19 @@ pub struct ScanOptions<'a> {
     pub interaction: &'a dyn Interaction,
 }
 
-/// Finds the backups under `paths` and reads each one. Fails only when nothing can be looked at.
-pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> Result<ScanReport> {
-    let found = discover::discover(paths)?;
+/// Finds the backups under `paths` and reads each one; what cannot be read is in `errors`.
+pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
+    let found = discover::discover(paths);
     let mut report = ScanReport {
         skipped: found.skipped,
+        errors: found
+            .errors
+            .into_iter()
+            .map(|(path, e)| BackupError {
+                path,
+                error: e.to_string(),
+            })
+            .collect(),
         ..ScanReport::default()
     };
     for dir in &found.backups {
@@ -73,7 +82,7 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> Result<ScanRe
             }
         }
     }
-    Ok(report)
+    report
 }
 
 /// Reads one backup: the plists, then the manifest and the disk listing side by side.
@@ -181,7 +190,7 @@ fn missing_manifest(dir: &Path) -> Error {
     } else {
         Error::Io {
             path: dir.join("Manifest.db"),
-            source: std::io::Error::new(
+            err: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 "the backup has no Manifest.db; it may not have finished: back up again in Finder or iTunes",
             ),

@@ -127,14 +127,47 @@ fn a_truncated_manifest_db() {
 }
 
 #[test]
-fn a_truncated_manifest_plist() {
+fn a_truncated_manifest_plist_is_a_warning_when_manifest_db_is_plain() {
+    let (tmp, record) = sample();
+    let want = plain_backup(&record);
+    let path = tmp
+        .path()
+        .join("Backup")
+        .join(&want.id)
+        .join("Manifest.plist");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
+    assert_no_panic(&output);
+    let got = doc["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == want.id.as_str())
+        .unwrap();
+    assert_eq!(
+        got["bytes"].as_u64(),
+        want.bytes,
+        "the plain Manifest.db is still read"
+    );
+    let warnings = got["warnings"].to_string();
+    assert!(
+        warnings
+            .contains("Manifest.plist is not a readable property list: it is truncated or damaged"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn a_truncated_manifest_plist_with_an_unreadable_manifest_db_fails_clearly() {
     damaged(
         "Manifest.plist",
         |p| {
             let bytes = std::fs::read(p).unwrap();
             std::fs::write(p, &bytes[..bytes.len() / 2]).unwrap();
+            std::fs::write(p.with_file_name("Manifest.db"), vec![0x42; 4096]).unwrap();
         },
-        "is not a readable property list",
+        "is not a readable property list: it is truncated or damaged",
     );
 }
 

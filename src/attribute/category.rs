@@ -24,13 +24,15 @@ pub enum Category {
     Ringtones,
     Keyboard,
     Files,
+    #[serde(rename = "icloud-drive")]
+    ICloudDrive,
     System,
     Apps,
     Other,
 }
 
 impl Category {
-    pub const ALL: [Category; 20] = [
+    pub const ALL: [Category; 21] = [
         Category::Photos,
         Category::Messages,
         Category::VoiceMemos,
@@ -48,6 +50,7 @@ impl Category {
         Category::Ringtones,
         Category::Keyboard,
         Category::Files,
+        Category::ICloudDrive,
         Category::System,
         Category::Apps,
         Category::Other,
@@ -73,6 +76,7 @@ impl Category {
             Category::Ringtones => "ringtones",
             Category::Keyboard => "keyboard",
             Category::Files => "files",
+            Category::ICloudDrive => "icloud-drive",
             Category::System => "system",
             Category::Apps => "apps",
             Category::Other => "other",
@@ -99,6 +103,7 @@ impl Category {
             Category::Ringtones => "Ringtones",
             Category::Keyboard => "Keyboard",
             Category::Files => "Files (On My iPhone)",
+            Category::ICloudDrive => "iCloud Drive (offline copies)",
             Category::System => "Settings & system",
             Category::Apps => "Apps",
             Category::Other => "Other (unrecognised)",

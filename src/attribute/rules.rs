@@ -56,7 +56,12 @@ pub const RULES: &[Rule] = &[
         "Domains.plist MediaDomain redirect",
     ),
     // MediaDomain's other roots.
-    rule("MediaDomain", "", Other, "Domains.plist MediaDomain"),
+    rule(
+        "MediaDomain",
+        "",
+        System,
+        "Domains.plist MediaDomain (Media/iTunes_Control preferences)",
+    ),
     rule(
         "MediaDomain",
         "Library/SMS",
@@ -139,7 +144,7 @@ pub const RULES: &[Rule] = &[
     rule(
         "HomeDomain",
         "Library/Mobile Documents",
-        Files,
+        ICloudDrive,
         "Domains.plist HomeDomain (iCloud Drive cache)",
     ),
     rule(
@@ -381,7 +386,14 @@ mod tests {
             category("MediaDomain", "Media/Recordings/a.m4a"),
             VoiceMemos
         );
-        assert_eq!(category("MediaDomain", "Media/iTunes_Control/x"), Other);
+        assert_eq!(category("MediaDomain", "Media/iTunes_Control/x"), System);
+        assert_eq!(
+            category(
+                "HomeDomain",
+                "Library/Mobile Documents/com~apple~CloudDocs/a.pdf"
+            ),
+            ICloudDrive
+        );
         assert_eq!(
             category("WirelessDomain", "Library/CallHistory/call_history.db"),
             CallHistory

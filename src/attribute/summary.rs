@@ -29,6 +29,7 @@ pub enum Format {
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupSummary {
     pub id: String,
+    #[serde(serialize_with = "crate::discover::serialize_path")]
     pub path: PathBuf,
     pub udid: Option<String>,
     pub device_name: Option<String>,
@@ -92,10 +93,19 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
     }
     // Finder's archived copies are named `<UDID>-<date>-<time>`; the UDID comes from the plists.
     let archived = info.udid.as_deref().is_some_and(|udid| {
-        dir.id.len() > udid.len() + 1
-            && dir.id[..udid.len()].eq_ignore_ascii_case(udid)
-            && dir.id.as_bytes()[udid.len()] == b'-'
+        dir.id
+            .get(..udid.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(udid))
+            && dir.id.as_bytes().get(udid.len()) == Some(&b'-')
+            && dir.id.len() > udid.len() + 1
     });
+    if disk.manifest_wal_bytes > 0 && manifest.is_some() {
+        warnings.push(format!(
+            "Manifest.db-wal holds {} bytes of changes not yet in Manifest.db (a backup was interrupted or is \
+             still running); they are not counted",
+            disk.manifest_wal_bytes
+        ));
+    }
     for (path, problem) in &disk.unreadable {
         warnings.push(format!(
             "could not read {}: {problem}; its files are not counted",

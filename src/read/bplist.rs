@@ -1,9 +1,12 @@
 //! A narrow reader of binary plists: just enough to pull `Size` and `Mode` out of an MBFile archive fast.
 //!
 //! The `plist` crate builds a whole value tree per blob (about 6 µs each; a large backup has 1.5 million
-//! rows). This reader walks the same bytes without allocating. It declines (returns `None`) on anything it
-//! does not fully understand, and the caller then uses the `plist` crate, which stays the reference: tests
-//! check both agree on every generated blob and on mutated ones.
+//! rows). This reader walks the same bytes without allocating. It declines (returns `None`) when the path to
+//! `Size` and `Mode` holds anything it does not fully understand, and the caller then uses the `plist` crate,
+//! which stays the reference: tests check that wherever the crate reads a record, this reader either declines
+//! or gives the same values. It checks only what it reads, so it is more lenient than the crate: a record
+//! damaged elsewhere (say, a `RelativePath` that is not UTF-8) is still sized here, where the crate would
+//! reject it whole.
 //!
 //! Format: Apple's `CFBinaryPList.c` (public in CF-Lite) — header `bplist00`, objects, an offset table, and a
 //! 32-byte trailer (offset size, reference size, object count, top object, offset-table offset).

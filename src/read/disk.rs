@@ -39,14 +39,15 @@ pub struct Counts {
 }
 
 impl Counts {
+    // Saturating: sizes come from the user's disk, and a damaged record must not wrap a total around.
     pub fn add(&mut self, bytes: u64) {
-        self.files += 1;
-        self.bytes += bytes;
+        self.files = self.files.saturating_add(1);
+        self.bytes = self.bytes.saturating_add(bytes);
     }
 
     pub fn merge(&mut self, other: Counts) {
-        self.files += other.files;
-        self.bytes += other.bytes;
+        self.files = self.files.saturating_add(other.files);
+        self.bytes = self.bytes.saturating_add(other.bytes);
     }
 }
 
@@ -63,6 +64,11 @@ pub struct DiskListing {
     pub has_snapshot_dir: bool,
     /// Folders that could not be read, with the reason; their contents are not counted.
     pub unreadable: Vec<(PathBuf, String)>,
+    /// Shard folders (by their two hex digits, as a number) that could not be listed: their files are
+    /// neither missing nor orphans, just unknown.
+    pub unreadable_shards: Vec<u8>,
+    /// Length of a `Manifest.db-wal` beside the database: changes SQLite has not merged into it yet.
+    pub manifest_wal_bytes: u64,
 }
 
 /// Lists `dir`: the 256 shard folders in parallel (one `read_dir` each), other entries walked without
@@ -92,12 +98,24 @@ pub fn list_backup_dir(dir: &Path) -> Result<DiskListing> {
                 .map_err(|e| Error::io(&entry.path(), e))?
                 .len();
             listing.total.add(len);
+            if name == "Manifest.db-wal" {
+                listing.manifest_wal_bytes = len;
+            }
         }
     }
 
     let shard_listings: Vec<ShardListing> =
         shards.par_iter().map(|shard| list_shard(shard)).collect();
-    for shard in shard_listings {
+    for (path, shard) in shards.iter().zip(shard_listings) {
+        if !shard.unreadable.is_empty() {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if let Ok(prefix) = u8::from_str_radix(name, 16) {
+                listing.unreadable_shards.push(prefix);
+            }
+        }
         listing.total.merge(shard.total);
         listing.stray.merge(shard.stray);
         listing.data_files.extend(shard.data_files);

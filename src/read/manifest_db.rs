@@ -145,13 +145,17 @@ fn text(value: rusqlite::Result<ValueRef<'_>>) -> Cow<'_, str> {
 /// `?`, `#` or `%`, which a URI must escape.
 fn immutable_uri(path: &Path) -> std::io::Result<String> {
     let absolute = std::path::absolute(path)?;
-    let mut raw = absolute.to_string_lossy().replace('\\', "/");
-    if !raw.starts_with('/') {
-        raw.insert(0, '/'); // Windows: file:/C:/…
+    // The path's own bytes, percent-encoded: a folder name that is not UTF-8 must still open.
+    #[cfg(unix)]
+    let mut raw = std::os::unix::ffi::OsStrExt::as_bytes(absolute.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let mut raw = absolute.to_string_lossy().replace('\\', "/").into_bytes();
+    if raw.first() != Some(&b'/') {
+        raw.insert(0, b'/'); // Windows: file:/C:/…
     }
     let mut uri = String::with_capacity(raw.len() + 32);
     uri.push_str("file:");
-    for byte in raw.bytes() {
+    for byte in raw {
         if byte.is_ascii_alphanumeric() || b"/-._~:".contains(&byte) {
             uri.push(byte as char);
         } else {

@@ -22,13 +22,16 @@ pub enum MbFileError {
     BadSize(&'static str),
 }
 
+/// No file on a phone is larger than this (the largest iPhone holds 2 TB); a bigger `Size` is damage.
+pub const MAX_FILE_SIZE: u64 = 4_000_000_000_000;
+
 /// How many UID hops a value may take before it is called a cycle: real records need one.
 const MAX_UID_HOPS: usize = 8;
 
 /// Decodes one blob: the narrow fast reader when it understands the blob, else the `plist` crate.
 pub fn decode(blob: &[u8]) -> Result<MbFile, MbFileError> {
     if let Some((size, mode)) = super::bplist::mbfile_size_mode(blob) {
-        if let Ok(size) = u64::try_from(size) {
+        if let Some(size) = u64::try_from(size).ok().filter(|&s| s <= MAX_FILE_SIZE) {
             let mode = mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0);
             return Ok(MbFile { size, mode });
         }
@@ -61,6 +64,9 @@ pub fn decode_reference(blob: &[u8]) -> Result<MbFile, MbFileError> {
 
     let size = integer(file, "Size", objects)?.ok_or(MbFileError::BadSize("missing"))?;
     let size = u64::try_from(size).map_err(|_| MbFileError::BadSize("negative"))?;
+    if size > MAX_FILE_SIZE {
+        return Err(MbFileError::BadSize("larger than any iPhone holds"));
+    }
     // Mode only refines the picture (the row's flags already say file or folder): a bad one reads as 0.
     let mode = integer(file, "Mode", objects).ok().flatten().unwrap_or(0);
     let mode = u32::try_from(mode).unwrap_or(0);
@@ -149,7 +155,7 @@ mod tests {
             65_536,
             1 << 32,
             (1 << 40) + 7,
-            i64::MAX as u64,
+            MAX_FILE_SIZE,
         ]
         .into_iter()
         .enumerate()

@@ -118,6 +118,8 @@ pub fn reconcile(manifest: &ManifestStats, disk: &DiskListing) -> Reconciliation
         missing: manifest.unlocatable,
         orphans: disk.stray,
     };
+    // Files of a shard folder that could not be listed may well be there: not missing, just unknown.
+    let unknown = |entry: &&(FileKey, u64)| disk.unreadable_shards.contains(&entry.0[0]);
     let (mut m, mut d) = (
         manifest.keys.iter().peekable(),
         disk.data_files.iter().peekable(),
@@ -129,7 +131,9 @@ pub fn reconcile(manifest: &ManifestStats, disk: &DiskListing) -> Reconciliation
                 d.next();
             }
             (Some(a), Some(b)) if a.0 < b.0 => {
-                out.missing.add(a.1);
+                if !unknown(a) {
+                    out.missing.add(a.1);
+                }
                 m.next();
             }
             (Some(_), Some(b)) => {
@@ -137,7 +141,9 @@ pub fn reconcile(manifest: &ManifestStats, disk: &DiskListing) -> Reconciliation
                 d.next();
             }
             (Some(a), None) => {
-                out.missing.add(a.1);
+                if !unknown(a) {
+                    out.missing.add(a.1);
+                }
                 m.next();
             }
             (None, Some(b)) => {

@@ -63,7 +63,17 @@ pub fn read_device_info(dir: &Path) -> Result<DeviceInfo> {
     let mut manifest_date = None;
 
     let manifest_path = dir.join("Manifest.plist");
-    match load_dict(&manifest_path)? {
+    let manifest = match load_dict(&manifest_path) {
+        Ok(manifest) => manifest,
+        // It says whether the backup is encrypted; a Manifest.db that is plainly SQLite says it is not.
+        Err(e) if crate::read::manifest_db::check_header(&dir.join("Manifest.db")).is_ok() => {
+            info.warnings
+                .push(format!("{e}; device details come from Info.plist"));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    match manifest {
         Some(manifest) => {
             info.encrypted = manifest
                 .get("IsEncrypted")
@@ -103,7 +113,8 @@ pub fn read_device_info(dir: &Path) -> Result<DeviceInfo> {
                 }
             }
         }
-        None => info.warnings.push("Manifest.plist is missing".into()),
+        None if info.warnings.is_empty() => info.warnings.push("Manifest.plist is missing".into()),
+        None => {}
     }
 
     let info_path = dir.join("Info.plist");
@@ -178,20 +189,32 @@ fn item_name(metadata: &[u8]) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
+/// Info.plist carries app icons and can reach tens of MB; anything near this is not a backup's plist.
+const MAX_PLIST_BYTES: u64 = 512 << 20;
+
 /// Loads a plist whose top level must be a dictionary; `Ok(None)` when the file does not exist.
 fn load_dict(path: &Path) -> Result<Option<Dictionary>> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(path, e)),
     };
+    // A FIFO or device under a plist's name would block the read forever.
+    if !meta.is_file() {
+        return Err(Error::plist(path, "it is not a regular file"));
+    }
+    if meta.len() > MAX_PLIST_BYTES {
+        let problem = format!("it is {} bytes, too large for a backup plist", meta.len());
+        return Err(Error::plist(path, problem));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if bytes.is_empty() {
         return Err(Error::EmptyFile {
             path: path.to_path_buf(),
         });
     }
     let value =
-        Value::from_reader(std::io::Cursor::new(&bytes)).map_err(|e| Error::plist(path, e))?;
+        Value::from_reader(std::io::Cursor::new(&bytes)).map_err(|_| Error::damaged_plist(path))?;
     match value {
         Value::Dictionary(dict) => Ok(Some(dict)),
         _ => Err(Error::plist(path, "its top level is not a dictionary")),

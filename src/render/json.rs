@@ -15,13 +15,12 @@ struct Document<'a> {
 }
 
 /// The whole document, ending in a newline; built in memory so stdout never holds half of one.
-pub fn scan_json(report: &ScanReport) -> String {
+pub fn scan_json(report: &ScanReport) -> Result<String, serde_json::Error> {
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         report,
     };
-    // Serialising plain structs of strings and integers cannot fail.
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut out = serde_json::to_string_pretty(&doc)?;
     out.push('\n');
-    out
+    Ok(out)
 }

@@ -44,8 +44,16 @@ fn bold(text: &str, style: Style) -> String {
     }
 }
 
-fn or_unknown(value: &Option<String>) -> &str {
-    value.as_deref().unwrap_or("unknown")
+/// Names come from plists a backup carries: control characters (escape sequences, newlines) must not reach
+/// the terminal, where they could clear the screen or break the table.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+fn or_unknown(value: &Option<String>) -> String {
+    clean(value.as_deref().unwrap_or("unknown"))
 }
 
 /// The state column: archived copies first, then whether the backup finished.
@@ -103,14 +111,14 @@ pub fn list_table(report: &ScanReport, style: Style) -> String {
     }
     for b in &report.backups {
         table.add_row(vec![
-            or_unknown(&b.device_name).to_string(),
-            or_unknown(&b.product_name).to_string(),
-            or_unknown(&b.ios_version).to_string(),
+            or_unknown(&b.device_name),
+            or_unknown(&b.product_name),
+            or_unknown(&b.ios_version),
             date_and_age(b),
             headline_size(b),
             if b.encrypted { "yes" } else { "no" }.to_string(),
             state(b),
-            b.id.clone(),
+            clean(&b.id),
         ]);
     }
     trimmed(&table)
@@ -167,7 +175,7 @@ fn backup_section(out: &mut String, b: &BackupSummary, style: Style) {
         contents,
         if b.encrypted { " · encrypted" } else { "" }
     );
-    let _ = writeln!(out, "{}", b.path.display());
+    let _ = writeln!(out, "{}", clean(&b.path.display().to_string()));
 
     if let Some(total) = b.bytes {
         if !b.apps.is_empty() {
@@ -205,7 +213,7 @@ fn backup_section(out: &mut String, b: &BackupSummary, style: Style) {
             size(b.orphans.bytes)
         ));
     }
-    notes.extend(b.warnings.iter().map(|w| format!("Note: {w}")));
+    notes.extend(b.warnings.iter().map(|w| format!("Note: {}", clean(w))));
     if !notes.is_empty() {
         out.push('\n');
         for note in notes {
@@ -229,14 +237,14 @@ fn usage_table<'a>(
     for (i, (name, bytes, files)) in rows.enumerate() {
         if i < shown {
             table.add_row(vec![
-                name.to_string(),
+                clean(name),
                 size(bytes),
                 share(bytes, total),
                 count(files),
             ]);
         } else {
-            rest_bytes += bytes;
-            rest_files += files;
+            rest_bytes = rest_bytes.saturating_add(bytes);
+            rest_files = rest_files.saturating_add(files);
         }
     }
     if shown < len {
