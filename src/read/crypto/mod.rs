@@ -262,3 +262,152 @@ impl<R: Read> Read for DecryptingReader<R> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aes::cipher::BlockEncryptMut;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn unwraps_the_rfc_3394_test_vector() {
+        // RFC 3394 §4.6: 256 bits of key data wrapped with a 256-bit KEK.
+        let kek: [u8; 32] = hex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F")
+            .try_into()
+            .unwrap();
+        let wrapped =
+            hex("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21");
+        let key = unwrap(&Zeroizing::new(kek), &wrapped).unwrap();
+        assert_eq!(
+            key.to_vec(),
+            hex("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F")
+        );
+
+        let mut damaged = wrapped.clone();
+        damaged[5] ^= 1;
+        assert!(matches!(
+            unwrap(&Zeroizing::new(kek), &damaged),
+            Err(UnlockError::WrongPassword)
+        ));
+    }
+
+    /// AES-256-CBC, zero IV, PKCS#7: how backups encrypt Manifest.db.
+    fn encrypt(key: &[u8; 32], plain: &[u8]) -> Vec<u8> {
+        let pad = 16 - plain.len() % 16;
+        let mut data = plain.to_vec();
+        data.extend(std::iter::repeat_n(pad as u8, pad));
+        let mut blocks: Vec<aes::Block> = data
+            .chunks_exact(16)
+            .map(aes::Block::clone_from_slice)
+            .collect();
+        let mut cipher = cbc::Encryptor::<aes::Aes256>::new(key.into(), &aes::Block::default());
+        cipher.encrypt_blocks_mut(&mut blocks);
+        blocks.iter().flat_map(|b| b.iter().copied()).collect()
+    }
+
+    #[test]
+    fn decrypts_streaming_and_patches_the_wal_header() {
+        let key = [7u8; 32];
+        for len in [1usize, 15, 16, 17, 100, 65_536, 200_003] {
+            let plain: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let tmp = tempfile::tempdir().unwrap();
+            let path = tmp.path().join("Manifest.db");
+            std::fs::write(&path, encrypt(&key, &plain)).unwrap();
+            let mut reader = DecryptingReader::open(&path, &Zeroizing::new(key)).unwrap();
+            assert_eq!(reader.plaintext_len(), len as u64);
+            let mut out = Vec::new();
+            // Odd read sizes cross block and chunk boundaries.
+            let mut buf = [0u8; 1000];
+            loop {
+                let n = reader.read(&mut buf[..7 + out.len() % 900]).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            let mut want = plain.clone();
+            for at in [18, 19] {
+                if let Some(b) = want.get_mut(at) {
+                    *b = 1;
+                }
+            }
+            assert_eq!(out, want, "length {len}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_key_or_a_ragged_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("Manifest.db");
+        std::fs::write(&path, encrypt(&[7u8; 32], &[0u8; 1000])).unwrap();
+        assert!(matches!(
+            DecryptingReader::open(&path, &Zeroizing::new([8u8; 32])),
+            Err(DecryptError::BadPadding)
+        ));
+        std::fs::write(&path, [0u8; 1001]).unwrap();
+        assert!(matches!(
+            DecryptingReader::open(&path, &Zeroizing::new([7u8; 32])),
+            Err(DecryptError::NotBlocks(1001))
+        ));
+    }
+
+    #[test]
+    fn derives_keys_as_independent_implementations_do() {
+        // RFC 6070 test vector for PBKDF2-HMAC-SHA1 ("password", "salt", 2 rounds): the first 20 bytes.
+        let sha1_only = Keybag {
+            salt: b"salt".to_vec(),
+            iterations: 2,
+            ..Keybag::default()
+        };
+        let key = passcode_key(&sha1_only, b"password").unwrap();
+        assert_eq!(
+            key[..20].to_vec(),
+            hex("ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957")
+        );
+
+        // Both stages, as iOS 10.2+ does; expected value from Python's hashlib.pbkdf2_hmac (OpenSSL).
+        let both = Keybag {
+            salt: (100..120).collect(),
+            iterations: 10,
+            dp_salt: Some((0..20).collect()),
+            dp_iterations: Some(1000),
+            ..Keybag::default()
+        };
+        let key = passcode_key(&both, b"correct horse").unwrap();
+        assert_eq!(
+            key.to_vec(),
+            hex("5af074869b7383d590819962cf712622de1fd66af3d96b6e335ed4f1c4d7af03")
+        );
+    }
+
+    #[test]
+    fn absurd_round_counts_are_refused_before_any_work() {
+        let bag = Keybag {
+            salt: vec![1; 20],
+            iterations: 10,
+            dp_salt: Some(vec![2; 20]),
+            dp_iterations: Some(u32::MAX),
+            ..Keybag::default()
+        };
+        assert!(matches!(
+            passcode_key(&bag, b"x"),
+            Err(UnlockError::TooManyRounds { .. })
+        ));
+        let bag = Keybag {
+            iterations: u32::MAX,
+            dp_iterations: None,
+            dp_salt: None,
+            ..bag
+        };
+        assert!(matches!(
+            passcode_key(&bag, b"x"),
+            Err(UnlockError::TooManyRounds { .. })
+        ));
+    }
+}
