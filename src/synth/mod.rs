@@ -12,6 +12,7 @@
 mod catalog;
 mod clock;
 mod content;
+mod crypto;
 mod manifest;
 mod mbfile;
 mod plists;
