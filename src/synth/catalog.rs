@@ -510,7 +510,7 @@ fn meta(rng: &mut Rng, shape: &Shape, is_file: bool, file_ordinal: u64) -> Meta 
     let changed = modified + rng.below(((last - modified) as u64).min(3_600) + 1) as i64;
     // Draw the same count of numbers for every row, so a row's kind does not shift the
     // stream for the rows after it.
-    let protection_roll = rng.chance(700);
+    let protection_roll = rng.below(1000);
     let digest_roll = rng.chance(400);
     let xattr_roll = rng.chance(100);
     let size_uid_roll = rng.chance(30);
@@ -519,10 +519,16 @@ fn meta(rng: &mut Rng, shape: &Shape, is_file: bool, file_ordinal: u64) -> Meta 
         modified,
         changed,
         inode: 0,
-        protection: match (is_file, protection_roll) {
-            (false, _) => 0,
-            (true, true) => 3,
-            (true, false) => 4,
+        // Real backups: 0 on folders and links; mostly 3 and 4 on files, some 1 and 2 (fixed
+        // ordinals make sure both rarer classes occur in small catalogs).
+        protection: match (is_file, file_ordinal, protection_roll) {
+            (false, _, _) => 0,
+            (true, 11, _) => 1,
+            (true, 13, _) => 2,
+            (true, _, 0..700) => 3,
+            (true, _, 700..960) => 4,
+            (true, _, 960..980) => 1,
+            (true, _, _) => 2,
         },
         // Fixed ordinals guarantee each blob variant appears even in tiny catalogs.
         digest: is_file && (digest_roll || file_ordinal == 3),

@@ -23,6 +23,9 @@ pub(crate) struct MbFile<'a> {
     /// Store `Size` as a UID pointing at an integer object instead of inline: both forms occur
     /// (dinosec backup10.py resolves either), so fixtures carry both.
     pub size_as_uid: bool,
+    /// Encrypted backups: u32 LE protection class + the file's key wrapped under that class's
+    /// key, archived as an `NSMutableData` object.
+    pub encryption_key: Option<[u8; 44]>,
 }
 
 pub(crate) const MODE_FILE: u32 = 0o100_644;
@@ -60,6 +63,26 @@ impl MbFile<'_> {
             .digest
             .map(|d| push(&mut objects, Value::Data(d.to_vec())));
         let path = push(&mut objects, Value::String(self.relative_path.to_owned()));
+        let encryption_key = self.encryption_key.map(|k| {
+            let at = objects.len();
+            let mut data = Dictionary::new();
+            data.insert("NS.data".into(), Value::Data(k.to_vec()));
+            data.insert("$class".into(), uid(at + 1));
+            objects.push(Value::Dictionary(data));
+            let mut class = Dictionary::new();
+            class.insert("$classname".into(), Value::String("NSMutableData".into()));
+            class.insert(
+                "$classes".into(),
+                Value::Array(
+                    ["NSMutableData", "NSData", "NSObject"]
+                        .into_iter()
+                        .map(|c| Value::String(c.into()))
+                        .collect(),
+                ),
+            );
+            objects.push(Value::Dictionary(class));
+            at
+        });
         let xattrs = self
             .extended_attributes
             .as_ref()
@@ -108,6 +131,9 @@ impl MbFile<'_> {
         f.insert("RelativePath".into(), uid(path));
         if let Some(i) = xattrs {
             f.insert("ExtendedAttributes".into(), uid(i));
+        }
+        if let Some(i) = encryption_key {
+            f.insert("EncryptionKey".into(), uid(i));
         }
         if let Some(i) = target {
             f.insert("Target".into(), uid(i));
@@ -165,6 +191,7 @@ mod tests {
             extended_attributes: Some(vec![1, 2, 3]),
             target: None,
             size_as_uid: true,
+            encryption_key: None,
         }
     }
 
@@ -217,6 +244,48 @@ mod tests {
             .iter()
             .position(|o| o.as_string() == Some("Library/SMS/sms.db"));
         assert!(data_at.is_some() && path_at.is_some() && data_at < path_at);
+    }
+
+    #[test]
+    fn encryption_key_is_archived_ns_mutable_data() -> io::Result<()> {
+        let mut key = [9u8; 44];
+        key[..4].copy_from_slice(&3u32.to_le_bytes());
+        let f = MbFile {
+            encryption_key: Some(key),
+            ..sample()
+        };
+        let mut buf = Vec::new();
+        f.encode_into(&mut buf)?;
+        let v = Value::from_reader(io::Cursor::new(&buf)).map_err(io::Error::other)?;
+        let objects = v
+            .as_dictionary()
+            .and_then(|d| d.get("$objects"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let ek = field(&v, "EncryptionKey").and_then(Value::as_dictionary);
+        let data = ek.and_then(|d| d.get("NS.data")).and_then(Value::as_data);
+        assert_eq!(data, Some(&key[..]));
+        let class = ek
+            .and_then(|d| d.get("$class"))
+            .and_then(Value::as_uid)
+            .and_then(|u| objects.get(u.get() as usize))
+            .and_then(Value::as_dictionary);
+        let name = class
+            .and_then(|c| c.get("$classname"))
+            .and_then(Value::as_string);
+        assert_eq!(name, Some("NSMutableData"));
+        let chain = class
+            .and_then(|c| c.get("$classes"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_string).collect::<Vec<_>>());
+        assert_eq!(chain, Some(vec!["NSMutableData", "NSData", "NSObject"]));
+        let mb_class = field(&v, "$class")
+            .and_then(Value::as_dictionary)
+            .and_then(|c| c.get("$classname"))
+            .and_then(Value::as_string);
+        assert_eq!(mb_class, Some("MBFile"));
+        Ok(())
     }
 
     #[test]
