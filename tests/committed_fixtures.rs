@@ -41,7 +41,9 @@ fn committed_fixtures_scan_to_their_record() {
             .iter()
             .find(|b| b["id"] == want.id.as_str())
             .unwrap();
-        assert_eq!(got["bytes"].as_u64(), want.bytes, "{}", want.id);
+        // Scanned without its password, an encrypted backup shows no manifest figures.
+        let bytes = want.bytes.filter(|_| !want.encrypted);
+        assert_eq!(got["bytes"].as_u64(), bytes, "{}", want.id);
         assert_eq!(
             got["disk_bytes"].as_u64(),
             Some(want.disk_bytes),

@@ -26,6 +26,23 @@ fn find<'a>(doc: &'a Value, id: &str) -> &'a Value {
 }
 
 fn assert_backup_matches(got: &Value, want: &ExpectedBackup) {
+    // Scanned without its password, an encrypted backup shows no manifest figures.
+    let locked;
+    let want = if want.encrypted {
+        locked = ExpectedBackup {
+            bytes: None,
+            files: None,
+            directories: None,
+            symlinks: None,
+            apps: Default::default(),
+            categories: Default::default(),
+            domains: Default::default(),
+            ..want.clone()
+        };
+        &locked
+    } else {
+        want
+    };
     let id = &want.id;
     assert_eq!(got["udid"], want.udid.as_str(), "{id} udid");
     assert_eq!(

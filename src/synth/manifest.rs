@@ -1,12 +1,13 @@
 //! Writes Manifest.db: the Files table (one row per catalog entry) in WAL mode like a device's.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, BufReader, BufWriter, Write};
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
 use super::catalog::{hex_id, Catalog, Kind};
+use super::crypto::{encrypt_cbc, Keys};
 use super::mbfile::{xattr_blob, MbFile, MODE_DIR, MODE_FILE, MODE_SYMLINK};
 use super::rng::Rng;
 
@@ -29,13 +30,20 @@ fn db_err(path: &Path, what: &str, e: rusqlite::Error) -> io::Error {
     io::Error::other(format!("{what} in {}: {e}", path.display()))
 }
 
-/// Writes a plain (unencrypted) Manifest.db at `path` and returns its length in bytes.
+/// Writes a plain (unencrypted) Manifest.db at `path` and returns its length in bytes. With
+/// `keys` (an encrypted backup) every regular file's MBFile carries its wrapped key; the
+/// database itself is still plaintext until [`encrypt_in_place`].
 ///
 /// One transaction and one prepared statement for every row; the journal is off while
 /// building (a crash just means a fixture to rebuild) and switched to WAL at the end so the
 /// header's read/write versions (bytes 18 and 19) are 2, as in real backups. Closing the only
 /// connection checkpoints and removes `-wal` and `-shm`.
-pub(crate) fn write_plain(path: &Path, cat: &Catalog, seed: u64) -> io::Result<u64> {
+pub(crate) fn write_plain(
+    path: &Path,
+    cat: &Catalog,
+    seed: u64,
+    keys: Option<&Keys>,
+) -> io::Result<u64> {
     if path.exists() {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
@@ -83,6 +91,12 @@ pub(crate) fn write_plain(path: &Path, cat: &Catalog, seed: u64) -> io::Result<u
             } else {
                 None
             };
+            let encryption_key = match (keys, &e.kind) {
+                (Some(k), Kind::File { .. }) => {
+                    Some(k.encryption_key(e.meta.protection, &k.file_key(&e.file_id))?)
+                }
+                _ => None,
+            };
             let record = MbFile {
                 relative_path: &e.path,
                 mode,
@@ -98,6 +112,7 @@ pub(crate) fn write_plain(path: &Path, cat: &Catalog, seed: u64) -> io::Result<u
                 extended_attributes,
                 target,
                 size_as_uid: e.meta.size_uid,
+                encryption_key,
             };
             blob.clear();
             record.encode_into(&mut blob)?;
@@ -142,22 +157,24 @@ pub(crate) fn write_plain(path: &Path, cat: &Catalog, seed: u64) -> io::Result<u
     Ok(fs::metadata(path)?.len())
 }
 
-/// Replaces a plain Manifest.db with what an encrypted backup holds in its place: opaque bytes
-/// as long as AES-CBC with PKCS#7 padding makes it (`16 * floor(n / 16) + 16`). Returns the
-/// new length.
-pub(crate) fn encrypt_in_place(path: &Path, seed: u64) -> io::Result<u64> {
-    let plain_len = fs::metadata(path)?.len();
-    let len = crate::synth::padded_len(plain_len);
-    let mut rng = Rng::derive(seed, 3);
-    let mut out = io::BufWriter::new(fs::File::create(path)?);
-    let mut chunk = vec![0u8; 64 * 1024];
-    let mut left = len;
-    while left > 0 {
-        let n = left.min(chunk.len() as u64) as usize;
-        rng.fill(&mut chunk[..n]);
-        out.write_all(&chunk[..n])?;
-        left -= n as u64;
-    }
-    out.flush()?;
+/// Replaces the plain Manifest.db at `path` with its encryption: the whole file, AES-256-CBC
+/// with a zero IV and PKCS#7 padding, under the key `ManifestKey` wraps. Streams through a
+/// sibling temporary file, then renames it over the original. Returns the new length,
+/// `16 * floor(n / 16) + 16`.
+pub(crate) fn encrypt_in_place(path: &Path, keys: &Keys) -> io::Result<u64> {
+    let ctx = |what: &str, p: &Path, e: io::Error| {
+        io::Error::new(e.kind(), format!("{what} {}: {e}", p.display()))
+    };
+    let tmp = path.with_extension("db.encrypting");
+    let len = {
+        let mut input = BufReader::new(fs::File::open(path).map_err(|e| ctx("opening", path, e))?);
+        let mut output =
+            BufWriter::new(fs::File::create_new(&tmp).map_err(|e| ctx("creating", &tmp, e))?);
+        let len = encrypt_cbc(keys.manifest_key(), &mut input, &mut output)
+            .map_err(|e| ctx("encrypting into", &tmp, e))?;
+        output.flush().map_err(|e| ctx("writing", &tmp, e))?;
+        len
+    };
+    fs::rename(&tmp, path).map_err(|e| ctx("renaming over", path, e))?;
     Ok(len)
 }

@@ -30,7 +30,7 @@ use std::thread;
 
 pub use clock::{archive_suffix, rfc3339, unix_from_utc};
 pub use record::{Counts, ExpectedApp, ExpectedBackup, SampleSet};
-pub use sample::{sample_specs, write_sample_set};
+pub use sample::{sample_specs, write_sample_set, LEE_PASSWORD, SAM_PASSWORD};
 
 /// Whether the device finished the backup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,11 @@ pub enum BackupState {
     /// Interrupted: `SnapshotState` = `uploading`.
     Incomplete,
 }
+
+/// `DPIC` of a device's backup keybag: PBKDF2-HMAC-SHA256 rounds.
+pub const DEVICE_DPIC: u32 = 10_000_000;
+/// `ITER` of a device's backup keybag: PBKDF2-HMAC-SHA1 rounds.
+pub const DEVICE_ITER: u32 = 10_000;
 
 /// What one synthetic backup should look like.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,9 +58,18 @@ pub struct BackupSpec {
     pub serial_number: String,
     /// Unix seconds (UTC) of the backup; every date and file timestamp derives from it.
     pub last_backup: i64,
-    /// Writes the plists of an encrypted backup, opaque bytes for Manifest.db, and
-    /// CBC-padded random data files.
+    /// Writes a real encrypted backup: a keybag locked with `password`, Manifest.db
+    /// AES-256-CBC encrypted under `ManifestKey`, an `EncryptionKey` in every file's MBFile,
+    /// and CBC-padded data files (real ciphertext for small files, a ciphertext-sized file
+    /// for the rest).
     pub encrypted: bool,
+    /// The backup password; required when `encrypted`, refused otherwise.
+    pub password: Option<String>,
+    /// Keybag `DPIC`: PBKDF2-HMAC-SHA256 rounds over the password (10,000,000 on a device).
+    /// Tests use a few thousand; it dominates the cost of opening a backup.
+    pub dpic: u32,
+    /// Keybag `ITER`: PBKDF2-HMAC-SHA1 rounds over the first round's output (10,000 on a device).
+    pub iter: u32,
     pub state: BackupState,
     /// Leave a `Snapshot/` folder behind, as an aborted backup does.
     pub snapshot_dir: bool,
@@ -85,6 +99,9 @@ impl Default for BackupSpec {
             serial_number: "F4GXK2L9Q6ND".into(),
             last_backup: unix_from_utc(2026, 11, 20, 8, 15, 0),
             encrypted: false,
+            password: None,
+            dpic: DEVICE_DPIC,
+            iter: DEVICE_ITER,
             state: BackupState::Finished,
             snapshot_dir: false,
             archive_suffix: None,
@@ -125,6 +142,20 @@ impl BackupSpec {
                 return bad(format!("archive suffix {s:?} is not a folder-name suffix"));
             }
         }
+        match (self.encrypted, &self.password) {
+            (true, None) => return bad("an encrypted backup needs a password".into()),
+            (true, Some(p)) if p.is_empty() => {
+                return bad("an encrypted backup needs a non-empty password".into())
+            }
+            (false, Some(_)) => return bad("a password was given for a plain backup".into()),
+            _ => {}
+        }
+        if self.encrypted && (self.dpic == 0 || self.iter == 0) {
+            return bad(format!(
+                "iteration counts must be at least 1 (DPIC {}, ITER {})",
+                self.dpic, self.iter
+            ));
+        }
         if self.last_backup < 0 {
             return bad(format!("last_backup {} is before 1970", self.last_backup));
         }
@@ -155,9 +186,17 @@ fn write_new(path: &Path, bytes: &[u8]) -> io::Result<u64> {
 /// Writes `parent/<spec.folder_name()>/` and returns the record of what it holds.
 ///
 /// Refuses to write into an existing folder, so a record never describes a mix of runs.
-/// Manifest.db and the data files are written on two threads at once.
+/// Manifest.db and the data files are written on two threads at once. For an encrypted
+/// spec the password's key derivation runs first (seconds at a device's iteration counts).
 pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBackup> {
     spec.validate()?;
+    let keys = match (&spec.password, spec.encrypted) {
+        (Some(password), true) => Some(crypto::Keys::generate(
+            spec.seed, password, spec.dpic, spec.iter,
+        )?),
+        _ => None,
+    };
+    let keys = keys.as_ref();
     let folder = parent.join(spec.folder_name());
     fs::create_dir_all(parent)?;
     fs::create_dir(&folder)
@@ -169,8 +208,8 @@ pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBack
     let db_path = folder.join("Manifest.db");
     let db_len = thread::scope(|s| {
         // Creating the data files is mostly kernel time; it overlaps with SQLite's CPU time.
-        let data = s.spawn(|| shards::write_data(&folder, &cat, &plan, spec));
-        let db = manifest::write_plain(&db_path, &cat, spec.seed);
+        let data = s.spawn(|| shards::write_data(&folder, &cat, &plan, spec, keys));
+        let db = manifest::write_plain(&db_path, &cat, spec.seed, keys);
         let data = data
             .join()
             .map_err(|_| io::Error::other("the data-file writer thread panicked"))?;
@@ -178,10 +217,9 @@ pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBack
     })?;
     // The length comes from the file SQLite wrote: page layout is SQLite's business, not the
     // catalog's. Everything else in the record is computed, not measured.
-    let db_len = if spec.encrypted {
-        manifest::encrypt_in_place(&db_path, spec.seed)?
-    } else {
-        db_len
+    let db_len = match keys {
+        Some(keys) => manifest::encrypt_in_place(&db_path, keys)?,
+        None => db_len,
     };
     shards::write_extras(&folder, &plan, spec)?;
 
@@ -189,7 +227,7 @@ pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBack
     disk_bytes += write_new(&folder.join("Info.plist"), &plists::info(spec)?)?;
     disk_bytes += write_new(
         &folder.join("Manifest.plist"),
-        &plists::manifest(spec, &cat)?,
+        &plists::manifest(spec, &cat, keys)?,
     )?;
     disk_bytes += write_new(&folder.join("Status.plist"), &plists::status(spec)?)?;
     let mut disk_files = 4;
@@ -205,8 +243,9 @@ pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBack
         disk_bytes += x.len;
     }
 
+    // The figures are what a reader finds in the (decrypted) Manifest.db: the same for an
+    // encrypted backup as for a plain one. A reader without the password cannot know them.
     let sums = record::manifest_sums(&cat);
-    let plain = !spec.encrypted;
     Ok(ExpectedBackup {
         id: spec.folder_name(),
         udid: spec.udid.clone(),
@@ -215,29 +254,22 @@ pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBack
         ios_version: spec.ios_version.clone(),
         last_backup: rfc3339(spec.last_backup),
         encrypted: spec.encrypted,
+        password: spec.password.clone(),
         state: match spec.state {
             BackupState::Finished => "finished".into(),
             BackupState::Incomplete => "incomplete".into(),
         },
         archived: spec.archive_suffix.is_some(),
-        bytes: plain.then_some(sums.bytes),
-        files: plain.then_some(sums.files),
-        directories: plain.then_some(sums.directories),
-        symlinks: plain.then_some(sums.symlinks),
+        bytes: Some(sums.bytes),
+        files: Some(sums.files),
+        directories: Some(sums.directories),
+        symlinks: Some(sums.symlinks),
         disk_bytes,
         disk_files,
         missing: plan.missing_counts(&cat),
         orphans: plan.orphan_counts(),
-        apps: if plain { sums.apps } else { Default::default() },
-        categories: if plain {
-            sums.categories
-        } else {
-            Default::default()
-        },
-        domains: if plain {
-            sums.domains
-        } else {
-            Default::default()
-        },
+        apps: sums.apps,
+        categories: sums.categories,
+        domains: sums.domains,
     })
 }

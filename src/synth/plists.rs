@@ -7,6 +7,7 @@ use plist::{Dictionary, Value};
 use super::catalog::{stable_hash, Catalog};
 use super::clock::plist_date;
 use super::content::APPS;
+use super::crypto::Keys;
 use super::rng::Rng;
 use super::{BackupSpec, BackupState};
 
@@ -103,38 +104,14 @@ fn container(id: &str, version: &str, path: String, class: &str) -> Value {
     Value::Dictionary(d)
 }
 
-/// A `BackupKeyBag`-shaped blob: tag-length-value records with the header tags a real keybag
-/// has and random values. It unlocks nothing; it only lets readers see the shape.
-fn keybag(rng: &mut Rng) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut tlv = |tag: &[u8; 4], value: &[u8]| {
-        out.extend_from_slice(tag);
-        out.extend_from_slice(&(value.len() as u32).to_be_bytes());
-        out.extend_from_slice(value);
-    };
-    tlv(b"VERS", &4u32.to_be_bytes());
-    tlv(b"TYPE", &1u32.to_be_bytes());
-    tlv(b"UUID", &rng.bytes::<16>());
-    tlv(b"HMCK", &rng.bytes::<40>());
-    tlv(b"WRAP", &0u32.to_be_bytes());
-    tlv(b"SALT", &rng.bytes::<20>());
-    tlv(b"ITER", &10_000u32.to_be_bytes());
-    tlv(b"DPWT", &1u32.to_be_bytes());
-    tlv(b"DPIC", &10_000_000u32.to_be_bytes());
-    tlv(b"DPSL", &rng.bytes::<20>());
-    for class in 1u32..=11 {
-        tlv(b"UUID", &rng.bytes::<16>());
-        tlv(b"CLAS", &class.to_be_bytes());
-        tlv(b"WRAP", &2u32.to_be_bytes());
-        tlv(b"KTYP", &0u32.to_be_bytes());
-        tlv(b"WPKY", &rng.bytes::<40>());
-    }
-    out
-}
-
 /// The bytes of Manifest.plist. `Applications` lists apps, extensions and groups; only the
-/// content class says which is which.
-pub(crate) fn manifest(spec: &BackupSpec, cat: &Catalog) -> io::Result<Vec<u8>> {
+/// content class says which is which. `keys` (encrypted backups) supplies `BackupKeyBag` and
+/// `ManifestKey`.
+pub(crate) fn manifest(
+    spec: &BackupSpec,
+    cat: &Catalog,
+    keys: Option<&Keys>,
+) -> io::Result<Vec<u8>> {
     let bundle_root = "/private/var/containers/Bundle/Application";
     let mut apps = Dictionary::new();
     for app in APPS {
@@ -169,20 +146,20 @@ pub(crate) fn manifest(spec: &BackupSpec, cat: &Catalog) -> io::Result<Vec<u8>> 
     lockdown.insert("SerialNumber".into(), s(&spec.serial_number));
     lockdown.insert("UniqueDeviceID".into(), s(&spec.udid));
 
-    let mut rng = rng_for(spec.seed, "Manifest.plist");
     let mut d = Dictionary::new();
     d.insert("Applications".into(), Value::Dictionary(apps));
-    if spec.encrypted {
-        d.insert("BackupKeyBag".into(), Value::Data(keybag(&mut rng)));
+    if let Some(keys) = keys {
+        d.insert("BackupKeyBag".into(), Value::Data(keys.keybag.clone()));
     }
     d.insert("Date".into(), Value::Date(plist_date(spec.last_backup)?));
     d.insert("IsEncrypted".into(), Value::Boolean(spec.encrypted));
     d.insert("Lockdown".into(), Value::Dictionary(lockdown));
-    if spec.encrypted {
-        // u32 LE protection class 4, then a 40-byte wrapped key.
-        let mut key = vec![4, 0, 0, 0];
-        key.extend_from_slice(&rng.bytes::<40>());
-        d.insert("ManifestKey".into(), Value::Data(key));
+    if let Some(keys) = keys {
+        // u32 LE protection class 4, then the 40-byte wrapped Manifest.db key.
+        d.insert(
+            "ManifestKey".into(),
+            Value::Data(keys.manifest_key_blob.clone()),
+        );
     }
     d.insert("SystemDomainsVersion".into(), s("24.0"));
     d.insert("Version".into(), s("10.0"));

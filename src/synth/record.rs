@@ -42,10 +42,14 @@ pub struct ExpectedBackup {
     /// RFC 3339 UTC; the same instant as Info.plist `Last Backup Date`.
     pub last_backup: String,
     pub encrypted: bool,
+    /// The password that opens an encrypted backup; `None` for a plain one.
+    pub password: Option<String>,
     /// `finished` or `incomplete`.
     pub state: String,
     pub archived: bool,
-    /// Sum of `Size` over regular-file rows, missing data files included; `None` when encrypted.
+    /// Sum of `Size` over regular-file rows, missing data files included. Always `Some`, for
+    /// encrypted backups too: the figures a reader that has the password must find (one
+    /// without it finds none).
     pub bytes: Option<u64>,
     pub files: Option<u64>,
     pub directories: Option<u64>,
@@ -57,6 +61,7 @@ pub struct ExpectedBackup {
     pub missing: Counts,
     /// Files in shard folders that no manifest row names.
     pub orphans: Counts,
+    /// Like the figures above, filled for encrypted backups too.
     pub apps: BTreeMap<String, ExpectedApp>,
     /// Category id to counts, only categories with at least one file.
     pub categories: BTreeMap<String, Counts>,

@@ -8,12 +8,21 @@ use super::clock::{archive_suffix, unix_from_utc};
 use super::rng::Rng;
 use super::{write_backup, BackupSpec, BackupState, SampleSet};
 
+/// The password of Sam's iPhone, the first encrypted sample backup.
+pub const SAM_PASSWORD: &str = "correct horse battery staple";
+/// The password of Lee's iPad, the second encrypted sample backup.
+pub const LEE_PASSWORD: &str = "hunter2";
+
 /// A folder beside the backups that is not one; readers must list it as skipped.
 const NOT_A_BACKUP: &str = "Photos export";
 
-/// The four backups of the sample, in the order they are written. Sizes are KB-scale so the
-/// whole set stays under 3 MB in git (which stores no holes), with the proportions of a real
+/// The five backups of the sample, in the order they are written. Sizes are KB-scale so the
+/// whole set stays under 3.5 MB in git (which stores no holes), with the proportions of a real
 /// phone: photos the biggest category, WhatsApp the biggest app.
+///
+/// The two encrypted ones have different passwords (tests pass one per UDID) and tiny,
+/// different key-derivation counts so opening them takes milliseconds; the keybag format
+/// is a device's.
 pub fn sample_specs() -> Vec<BackupSpec> {
     let maya = BackupSpec {
         files: 230,
@@ -58,12 +67,32 @@ pub fn sample_specs() -> Vec<BackupSpec> {
         serial_number: "C39ZK1ABN72J".into(),
         last_backup: unix_from_utc(2026, 6, 14, 21, 5, 30),
         encrypted: true,
+        password: Some(SAM_PASSWORD.into()),
+        dpic: 1_000,
+        iter: 10,
         files: 175,
         avg_file_size: 800,
         seed: 20_260_614,
         ..BackupSpec::default()
     };
-    vec![maya, maya_archived, ipad, sam]
+    let lee = BackupSpec {
+        udid: "00008103-001C35A20E91801E".into(),
+        device_name: "Lee's iPad".into(),
+        product_type: "iPad13,4".into(),
+        ios_version: "17.6".into(),
+        build_version: "21G80".into(),
+        serial_number: "HX7QV2MJ6P4D".into(),
+        last_backup: unix_from_utc(2026, 10, 5, 17, 42, 10),
+        encrypted: true,
+        password: Some(LEE_PASSWORD.into()),
+        dpic: 2_000,
+        iter: 5,
+        files: 160,
+        avg_file_size: 600,
+        seed: 20_261_005,
+        ..BackupSpec::default()
+    };
+    vec![maya, maya_archived, ipad, sam, lee]
 }
 
 /// A few KB that start and end like a JPEG (SOI, JFIF APP0, ..., EOI).
@@ -79,7 +108,7 @@ fn jpeg_ish() -> Vec<u8> {
     out
 }
 
-/// Writes `root/Backup/` with the four sample backups and one folder that is not a backup.
+/// Writes `root/Backup/` with the five sample backups and one folder that is not a backup.
 pub fn write_sample_set(root: &Path) -> io::Result<SampleSet> {
     let parent = root.join("Backup");
     let mut set = SampleSet::default();

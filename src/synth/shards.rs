@@ -2,17 +2,19 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::catalog::{hex_id, Catalog};
+use super::crypto::{encrypt_cbc, Keys};
 use super::padded_len;
 use super::record::Counts;
 use super::rng::Rng;
 use super::BackupSpec;
 
-/// Encrypted files get random bytes up to this length and a hole after it: enough to look
-/// like ciphertext to anything that sniffs a header, without writing gigabytes at scale.
+/// Encrypted data files get real ciphertext up to this length and a hole after it: files
+/// this small decrypt in full, longer ones have a correct first 4 KiB, and nothing writes
+/// gigabytes at scale. Orphans and `Snapshot/` leftovers get random bytes instead.
 const CIPHERTEXT_HEAD: u64 = 4_096;
 
 /// A file written outside the manifest's own data files, relative to the backup folder.
@@ -137,19 +139,30 @@ pub(crate) fn plan(cat: &Catalog, spec: &BackupSpec) -> io::Result<Plan> {
     Ok(plan)
 }
 
-/// Creates one file of `len` bytes: a hole for plain backups (no disk used at any size),
-/// random bytes then a hole for encrypted ones.
-fn make_file(path: &Path, len: u64, random: Option<&mut Rng>) -> io::Result<()> {
+/// Creates one file of `len` bytes: `head`, then a hole (no disk used at any size).
+fn make_file(path: &Path, len: u64, head: &[u8]) -> io::Result<()> {
     let mut f = File::create(path)?;
-    if let Some(rng) = random {
-        let head = len.min(CIPHERTEXT_HEAD) as usize;
-        let mut buf = [0u8; CIPHERTEXT_HEAD as usize];
-        rng.fill(&mut buf[..head]);
-        f.write_all(&buf[..head])?;
-    }
+    f.write_all(&head[..head.len().min(len as usize)])?;
     if len > 0 {
         f.set_len(len)?;
     }
+    Ok(())
+}
+
+/// The start of an encrypted data file whose plaintext is `size` zero bytes (what the plain
+/// backup's sparse file holds): the whole AES-CBC ciphertext when it fits in
+/// [`CIPHERTEXT_HEAD`], else its first `CIPHERTEXT_HEAD` bytes (a CBC prefix is valid on its own).
+fn ciphertext_head(
+    keys: &Keys,
+    file_id: &[u8; 20],
+    size: u64,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    out.clear();
+    let whole = padded_len(size) <= CIPHERTEXT_HEAD;
+    let plain = if whole { size } else { CIPHERTEXT_HEAD };
+    encrypt_cbc(&keys.file_key(file_id), &mut io::repeat(0).take(plain), out)?;
+    out.truncate(CIPHERTEXT_HEAD as usize);
     Ok(())
 }
 
@@ -163,7 +176,9 @@ pub(crate) fn write_data(
     cat: &Catalog,
     plan: &Plan,
     spec: &BackupSpec,
+    keys: Option<&Keys>,
 ) -> io::Result<()> {
+    let mut head = Vec::with_capacity(CIPHERTEXT_HEAD as usize + 16);
     let mut made: [bool; 256] = [false; 256];
     let mut path = PathBuf::from(folder);
     for (i, e) in cat.entries.iter().enumerate() {
@@ -179,12 +194,13 @@ pub(crate) fn write_data(
             made[shard] = true;
         }
         path.push(&id);
-        let mut rng = spec
-            .encrypted
-            .then(|| Rng::derive(spec.seed, u64::from_le_bytes(id_word(&e.file_id))));
+        head.clear();
+        if let Some(keys) = keys {
+            ciphertext_head(keys, &e.file_id, e.size(), &mut head)?;
+        }
         with_path(
             &path,
-            make_file(&path, disk_len(e.size(), spec.encrypted), rng.as_mut()),
+            make_file(&path, disk_len(e.size(), spec.encrypted), &head),
         )?;
         path.pop();
         path.pop();
@@ -192,22 +208,23 @@ pub(crate) fn write_data(
     Ok(())
 }
 
-fn id_word(id: &[u8; 20]) -> [u8; 8] {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&id[..8]);
-    w
-}
-
 /// Writes the orphans and the `Snapshot/` files.
 pub(crate) fn write_extras(folder: &Path, plan: &Plan, spec: &BackupSpec) -> io::Result<()> {
     let mut rng = Rng::derive(spec.seed, 5);
+    let mut head = [0u8; CIPHERTEXT_HEAD as usize];
     for x in plan.orphans.iter().chain(&plan.snapshot) {
         let path = folder.join(&x.rel);
         if let Some(dir) = path.parent() {
             with_path(dir, fs::create_dir_all(dir))?;
         }
-        let random = spec.encrypted.then_some(&mut rng);
-        with_path(&path, make_file(&path, x.len, random))?;
+        // No row names these, so no key exists for them: random bytes that look the part.
+        let n = if spec.encrypted {
+            x.len.min(CIPHERTEXT_HEAD) as usize
+        } else {
+            0
+        };
+        rng.fill(&mut head[..n]);
+        with_path(&path, make_file(&path, x.len, &head[..n]))?;
     }
     Ok(())
 }

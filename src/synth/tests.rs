@@ -55,20 +55,153 @@ fn mb_field(archive: &Value, key: &str) -> Option<Value> {
     }
 }
 
+/// An encrypted backup opened the way a reader does it, from the folder and the password.
+struct Unlocked {
+    /// Usable class keys (keybag records with `WRAP` = 2) by protection class.
+    class_keys: BTreeMap<u32, crypto::Key>,
+    manifest_db: Vec<u8>,
+}
+
+fn be32(v: &[u8]) -> u32 {
+    u32::from_be_bytes([v[0], v[1], v[2], v[3]])
+}
+
+fn cbc_decrypt(key: &crypto::Key, data: &[u8]) -> io::Result<Vec<u8>> {
+    use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
+    cbc::Decryptor::<aes::Aes256>::new(key.into(), &[0u8; 16].into())
+        .decrypt_padded_vec_mut::<Pkcs7>(data)
+        .map_err(|e| io::Error::other(format!("CBC decrypt: {e}")))
+}
+
+/// Parses `BackupKeyBag`, derives the passcode key, unwraps the class keys and `ManifestKey`,
+/// and decrypts Manifest.db. An error for a wrong password.
+fn unlock(folder: &Path, password: &str) -> io::Result<Unlocked> {
+    let manifest = Value::from_file(folder.join("Manifest.plist")).map_err(io::Error::other)?;
+    let get = |k: &str| {
+        manifest
+            .as_dictionary()
+            .and_then(|d| d.get(k))
+            .and_then(Value::as_data)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| io::Error::other(format!("no {k}")))
+    };
+    let bag = get("BackupKeyBag")?;
+    let manifest_key = get("ManifestKey")?;
+    let mut header: BTreeMap<[u8; 4], Vec<u8>> = BTreeMap::new();
+    let mut records: Vec<BTreeMap<[u8; 4], Vec<u8>>> = Vec::new();
+    let mut at = 0;
+    while at + 8 <= bag.len() {
+        let tag = [bag[at], bag[at + 1], bag[at + 2], bag[at + 3]];
+        let len = be32(&bag[at + 4..]) as usize;
+        let value = bag[at + 8..at + 8 + len].to_vec();
+        at += 8 + len;
+        if &tag == b"UUID" && header.contains_key(b"UUID") {
+            records.push(BTreeMap::new());
+        }
+        match records.last_mut() {
+            Some(r) => r.insert(tag, value),
+            None => header.insert(tag, value),
+        };
+    }
+    assert_eq!(at, bag.len(), "keybag ends on a record boundary");
+    assert_eq!(be32(&header[b"VERS"]), 4);
+    assert_eq!(be32(&header[b"TYPE"]), 1);
+    assert_eq!(be32(&header[b"WRAP"]), 0);
+    assert_eq!(be32(&header[b"DPWT"]), 1);
+    assert_eq!((header[b"SALT"].len(), header[b"DPSL"].len()), (20, 20));
+    assert_eq!((header[b"UUID"].len(), header[b"HMCK"].len()), (16, 40));
+    let k = crypto::passcode_key(
+        password.as_bytes(),
+        &header[b"DPSL"],
+        be32(&header[b"DPIC"]),
+        &header[b"SALT"],
+        be32(&header[b"ITER"]),
+    );
+    let mut class_keys = BTreeMap::new();
+    let mut wraps = BTreeMap::new();
+    for r in &records {
+        let class = be32(&r[b"CLAS"]);
+        let wrap = be32(&r[b"WRAP"]);
+        assert_eq!(be32(&r[b"KTYP"]), 0);
+        assert_eq!((r[b"UUID"].len(), r[b"WPKY"].len()), (16, 40));
+        wraps.insert(class, wrap);
+        if wrap & 2 != 0 {
+            let key = crypto::unwrap(&k, &r[b"WPKY"])?;
+            if wrap == 2 {
+                class_keys.insert(class, key);
+            }
+        }
+    }
+    assert_eq!(
+        wraps.keys().copied().collect::<Vec<_>>(),
+        (1..=11).collect::<Vec<_>>()
+    );
+    assert_eq!((wraps[&7], wraps[&11]), (3, 1));
+    let class = u32::from_le_bytes([
+        manifest_key[0],
+        manifest_key[1],
+        manifest_key[2],
+        manifest_key[3],
+    ]);
+    let class_key = class_keys
+        .get(&class)
+        .ok_or_else(|| io::Error::other("no class key"))?;
+    let db_key = crypto::unwrap(class_key, &manifest_key[4..])?;
+    let manifest_db = cbc_decrypt(&db_key, &fs::read(folder.join("Manifest.db"))?)?;
+    Ok(Unlocked {
+        class_keys,
+        manifest_db,
+    })
+}
+
+/// The MBFile's `EncryptionKey` names its own class and unwraps under it; the data file's
+/// ciphertext decrypts to `size` zero bytes (in full when small, its first 4 KiB otherwise).
+fn check_encrypted_file(
+    u: &Unlocked,
+    archive: &Value,
+    class: u64,
+    size: u64,
+    data: &[u8],
+) -> io::Result<()> {
+    let ek = mb_field(archive, "EncryptionKey");
+    let ek = ek
+        .as_ref()
+        .and_then(Value::as_dictionary)
+        .and_then(|d| d.get("NS.data"))
+        .and_then(Value::as_data)
+        .ok_or_else(|| io::Error::other("no EncryptionKey.NS.data"))?;
+    assert_eq!(ek.len(), 44);
+    let prefix = u32::from_le_bytes([ek[0], ek[1], ek[2], ek[3]]);
+    assert_eq!(u64::from(prefix), class);
+    let file_key = crypto::unwrap(&u.class_keys[&prefix], &ek[4..])?;
+    if padded_len(size) <= 4_096 {
+        assert_eq!(cbc_decrypt(&file_key, data)?, vec![0u8; size as usize]);
+    } else {
+        use aes::cipher::{BlockDecryptMut, KeyIvInit};
+        let mut head = data[..4_096].to_vec();
+        let mut d = cbc::Decryptor::<aes::Aes256>::new((&file_key).into(), &[0u8; 16].into());
+        for block in head.chunks_exact_mut(16) {
+            d.decrypt_block_mut(aes::cipher::generic_array::GenericArray::from_mut_slice(
+                block,
+            ));
+        }
+        assert!(
+            head.iter().all(|&b| b == 0),
+            "ciphertext head decrypts to zeros"
+        );
+    }
+    Ok(())
+}
+
 #[test]
 fn record_sums_are_consistent() -> io::Result<()> {
     let (_dir, set) = sample()?;
     assert_eq!(set.skipped, ["Photos export"]);
-    assert_eq!(set.backups.len(), 4);
+    assert_eq!(set.backups.len(), 5);
     for b in &set.backups {
-        if b.encrypted {
-            assert_eq!(
-                (b.bytes, b.files, b.directories, b.symlinks),
-                (None, None, None, None)
-            );
-            assert!(b.apps.is_empty() && b.categories.is_empty() && b.domains.is_empty());
-            continue;
-        }
+        // Encrypted or not, the record carries the full figures.
+        assert_eq!(b.encrypted, b.password.is_some(), "{}", b.id);
+        assert!(b.bytes.is_some() && b.directories.is_some() && b.symlinks.is_some());
         let bytes = b.bytes.unwrap_or_default();
         let files = b.files.unwrap_or_default();
         let cat_bytes: u64 = b.categories.values().map(|c| c.bytes).sum();
@@ -106,7 +239,16 @@ fn record_sums_are_consistent() -> io::Result<()> {
     let ipad = &set.backups[2];
     assert_eq!(ipad.state, "incomplete");
     assert_eq!((ipad.missing.files, ipad.orphans.files), (3, 2));
-    assert!(set.backups[3].encrypted);
+    let (sam, lee) = (&set.backups[3], &set.backups[4]);
+    assert_eq!(sam.password.as_deref(), Some(SAM_PASSWORD));
+    assert_eq!(lee.password.as_deref(), Some(LEE_PASSWORD));
+    assert_eq!(
+        (lee.device_name.as_str(), lee.product_type.as_str()),
+        ("Lee's iPad", "iPad13,4")
+    );
+    assert_ne!(sam.udid, lee.udid);
+    let disk: u64 = set.backups.iter().map(|b| b.disk_bytes).sum();
+    assert!(disk < 3_500_000, "sample set is {disk} bytes");
     Ok(())
 }
 
@@ -150,9 +292,22 @@ fn same_spec_same_bytes() -> io::Result<()> {
 #[test]
 fn manifest_db_matches_the_record() -> io::Result<()> {
     let (dir, set) = sample()?;
-    for b in set.backups.iter().filter(|b| !b.encrypted) {
+    let scratch = tempfile::tempdir()?;
+    let mut classes_seen = BTreeSet::new();
+    for b in &set.backups {
         let folder = dir.path().join("Backup").join(&b.id);
-        let db = folder.join("Manifest.db");
+        let unlocked = match &b.password {
+            Some(password) => Some(unlock(&folder, password)?),
+            None => None,
+        };
+        let db = match &unlocked {
+            Some(u) => {
+                let plain = scratch.path().join(format!("{}.db", b.id));
+                fs::write(&plain, &u.manifest_db)?;
+                plain
+            }
+            None => folder.join("Manifest.db"),
+        };
         let header = fs::read(&db)?;
         assert_eq!(&header[..16], b"SQLite format 3\0");
         assert_eq!((header[18], header[19]), (2, 2), "WAL mode in the header");
@@ -205,21 +360,38 @@ fn manifest_db_matches_the_record() -> io::Result<()> {
             let size = mb_field(&archive, "Size").and_then(|v| v.as_unsigned_integer());
             let mode = mb_field(&archive, "Mode").and_then(|v| v.as_unsigned_integer());
             let mode = mode.unwrap_or_default() & 0xF000;
+            let class = mb_field(&archive, "ProtectionClass").and_then(|v| v.as_unsigned_integer());
+            let encryption_key = mb_field(&archive, "EncryptionKey");
             match flags {
                 1 => {
                     assert_eq!(mode, 0x8000);
                     let size = size.unwrap_or(u64::MAX);
+                    let class = class.unwrap_or_default();
+                    assert!((1..=4).contains(&class), "{path}: class {class}");
+                    classes_seen.insert(class);
                     let c = domains.entry(domain).or_default();
                     c.files += 1;
                     c.bytes += size;
-                    match fs::metadata(folder.join(&id[..2]).join(&id)) {
-                        Ok(m) => assert_eq!(m.len(), size, "{path}"),
-                        Err(_) => missing += 1,
+                    let data = folder.join(&id[..2]).join(&id);
+                    match (fs::metadata(&data), &unlocked) {
+                        (Ok(m), None) => {
+                            assert_eq!(m.len(), size, "{path}");
+                            assert!(encryption_key.is_none(), "{path}");
+                        }
+                        (Ok(m), Some(u)) => {
+                            assert_eq!(m.len(), padded_len(size), "{path}");
+                            check_encrypted_file(u, &archive, class, size, &fs::read(&data)?)?;
+                        }
+                        (Err(_), _) => missing += 1,
                     }
                 }
-                2 => assert_eq!((mode, size), (0x4000, Some(0))),
+                2 => {
+                    assert_eq!((mode, size), (0x4000, Some(0)));
+                    assert!(encryption_key.is_none() && class == Some(0));
+                }
                 4 => {
                     assert_eq!((mode, size), (0xA000, Some(0)));
+                    assert!(encryption_key.is_none() && class == Some(0));
                     assert!(mb_field(&archive, "Target").is_some());
                 }
                 other => panic!("unexpected flags {other}"),
@@ -232,37 +404,39 @@ fn manifest_db_matches_the_record() -> io::Result<()> {
         assert_eq!(domains, b.domains, "{}", b.id);
         assert_eq!(missing, b.missing.files, "{}", b.id);
     }
+    assert_eq!(classes_seen, BTreeSet::from([1, 2, 3, 4]));
     Ok(())
 }
 
 #[test]
-fn encrypted_backup_is_opaque_and_block_aligned() -> io::Result<()> {
+fn encrypted_backups_are_opaque_and_block_aligned() -> io::Result<()> {
     let (dir, set) = sample()?;
-    let sam = set.backups.iter().find(|b| b.encrypted);
-    let Some(sam) = sam else {
-        panic!("no encrypted backup in the sample");
-    };
-    let folder = dir.path().join("Backup").join(&sam.id);
-    let db = fs::read(folder.join("Manifest.db"))?;
-    assert!(!db.starts_with(b"SQLite format 3"));
-    assert_eq!(db.len() % 16, 0);
-    for f in files_under(&folder)? {
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.len() == 40 {
-            assert_eq!(fs::metadata(&f)?.len() % 16, 0, "{}", f.display());
+    let encrypted: Vec<&ExpectedBackup> = set.backups.iter().filter(|b| b.encrypted).collect();
+    assert_eq!(encrypted.len(), 2);
+    for b in encrypted {
+        let folder = dir.path().join("Backup").join(&b.id);
+        let db = fs::read(folder.join("Manifest.db"))?;
+        assert!(!db.starts_with(b"SQLite format 3"));
+        assert_eq!(db.len() % 16, 0);
+        for f in files_under(&folder)? {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.len() == 40 {
+                assert_eq!(fs::metadata(&f)?.len() % 16, 0, "{}", f.display());
+            }
         }
+        let manifest = Value::from_file(folder.join("Manifest.plist")).map_err(io::Error::other)?;
+        let d = manifest.as_dictionary();
+        assert_eq!(
+            d.and_then(|d| d.get("IsEncrypted"))
+                .and_then(Value::as_boolean),
+            Some(true)
+        );
+        let key = d
+            .and_then(|d| d.get("ManifestKey"))
+            .and_then(Value::as_data);
+        assert!(key.is_some_and(|k| k.len() == 44 && k[..4] == [4, 0, 0, 0]));
+        assert!(unlock(&folder, "not the password").is_err(), "{}", b.id);
     }
-    let manifest = Value::from_file(folder.join("Manifest.plist")).map_err(io::Error::other)?;
-    let d = manifest.as_dictionary();
-    assert_eq!(
-        d.and_then(|d| d.get("IsEncrypted"))
-            .and_then(Value::as_boolean),
-        Some(true)
-    );
-    let key = d
-        .and_then(|d| d.get("ManifestKey"))
-        .and_then(Value::as_data);
-    assert!(key.is_some_and(|k| k.len() == 44 && k[..4] == [4, 0, 0, 0]));
     Ok(())
 }
 
@@ -315,9 +489,7 @@ fn plists_agree_with_each_other_and_the_record() -> io::Result<()> {
             .filter_map(|d| d.strip_prefix("AppDomain-"))
             .map(str::to_owned)
             .collect();
-        if !b.encrypted {
-            assert_eq!(installed, app_domains);
-        }
+        assert_eq!(installed, app_domains);
     }
     Ok(())
 }
@@ -334,6 +506,35 @@ fn refuses_to_overwrite() -> io::Result<()> {
     let again = write_backup(dir.path(), &spec);
     assert!(again.is_err_and(|e| e.kind() == io::ErrorKind::AlreadyExists));
     Ok(())
+}
+
+#[test]
+fn encrypted_specs_need_a_password_and_plain_ones_refuse_one() {
+    let dir = std::env::temp_dir();
+    for spec in [
+        BackupSpec {
+            encrypted: true,
+            ..BackupSpec::default()
+        },
+        BackupSpec {
+            encrypted: true,
+            password: Some(String::new()),
+            ..BackupSpec::default()
+        },
+        BackupSpec {
+            password: Some("pw".into()),
+            ..BackupSpec::default()
+        },
+        BackupSpec {
+            encrypted: true,
+            password: Some("pw".into()),
+            dpic: 0,
+            ..BackupSpec::default()
+        },
+    ] {
+        let r = write_backup(&dir, &spec);
+        assert!(r.is_err_and(|e| e.kind() == io::ErrorKind::InvalidInput));
+    }
 }
 
 #[test]
