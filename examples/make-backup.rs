@@ -1,6 +1,7 @@
 //! Writes a synthetic iOS backup (or the committed sample set) plus `expected.json`, its record.
 //!
-//! `cargo run --release --example make-backup -- OUT [--files N] [--scale BYTES] [--seed S] [--sample]`
+//! `cargo run --release --example make-backup -- OUT [--files N] [--scale BYTES] [--seed S]
+//! [--encrypted PASSWORD [--dpic N] [--iter N]] [--sample]`
 
 use std::fs;
 use std::io::{self, Write};
@@ -8,17 +9,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cloudfit::synth::{write_backup, write_sample_set, BackupSpec, SampleSet};
+use cloudfit::synth::{
+    write_backup, write_sample_set, BackupSpec, SampleSet, DEVICE_DPIC, DEVICE_ITER,
+};
 
-const USAGE: &str =
-    "usage: make-backup OUT [--files N] [--scale BYTES_PER_FILE_AVG] [--seed S] [--sample]
+const USAGE: &str = "usage: make-backup OUT [--files N] [--scale BYTES_PER_FILE_AVG] [--seed S]
+                   [--encrypted PASSWORD [--dpic N] [--iter N]] [--sample]
 
 Writes one synthetic backup under OUT (or, with --sample, the committed sample set under
 OUT/Backup) and its record as OUT/expected.json.
   --files N     regular files in the manifest (default 1000; at least the ~160 fixed ones)
   --scale B     average file size in bytes (default 65536); data files are sparse
   --seed S      generator seed (default 1)
-  --sample      write the fixed sample set instead; --files/--scale/--seed do not apply";
+  --encrypted P write an encrypted backup with password P
+  --dpic N      keybag DPIC, PBKDF2-SHA256 rounds (default 10000000, as on a device)
+  --iter N      keybag ITER, PBKDF2-SHA1 rounds (default 10000, as on a device)
+  --sample      write the fixed sample set instead; the other options do not apply";
 
 struct Args {
     out: PathBuf,
@@ -33,15 +39,34 @@ fn number(flag: &str, value: Option<String>) -> Result<u64, String> {
         .map_err(|_| format!("{flag}: {v:?} is not a whole number"))
 }
 
+fn count(flag: &str, value: Option<String>) -> Result<u32, String> {
+    let n = number(flag, value)?;
+    match u32::try_from(n) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{flag}: {n} is not between 1 and {}", u32::MAX)),
+    }
+}
+
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut out = None;
     let mut sample = false;
     let mut spec = BackupSpec::default();
+    let (mut dpic, mut iter) = (None, None);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--files" => spec.files = number("--files", args.next())?,
             "--scale" => spec.avg_file_size = number("--scale", args.next())?,
             "--seed" => spec.seed = number("--seed", args.next())?,
+            "--encrypted" => {
+                let p = args.next().ok_or("--encrypted needs a password")?;
+                if p.is_empty() {
+                    return Err("--encrypted: the password is empty".into());
+                }
+                spec.encrypted = true;
+                spec.password = Some(p);
+            }
+            "--dpic" => dpic = Some(count("--dpic", args.next())?),
+            "--iter" => iter = Some(count("--iter", args.next())?),
             "--sample" => sample = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
@@ -50,6 +75,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         }
     }
     let out = out.ok_or("missing OUT")?;
+    if !spec.encrypted && (dpic.is_some() || iter.is_some()) {
+        return Err("--dpic and --iter need --encrypted".into());
+    }
+    spec.dpic = dpic.unwrap_or(DEVICE_DPIC);
+    spec.iter = iter.unwrap_or(DEVICE_ITER);
     Ok(Args { out, sample, spec })
 }
 
@@ -70,11 +100,10 @@ fn run(args: &Args) -> io::Result<SampleSet> {
     json.push('\n');
     fs::write(args.out.join("expected.json"), json)?;
     for b in &set.backups {
-        let rows = b
-            .files
-            .map_or("encrypted".to_owned(), |f| format!("{f} files"));
+        let rows = b.files.map_or("?".to_owned(), |f| f.to_string());
+        let encrypted = if b.encrypted { " (encrypted)" } else { "" };
         eprintln!(
-            "{}: {rows}, {} bytes on disk in {} files",
+            "{}{encrypted}: {rows} files, {} bytes on disk in {} files",
             b.id, b.disk_bytes, b.disk_files
         );
     }
