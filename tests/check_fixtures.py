@@ -7,8 +7,11 @@ Usage: check_sample.py OUT
 
 Reads Manifest.db with Python's sqlite3 (and the sqlite3 CLI when installed), MBFile blobs and
 plists with plistlib, sizes with os.stat, and re-derives every category and app total with its
-own copy of the attribution rules. Prints one line per failed check and a closing
-'N passed, N failed' line; exits 1 on any failure.
+own copy of the attribution rules. Encrypted backups are opened with the password from the
+record first: keybag parsed here, keys derived with hashlib.pbkdf2_hmac, and RFC 3394 unwrap and
+AES-256-CBC done by the small pure-Python AES below (checked against FIPS-197 and RFC 3394
+vectors at start-up); the decrypted Manifest.db then gets every check a plain one gets.
+Prints one line per failed check and a closing 'N passed, N failed' line; exits 1 on any failure.
 """
 
 import hashlib
@@ -17,12 +20,16 @@ import os
 import plistlib
 import shutil
 import sqlite3
+import struct
 import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 
 PASSED = 0
 FAILED = 0
+# Decrypted copies of encrypted Manifest.db files, removed before exit.
+TEMP_DIRS = []
 
 
 def check(ok, what):
@@ -116,6 +123,155 @@ def owner(domain, installed):
     return ident, "Shared group " + ident
 
 
+# --- AES-256 decryption, RFC 3394 unwrap, CBC: just enough to open an encrypted backup --------
+
+
+def _xtime(a):
+    return ((a << 1) ^ 0x11B) if a & 0x80 else a << 1
+
+
+def _gmul(a, b):
+    out = 0
+    while b:
+        if b & 1:
+            out ^= a
+        a = _xtime(a)
+        b >>= 1
+    return out
+
+
+def _make_sbox():
+    sbox = [0] * 256
+    for x in range(256):
+        inv = 0 if x == 0 else next(y for y in range(1, 256) if _gmul(x, y) == 1)
+        s = inv
+        for shift in range(1, 5):
+            s ^= ((inv << shift) | (inv >> (8 - shift))) & 0xFF
+        sbox[x] = s ^ 0x63
+    return sbox
+
+
+SBOX = _make_sbox()
+INV_SBOX = [0] * 256
+for _i, _v in enumerate(SBOX):
+    INV_SBOX[_v] = _i
+MUL = {m: [_gmul(x, m) for x in range(256)] for m in (9, 11, 13, 14)}
+
+
+def aes256_round_keys(key):
+    assert len(key) == 32
+    w = [list(key[4 * i:4 * i + 4]) for i in range(8)]
+    rcon = 1
+    for i in range(8, 60):
+        t = list(w[i - 1])
+        if i % 8 == 0:
+            t = [SBOX[b] for b in t[1:] + t[:1]]
+            t[0] ^= rcon
+            rcon = _xtime(rcon)
+        elif i % 8 == 4:
+            t = [SBOX[b] for b in t]
+        w.append([a ^ b for a, b in zip(w[i - 8], t)])
+    return [sum(w[4 * r:4 * r + 4], []) for r in range(15)]
+
+
+def aes256_decrypt_block(rks, block):
+    s = [b ^ k for b, k in zip(block, rks[14])]
+    for r in range(13, -1, -1):
+        # InvShiftRows (state is column-major: byte row + 4 * column), InvSubBytes, AddRoundKey.
+        s = [INV_SBOX[s[(i % 4) + 4 * ((i // 4 - i % 4) % 4)]] ^ rks[r][i] for i in range(16)]
+        if r:
+            m9, m11, m13, m14 = MUL[9], MUL[11], MUL[13], MUL[14]
+            out = []
+            for c in range(4):
+                a0, a1, a2, a3 = s[4 * c:4 * c + 4]
+                out += [
+                    m14[a0] ^ m11[a1] ^ m13[a2] ^ m9[a3],
+                    m9[a0] ^ m14[a1] ^ m11[a2] ^ m13[a3],
+                    m13[a0] ^ m9[a1] ^ m14[a2] ^ m11[a3],
+                    m11[a0] ^ m13[a1] ^ m9[a2] ^ m14[a3],
+                ]
+            s = out
+    return bytes(s)
+
+
+def aes_unwrap(kek, wrapped):
+    """RFC 3394 key unwrap; None when the integrity check fails (wrong key)."""
+    rks = aes256_round_keys(kek)
+    n = len(wrapped) // 8 - 1
+    a = wrapped[:8]
+    r = [wrapped[8 * i:8 * i + 8] for i in range(1, n + 1)]
+    for j in range(5, -1, -1):
+        for i in range(n, 0, -1):
+            t = n * j + i
+            a_xor = (int.from_bytes(a, "big") ^ t).to_bytes(8, "big")
+            b = aes256_decrypt_block(rks, a_xor + r[i - 1])
+            a, r[i - 1] = b[:8], b[8:]
+    return b"".join(r) if a == b"\xa6" * 8 else None
+
+
+def aes_cbc_decrypt(key, data, unpad=True):
+    """AES-256-CBC, zero IV; strips and checks PKCS#7 padding when `unpad`."""
+    if len(data) % 16:
+        raise ValueError("ciphertext length %d is not a multiple of 16" % len(data))
+    rks = aes256_round_keys(key)
+    prev = bytes(16)
+    out = bytearray()
+    for i in range(0, len(data), 16):
+        block = data[i:i + 16]
+        out += bytes(x ^ y for x, y in zip(aes256_decrypt_block(rks, block), prev))
+        prev = block
+    if unpad:
+        n = out[-1] if out else 0
+        if not 1 <= n <= 16 or out[-n:] != bytes([n]) * n:
+            raise ValueError("bad PKCS#7 padding")
+        del out[-n:]
+    return bytes(out)
+
+
+def aes_self_test():
+    key = bytes(range(32))
+    # FIPS-197 appendix C.3 (AES-256), decryption direction.
+    pt = aes256_decrypt_block(aes256_round_keys(key), bytes.fromhex("8ea2b7ca516745bfeafc49904b496089"))
+    check(pt == bytes.fromhex("00112233445566778899aabbccddeeff"), "AES-256 FIPS-197 C.3 vector")
+    # RFC 3394 section 4.6: 256 bits of key data with a 256-bit KEK.
+    wrapped = bytes.fromhex("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21")
+    want = bytes.fromhex("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F")
+    check(aes_unwrap(key, wrapped) == want, "RFC 3394 4.6 unwrap vector")
+    check(aes_unwrap(bytes(32), wrapped) is None, "RFC 3394 unwrap rejects the wrong KEK")
+
+
+def parse_keybag(blob):
+    """(header dict, [class record dicts]); 4-byte values as ints, like the readers do."""
+    header, records, i = {}, [], 0
+    while i + 8 <= len(blob):
+        tag = blob[i:i + 4].decode("ascii")
+        (n,) = struct.unpack(">I", blob[i + 4:i + 8])
+        value = blob[i + 8:i + 8 + n]
+        i += 8 + n
+        if n == 4:
+            value = struct.unpack(">I", value)[0]
+        if tag == "UUID" and "UUID" in header:
+            records.append({})
+        (records[-1] if records else header)[tag] = value
+    return header, records, i == len(blob)
+
+
+def unlock(manifest, password):
+    """Class keys (WRAP & 2 records) from the keybag and password; None for a wrong password."""
+    header, records, _ = parse_keybag(manifest["BackupKeyBag"])
+    k1 = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), header["DPSL"], header["DPIC"], 32)
+    key = hashlib.pbkdf2_hmac("sha1", k1, header["SALT"], header["ITER"], 32)
+    class_keys = {}
+    for r in records:
+        if r["WRAP"] & 2:
+            k = aes_unwrap(key, r["WPKY"])
+            if k is None:
+                return None
+            if r["WRAP"] == 2:
+                class_keys[r["CLAS"]] = k
+    return class_keys
+
+
 # --- readers ---------------------------------------------------------------------------------
 
 
@@ -196,18 +352,46 @@ def check_backup(folder, exp):
     db = os.path.join(folder, "Manifest.db")
     with open(db, "rb") as f:
         header = f.read(100)
+    class_keys = None
     if exp["encrypted"]:
+        check(isinstance(exp.get("password"), str) and exp["password"], "%s: record has a password" % bid)
         check(not header.startswith(b"SQLite format 3"), "%s: encrypted Manifest.db looks like SQLite" % bid)
         check(os.stat(db).st_size % 16 == 0, "%s: encrypted Manifest.db not block-aligned" % bid)
-        check(len(manifest.get("ManifestKey", b"")) == 44, "%s: ManifestKey length" % bid)
-        check(isinstance(manifest.get("BackupKeyBag"), bytes), "%s: BackupKeyBag" % bid)
+        manifest_key = manifest.get("ManifestKey", b"")
+        check(len(manifest_key) == 44 and manifest_key[:4] == b"\x04\0\0\0", "%s: ManifestKey shape" % bid)
+        kb_header, records, whole = parse_keybag(manifest.get("BackupKeyBag", b""))
+        check(whole, "%s: keybag ends on a record boundary" % bid)
+        check((kb_header.get("VERS"), kb_header.get("TYPE"), kb_header.get("WRAP"), kb_header.get("DPWT")) == (4, 1, 0, 1),
+              "%s: keybag header %r" % (bid, {k: v for k, v in kb_header.items() if isinstance(v, int)}))
+        check(len(kb_header.get("SALT", b"")) == 20 and len(kb_header.get("DPSL", b"")) == 20, "%s: salts" % bid)
+        check(sorted(r.get("CLAS") for r in records) == list(range(1, 12)), "%s: classes 1..11" % bid)
+        wraps = {r["CLAS"]: r["WRAP"] for r in records}
+        check(sorted(set(wraps.values())) == [1, 2, 3], "%s: WRAP kinds %r" % (bid, wraps))
+        check(all(len(r["WPKY"]) == 40 and r["KTYP"] == 0 for r in records), "%s: WPKY/KTYP" % bid)
         for f in files:
             if len(os.path.basename(f)) == 40:
                 check(os.stat(f).st_size % 16 == 0, "%s: %s not block-aligned" % (bid, f))
-        for key in ("bytes", "files", "directories", "symlinks"):
-            check(exp[key] is None, "%s: %s should be null" % (bid, key))
-        check(not exp["apps"] and not exp["categories"] and not exp["domains"], "%s: maps should be empty" % bid)
-        return
+        check(unlock(manifest, exp["password"] + "x") is None, "%s: a wrong password unlocks the keybag" % bid)
+        class_keys = unlock(manifest, exp["password"])
+        check(class_keys is not None, "%s: the recorded password does not unlock the keybag" % bid)
+        if class_keys is None:
+            return
+        db_key = aes_unwrap(class_keys[4], manifest_key[4:])
+        check(db_key is not None, "%s: ManifestKey does not unwrap under class 4" % bid)
+        if db_key is None:
+            return
+        with open(db, "rb") as f:
+            try:
+                plain = aes_cbc_decrypt(db_key, f.read())
+            except ValueError as e:
+                check(False, "%s: Manifest.db does not decrypt: %s" % (bid, e))
+                return
+        tmp = tempfile.mkdtemp(prefix="check-fixtures-")
+        TEMP_DIRS.append(tmp)
+        db = os.path.join(tmp, "Manifest.db")
+        with open(db, "wb") as f:
+            f.write(plain)
+        header = plain[:100]
 
     check(header.startswith(b"SQLite format 3\0"), "%s: Manifest.db header" % bid)
     check(header[18] == 2 and header[19] == 2, "%s: header bytes 18/19 = %d/%d, want 2/2" % (bid, header[18], header[19]))
@@ -247,11 +431,25 @@ def check_backup(folder, exp):
         mode = resolve(archive, "Mode") & 0xF000
         want_mode = {1: 0x8000, 2: 0x4000, 4: 0xA000}[flags]
         check(mode == want_mode, "%s: mode of %s" % (bid, path))
+        protection = resolve(archive, "ProtectionClass")
+        key_obj = resolve(archive, "EncryptionKey") if "EncryptionKey" in mb else None
         if flags == 1:
-            check(resolve(archive, "ProtectionClass") in (3, 4), "%s: protection class" % bid)
-            rows.append((file_id, domain, path, size))
+            check(protection in (1, 2, 3, 4), "%s: protection class %r" % (bid, protection))
+            variants["class%d" % protection] += 1
+            rows.append((file_id, domain, path, size, protection, key_obj))
+            if class_keys is None:
+                check(key_obj is None, "%s: EncryptionKey in a plain backup" % bid)
+            else:
+                key_class = None
+                if isinstance(key_obj, dict) and isinstance(key_obj.get("$class"), plistlib.UID):
+                    key_class = archive["$objects"][key_obj["$class"].data].get("$classname")
+                check(key_class == "NSMutableData", "%s: EncryptionKey class of %s" % (bid, path))
+                data = key_obj.get("NS.data", b"") if isinstance(key_obj, dict) else b""
+                check(len(data) == 44 and struct.unpack("<I", data[:4])[0] == protection,
+                      "%s: EncryptionKey of %s names class %r" % (bid, path, data[:4]))
         else:
             check(size == 0, "%s: non-file %s has Size %s" % (bid, path, size))
+            check(protection == 0 and key_obj is None, "%s: non-file %s class/key" % (bid, path))
         if flags == 4:
             check(isinstance(resolve(archive, "Target"), str), "%s: symlink target" % bid)
     con.close()
@@ -259,7 +457,8 @@ def check_backup(folder, exp):
     check(counts[2] == exp["directories"], "%s: directories %d != %s" % (bid, counts[2], exp["directories"]))
     check(counts[4] == exp["symlinks"], "%s: symlinks %d != %s" % (bid, counts[4], exp["symlinks"]))
     check(counts[16] >= 1, "%s: no flags-16 row" % bid)
-    check(all(variants[k] > 0 for k in ("digest", "xattrs", "size_uid")), "%s: blob variants %r" % (bid, dict(variants)))
+    check(all(variants[k] > 0 for k in ("digest", "xattrs", "size_uid", "class1", "class2", "class3", "class4")),
+          "%s: blob variants %r" % (bid, dict(variants)))
     cli = sqlite_cli_counts(db)
     if cli is not None:
         check(cli == dict(counts), "%s: sqlite3 CLI counts %r vs %r" % (bid, cli, dict(counts)))
@@ -269,16 +468,31 @@ def check_backup(folder, exp):
     domains = defaultdict(lambda: [0, 0])
     missing = [0, 0]
     ids = set()
-    for file_id, domain, path, size in rows:
+    decrypted = 0
+    for file_id, domain, path, size, protection, key_obj in rows:
         ids.add(file_id)
         domains[domain][0] += 1
         domains[domain][1] += size
         data = os.path.join(folder, file_id[:2], file_id)
         if os.path.exists(data):
-            check(os.stat(data).st_size == size, "%s: %s-%s on disk %d != Size %d" % (bid, domain, path, os.stat(data).st_size, size))
+            on_disk = os.stat(data).st_size
+            want = size if class_keys is None else size // 16 * 16 + 16
+            check(on_disk == want, "%s: %s-%s on disk %d != %d (Size %d)" % (bid, domain, path, on_disk, want, size))
+            if class_keys is not None and on_disk <= 4096:
+                # Small files are real ciphertext of the plain backup's zero bytes.
+                file_key = aes_unwrap(class_keys[protection], key_obj["NS.data"][4:])
+                with open(data, "rb") as f:
+                    try:
+                        ok = file_key is not None and aes_cbc_decrypt(file_key, f.read()) == bytes(size)
+                    except ValueError:
+                        ok = False
+                check(ok, "%s: %s-%s does not decrypt to %d zero bytes" % (bid, domain, path, size))
+                decrypted += 1
         else:
             missing[0] += 1
             missing[1] += size
+    if class_keys is not None:
+        check(decrypted > 0, "%s: no data file small enough to decrypt" % bid)
     got = {d: {"files": c[0], "bytes": c[1]} for d, c in domains.items()}
     check(got == exp["domains"], "%s: per-domain sums differ" % bid)
     check(missing == [exp["missing"]["files"], exp["missing"]["bytes"]], "%s: missing %r vs %r" % (bid, missing, exp["missing"]))
@@ -299,7 +513,7 @@ def check_backup(folder, exp):
     check(installed == classes["Data/Application"], "%s: installed-app sources disagree" % bid)
     cats = defaultdict(lambda: [0, 0])
     apps = {}
-    for file_id, domain, path, size in rows:
+    for file_id, domain, path, size, _, _ in rows:
         cat = category(domain, path)
         cats[cat][0] += 1
         cats[cat][1] += size
@@ -323,8 +537,13 @@ def main():
     with open(os.path.join(out, "expected.json"), encoding="utf-8") as f:
         expected = json.load(f)
     parent = os.path.join(out, "Backup") if os.path.isdir(os.path.join(out, "Backup")) else out
-    for exp in expected["backups"]:
-        check_backup(os.path.join(parent, exp["id"]), exp)
+    aes_self_test()
+    try:
+        for exp in expected["backups"]:
+            check_backup(os.path.join(parent, exp["id"]), exp)
+    finally:
+        for tmp in TEMP_DIRS:
+            shutil.rmtree(tmp, ignore_errors=True)
     others = sorted(n for n in os.listdir(parent) if os.path.isdir(os.path.join(parent, n)))
     backups = sorted(b["id"] for b in expected["backups"])
     check(sorted(set(others) - set(backups)) == sorted(expected["skipped"]), "skipped folders %r" % others)
