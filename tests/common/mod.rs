@@ -2,14 +2,15 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use sha1::{Digest, Sha1};
 
-use cloudfit::synth::{self, SampleSet};
+use cloudfit::synth::{self, Counts as ExpectedCounts, ExpectedBackup, SampleSet};
+use serde_json::Value;
 
 /// A fixed clock so ages in the output do not drift with the date the tests run.
 pub const NOW: &str = "2026-11-24T12:00:00Z";
@@ -61,4 +62,134 @@ pub fn snapshot(root: &Path) -> Snapshot {
         );
     }
     out
+}
+
+pub fn counts(v: &Value) -> ExpectedCounts {
+    ExpectedCounts {
+        files: v["files"].as_u64().expect("files"),
+        bytes: v["bytes"].as_u64().expect("bytes"),
+    }
+}
+
+pub fn find<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["backups"]
+        .as_array()
+        .expect("backups array")
+        .iter()
+        .find(|b| b["id"] == id)
+        .unwrap_or_else(|| panic!("backup {id} not reported"))
+}
+
+pub fn assert_backup_matches(got: &Value, want: &ExpectedBackup) {
+    let id = &want.id;
+    assert_eq!(got["udid"], want.udid.as_str(), "{id} udid");
+    assert_eq!(
+        got["device_name"],
+        want.device_name.as_str(),
+        "{id} device_name"
+    );
+    assert_eq!(
+        got["product_type"],
+        want.product_type.as_str(),
+        "{id} product_type"
+    );
+    assert_eq!(
+        got["ios_version"],
+        want.ios_version.as_str(),
+        "{id} ios_version"
+    );
+    assert_eq!(
+        got["last_backup"],
+        want.last_backup.as_str(),
+        "{id} last_backup"
+    );
+    assert_eq!(got["encrypted"], want.encrypted, "{id} encrypted");
+    assert_eq!(got["state"], want.state.as_str(), "{id} state");
+    assert_eq!(got["archived"], want.archived, "{id} archived");
+    assert_eq!(got["format"], "manifest-db", "{id} format");
+    assert_eq!(got["bytes"].as_u64(), want.bytes, "{id} bytes");
+    assert_eq!(got["files"].as_u64(), want.files, "{id} files");
+    assert_eq!(
+        got["directories"].as_u64(),
+        want.directories,
+        "{id} directories"
+    );
+    assert_eq!(got["symlinks"].as_u64(), want.symlinks, "{id} symlinks");
+    assert_eq!(
+        got["disk_bytes"].as_u64(),
+        Some(want.disk_bytes),
+        "{id} disk_bytes"
+    );
+    assert_eq!(
+        got["disk_files"].as_u64(),
+        Some(want.disk_files),
+        "{id} disk_files"
+    );
+    assert_eq!(counts(&got["missing"]), want.missing, "{id} missing");
+    assert_eq!(counts(&got["orphans"]), want.orphans, "{id} orphans");
+
+    let apps: BTreeMap<String, (String, ExpectedCounts, BTreeSet<String>)> = got["apps"]
+        .as_array()
+        .expect("apps")
+        .iter()
+        .map(|a| {
+            let domains = a["domains"].as_array().expect("domains");
+            (
+                a["bundle_id"].as_str().expect("bundle_id").to_string(),
+                (
+                    a["name"].as_str().expect("name").to_string(),
+                    counts(a),
+                    domains
+                        .iter()
+                        .map(|d| d.as_str().expect("domain").to_string())
+                        .collect(),
+                ),
+            )
+        })
+        .collect();
+    let want_apps: BTreeMap<String, (String, ExpectedCounts, BTreeSet<String>)> = want
+        .apps
+        .iter()
+        .map(|(id, a)| {
+            let c = ExpectedCounts {
+                files: a.files,
+                bytes: a.bytes,
+            };
+            (id.clone(), (a.name.clone(), c, a.domains.clone()))
+        })
+        .collect();
+    assert_eq!(apps, want_apps, "{id} apps");
+
+    let categories: BTreeMap<String, ExpectedCounts> = got["categories"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .map(|c| (c["id"].as_str().expect("id").to_string(), counts(c)))
+        .collect();
+    assert_eq!(categories, want.categories, "{id} categories");
+
+    let domains: BTreeMap<String, ExpectedCounts> = got["domains"]
+        .as_array()
+        .expect("domains")
+        .iter()
+        .map(|d| (d["domain"].as_str().expect("domain").to_string(), counts(d)))
+        .collect();
+    assert_eq!(domains, want.domains, "{id} domains");
+}
+
+/// What a scan without the password must show of a backup: an encrypted one has no manifest figures.
+pub fn locked(want: &ExpectedBackup) -> ExpectedBackup {
+    if !want.encrypted {
+        return want.clone();
+    }
+    ExpectedBackup {
+        bytes: None,
+        files: None,
+        directories: None,
+        symlinks: None,
+        apps: Default::default(),
+        categories: Default::default(),
+        domains: Default::default(),
+        ..want.clone()
+    }
 }

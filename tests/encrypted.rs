@@ -1,0 +1,195 @@
+//! Encrypted backups: read with the right password, refused clearly with a wrong one, listed without one,
+//! and no plaintext copy of a database written anywhere.
+
+mod common;
+
+use std::path::Path;
+
+use common::{assert_backup_matches, cloudfit, find, locked, sample, snapshot};
+use serde_json::Value;
+
+fn encrypted(record: &cloudfit::synth::SampleSet) -> Vec<&cloudfit::synth::ExpectedBackup> {
+    let list: Vec<_> = record.backups.iter().filter(|b| b.encrypted).collect();
+    assert!(
+        list.len() >= 2,
+        "the sample set has two encrypted backups with different passwords"
+    );
+    list
+}
+
+fn password_file(dir: &Path, record: &cloudfit::synth::SampleSet) -> std::path::PathBuf {
+    let lines: Vec<String> = encrypted(record)
+        .iter()
+        .map(|b| format!("{}={}", b.udid, b.password.as_deref().unwrap()))
+        .collect();
+    let path = dir.join("passwords.txt");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn run_json(cmd: &mut assert_cmd::Command) -> (Value, std::process::Output) {
+    let output = cmd.arg("--json").output().unwrap();
+    (
+        serde_json::from_slice(&output.stdout).unwrap_or(Value::Null),
+        output,
+    )
+}
+
+#[test]
+fn with_each_devices_password_every_figure_matches_the_record() {
+    let (tmp, record) = sample();
+    let secrets = tempfile::tempdir().unwrap();
+    let file = password_file(secrets.path(), &record);
+    let (doc, output) = run_json(
+        cloudfit()
+            .arg("scan")
+            .arg(tmp.path())
+            .arg("--password-file")
+            .arg(&file),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for want in &record.backups {
+        let got = find(&doc, &want.id);
+        assert_backup_matches(got, want);
+        assert_eq!(got["decrypted"], true, "{}", want.id);
+    }
+}
+
+#[test]
+fn one_password_for_all_unlocks_its_backup_and_names_the_others() {
+    let (tmp, record) = sample();
+    let [first, second] = encrypted(&record)[..] else {
+        panic!("two encrypted backups")
+    };
+    let password = first.password.clone().unwrap();
+    let (doc, output) = run_json(
+        cloudfit()
+            .arg("scan")
+            .arg(tmp.path())
+            .env("CLOUDFIT_PASSWORD", &password),
+    );
+    assert_eq!(output.status.code(), Some(1), "some reported, one failed");
+    assert_backup_matches(find(&doc, &first.id), first);
+    // The other is still listed, as without a password, and its failure is one clear line.
+    assert_backup_matches(find(&doc, &second.id), &locked(second));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = format!(
+        "wrong password for {} ({})",
+        second.device_name,
+        tmp.path().join("Backup").join(&second.id).display()
+    );
+    assert!(stderr.contains(&line), "{stderr}");
+    assert_eq!(stderr.matches("wrong password").count(), 1, "{stderr}");
+    assert!(doc["errors"].to_string().contains("wrong password"));
+    // Secrets never appear in output.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains(&password) && !stderr.contains(&password));
+}
+
+#[test]
+fn the_password_can_come_on_stdin() {
+    let (tmp, record) = sample();
+    let second = encrypted(&record)[1];
+    let password = second.password.clone().unwrap();
+    let (doc, _) = run_json(
+        cloudfit()
+            .arg("scan")
+            .arg(tmp.path().join("Backup").join(&second.id))
+            .arg("--password-stdin")
+            .write_stdin(format!("{password}\n")),
+    );
+    assert_backup_matches(&doc["backups"][0], second);
+}
+
+#[test]
+fn without_a_password_the_backup_is_listed_with_a_hint() {
+    let (tmp, record) = sample();
+    let (doc, output) = run_json(cloudfit().arg("list").arg(tmp.path()));
+    assert_eq!(output.status.code(), Some(0));
+    for want in encrypted(&record) {
+        let got = find(&doc, &want.id);
+        assert_backup_matches(got, &locked(want));
+        assert_eq!(got["decrypted"], false);
+        assert!(
+            got["warnings"].to_string().contains("--password-file"),
+            "{}",
+            got["warnings"]
+        );
+    }
+}
+
+#[test]
+fn unlocking_writes_nothing_anywhere() {
+    let (tmp, record) = sample();
+    let secrets = tempfile::tempdir().unwrap();
+    let file = password_file(secrets.path(), &record);
+    let scratch = tempfile::tempdir().unwrap();
+    let before = snapshot(tmp.path());
+    let output = cloudfit()
+        .arg("scan")
+        .arg(tmp.path())
+        .arg("--password-file")
+        .arg(&file)
+        .env("TMPDIR", scratch.path())
+        .env("SQLITE_TMPDIR", scratch.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(before, snapshot(tmp.path()), "the backups are untouched");
+    let left: Vec<_> = std::fs::read_dir(scratch.path()).unwrap().collect();
+    assert!(
+        left.is_empty(),
+        "nothing written to the temp folder: {left:?}"
+    );
+}
+
+/// Replaces the value of a 4-byte keybag tag.
+fn set_keybag_int(manifest_plist: &Path, tag: &[u8; 4], value: u32) {
+    let mut plist = plist::Value::from_file(manifest_plist).unwrap();
+    let dict = plist.as_dictionary_mut().unwrap();
+    let mut bag = dict
+        .get("BackupKeyBag")
+        .and_then(plist::Value::as_data)
+        .unwrap()
+        .to_vec();
+    let mut at = 0;
+    while at + 8 <= bag.len() {
+        let len = u32::from_be_bytes(bag[at + 4..at + 8].try_into().unwrap()) as usize;
+        if &bag[at..at + 4] == tag {
+            bag[at + 8..at + 12].copy_from_slice(&value.to_be_bytes());
+        }
+        at += 8 + len;
+    }
+    dict.insert("BackupKeyBag".into(), plist::Value::Data(bag));
+    plist.to_file_binary(manifest_plist).unwrap();
+}
+
+#[test]
+fn a_crafted_round_count_is_refused_at_once() {
+    let (tmp, record) = sample();
+    let want = encrypted(&record)[0];
+    let dir = tmp.path().join("Backup").join(&want.id);
+    set_keybag_int(&dir.join("Manifest.plist"), b"DPIC", u32::MAX);
+    let output = cloudfit()
+        .arg("scan")
+        .arg(&dir)
+        .env("CLOUDFIT_PASSWORD", want.password.as_deref().unwrap())
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "reported without its contents, and the failure named"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("more than the 50000000 cloudfit allows"),
+        "{stderr}"
+    );
+}
