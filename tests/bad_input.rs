@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{cloudfit, json, sample};
+use common::{assert_no_panic, cloudfit, find, json, sample};
 
 fn plain_backup(record: &cloudfit::synth::SampleSet) -> &cloudfit::synth::ExpectedBackup {
     record
@@ -12,12 +12,6 @@ fn plain_backup(record: &cloudfit::synth::SampleSet) -> &cloudfit::synth::Expect
         .iter()
         .find(|b| !b.encrypted && !b.archived)
         .expect("a plain backup")
-}
-
-fn assert_no_panic(output: &std::process::Output) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_ne!(output.status.code(), Some(101), "panicked: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
@@ -139,12 +133,7 @@ fn a_truncated_manifest_plist_is_a_warning_when_manifest_db_is_plain() {
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
     assert_no_panic(&output);
-    let got = doc["backups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["id"] == want.id.as_str())
-        .unwrap();
+    let got = find(&doc, &want.id);
     assert_eq!(
         got["bytes"].as_u64(),
         want.bytes,
@@ -180,12 +169,7 @@ fn a_truncated_info_plist_is_a_warning_not_a_failure() {
     std::fs::write(&info, &bytes[..bytes.len() / 3]).unwrap();
     let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
     assert_eq!(output.status.code(), Some(0));
-    let got = doc["backups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["id"] == want.id.as_str())
-        .unwrap();
+    let got = find(&doc, &want.id);
     assert_eq!(
         got["bytes"].as_u64(),
         want.bytes,

@@ -193,3 +193,10 @@ pub fn locked(want: &ExpectedBackup) -> ExpectedBackup {
         ..want.clone()
     }
 }
+
+/// Exit code 101 is a Rust panic: never acceptable, whatever the input.
+pub fn assert_no_panic(output: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(101), "panicked: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
