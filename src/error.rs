@@ -27,6 +27,9 @@ pub enum Error {
     #[error("cannot read {}: {err}", path.display())]
     Sqlite { path: PathBuf, err: rusqlite::Error },
 
+    #[error("{} is not a readable iOS 4–9 manifest: {problem}", path.display())]
+    Mbdb { path: PathBuf, problem: String },
+
     #[error("{} is not a readable property list: {problem}", path.display())]
     Plist { path: PathBuf, problem: String },
 
@@ -38,9 +41,6 @@ pub enum Error {
 
     #[error("cannot unlock {}: {problem}", path.display())]
     Encryption { path: PathBuf, problem: String },
-
-    #[error("{} is {what}", path.display())]
-    Unsupported { path: PathBuf, what: String },
 
     #[error("{0}")]
     NoDefaultFolder(String),

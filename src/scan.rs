@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::attribute::{self, summary::ReadBackup, BackupSummary, Tally};
+use crate::attribute::{self, summary::ReadBackup, BackupSummary, Format, Tally};
 use crate::discover::{self, BackupDir, Skipped};
 use crate::error::{Error, Result};
 use crate::read::{self, crypto, DeviceInfo, ManifestSource};
@@ -89,8 +89,16 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
 pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
     let info = read::plists::read_device_info(&dir.path)?;
     let manifest_db = dir.path.join("Manifest.db");
+    // The format is decided by which manifest exists, never by the iOS version (10.0–10.2 already use
+    // Manifest.db). An iOS 4–9 manifest is never encrypted, so it needs no password.
     if !manifest_db.is_file() {
-        return Err(missing_manifest(&dir.path));
+        let mbdb = dir.path.join("Manifest.mbdb");
+        if !mbdb.is_file() {
+            return Err(missing_manifest(&dir.path));
+        }
+        return read_contents(dir, info, Format::ManifestMbdb, options.now, |visit| {
+            read::read_manifest_mbdb(&mbdb, visit)
+        });
     }
     // iOS 10.0–10.1 encrypted backups have no ManifestKey: their Manifest.db is plain.
     let key = match (info.encrypted, &info.manifest_key) {
@@ -104,12 +112,25 @@ pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupS
         Some(key) => ManifestSource::Encrypted(&manifest_db, key),
         None => ManifestSource::Plain(&manifest_db),
     };
+    read_contents(dir, info, Format::ManifestDb, options.now, |visit| {
+        read::read_manifest_db(source, visit)
+    })
+}
 
+/// Streams the manifest into the tally while the disk is listed on the other core, then attributes.
+fn read_contents(
+    dir: &BackupDir,
+    info: DeviceInfo,
+    format: Format,
+    now: SystemTime,
+    read_manifest: impl FnOnce(&mut dyn FnMut(read::ManifestFile<'_>)) -> Result<read::ManifestStats>
+        + Send,
+) -> Result<BackupSummary> {
     let (disk, manifest) = rayon::join(
         || read::disk::list_backup_dir(&dir.path),
         || {
             let mut tally = Tally::default();
-            read::read_manifest_db(source, |file| tally.add(file)).map(|stats| (stats, tally))
+            read_manifest(&mut |file| tally.add(file)).map(|stats| (stats, tally))
         },
     );
     let disk = disk?;
@@ -120,13 +141,10 @@ pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupS
         dir,
         info,
         disk: &disk,
+        format,
         manifest: Some((&stats, reconciliation)),
     };
-    Ok(attribute::summary::summarize(
-        read,
-        attribution,
-        options.now,
-    ))
+    Ok(attribute::summary::summarize(read, attribution, now))
 }
 
 /// What can be said of a backup without reading its manifest: device facts and what it occupies on disk.
@@ -141,6 +159,7 @@ fn summarize_locked(dir: &BackupDir, info: DeviceInfo, now: SystemTime) -> Resul
         dir,
         info,
         disk: &disk,
+        format: Format::ManifestDb,
         manifest: None,
     };
     Ok(attribute::summary::summarize(read, Default::default(), now))
@@ -180,20 +199,11 @@ fn unlock(
 }
 
 fn missing_manifest(dir: &Path) -> Error {
-    if dir.join("Manifest.mbdb").is_file() {
-        Error::Unsupported {
-            path: dir.to_path_buf(),
-            what:
-                "an iOS 4–9 backup (Manifest.mbdb); cloudfit reads iOS 10 and later backups for now"
-                    .into(),
-        }
-    } else {
-        Error::Io {
-            path: dir.join("Manifest.db"),
-            err: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "the backup has no Manifest.db; it may not have finished: back up again in Finder or iTunes",
-            ),
-        }
+    Error::Io {
+        path: dir.join("Manifest.db"),
+        err: std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "the backup has no Manifest.db or Manifest.mbdb; it may not have finished: back up again in Finder or iTunes",
+        ),
     }
 }

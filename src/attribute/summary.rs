@@ -23,6 +23,8 @@ pub enum BackupState {
 pub enum Format {
     /// iOS 10 and later: `Manifest.db` and shard folders.
     ManifestDb,
+    /// iOS 4–9: `Manifest.mbdb` and data files flat in the backup folder.
+    ManifestMbdb,
 }
 
 /// Everything cloudfit reports about one backup. Field order is the JSON order (see README).
@@ -70,6 +72,7 @@ pub struct ReadBackup<'a> {
     pub dir: &'a BackupDir,
     pub info: DeviceInfo,
     pub disk: &'a DiskListing,
+    pub format: Format,
     /// `None` when the manifest was not read (encrypted).
     pub manifest: Option<(&'a ManifestStats, Reconciliation)>,
 }
@@ -79,6 +82,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         dir,
         info,
         disk,
+        format,
         manifest,
     } = read;
     let mut warnings = info.warnings;
@@ -171,7 +175,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
             BackupState::Incomplete
         },
         archived,
-        format: Format::ManifestDb,
+        format,
         bytes,
         files,
         directories,

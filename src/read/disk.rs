@@ -31,6 +31,21 @@ fn hex_digit(c: u8) -> Option<u8> {
     }
 }
 
+enum FlatName {
+    Data(FileKey),
+    /// Named after a fileID with something added (`<fileID>.upload`): a left-over temporary.
+    Stray,
+    Other,
+}
+
+fn flat_data_name(name: &str) -> FlatName {
+    match name.get(..40).and_then(file_key) {
+        Some(key) if name.len() == 40 => FlatName::Data(key),
+        Some(_) => FlatName::Stray,
+        None => FlatName::Other,
+    }
+}
+
 /// Counts of files and their bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -100,6 +115,12 @@ pub fn list_backup_dir(dir: &Path) -> Result<DiskListing> {
             listing.total.add(len);
             if name == "Manifest.db-wal" {
                 listing.manifest_wal_bytes = len;
+            }
+            // iOS 4–9 backups keep data flat beside the manifest, named by fileID.
+            match name.to_str().map(flat_data_name) {
+                Some(FlatName::Data(key)) => listing.data_files.push((key, len)),
+                Some(FlatName::Stray) => listing.stray.add(len),
+                _ => {}
             }
         }
     }

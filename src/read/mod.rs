@@ -4,6 +4,7 @@ pub mod bplist;
 pub mod crypto;
 pub mod disk;
 pub mod manifest_db;
+pub mod mbdb;
 pub mod mbfile;
 pub mod plists;
 pub mod product;
@@ -78,11 +79,7 @@ pub fn read_manifest_db(
             flags::SYMLINK => stats.symlinks += 1,
             flags::FILE => match mbfile::decode(row.blob) {
                 Ok(file) => {
-                    stats.files.add(file.size);
-                    match disk::file_key(&row.file_id) {
-                        Some(key) => stats.keys.push((key, file.size)),
-                        None => stats.unlocatable.add(file.size),
-                    }
+                    stats.add_file(disk::file_key(&row.file_id), file.size);
                     visit(ManifestFile {
                         domain: &row.domain,
                         relative_path: &row.relative_path,
@@ -100,6 +97,40 @@ pub fn read_manifest_db(
             },
             _ => stats.ignored_rows += 1,
         }
+    })?;
+    stats.keys.sort_unstable_by_key(|k| k.0);
+    Ok(stats)
+}
+
+impl ManifestStats {
+    /// Counts a regular file; one without a usable fileID cannot be found on disk, so it counts as missing.
+    fn add_file(&mut self, key: Option<FileKey>, size: u64) {
+        self.files.add(size);
+        match key {
+            Some(key) => self.keys.push((key, size)),
+            None => self.unlocatable.add(size),
+        }
+    }
+}
+
+/// Streams an iOS 4–9 `Manifest.mbdb`, handing regular files to `visit`; the same figures as for Manifest.db.
+pub fn read_manifest_mbdb(
+    path: &Path,
+    mut visit: impl FnMut(ManifestFile<'_>),
+) -> Result<ManifestStats> {
+    let mut stats = ManifestStats::default();
+    stats.rows = mbdb::for_each_record(path, |record| match record.mode & 0xF000 {
+        0x8000 => {
+            stats.add_file(Some(record.key), record.size);
+            visit(ManifestFile {
+                domain: record.domain,
+                relative_path: record.path,
+                size: record.size,
+            });
+        }
+        0x4000 => stats.directories += 1,
+        0xA000 => stats.symlinks += 1,
+        _ => stats.ignored_rows += 1,
     })?;
     stats.keys.sort_unstable_by_key(|k| k.0);
     Ok(stats)
