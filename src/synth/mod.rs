@@ -14,6 +14,7 @@ mod clock;
 mod content;
 mod crypto;
 mod manifest;
+mod mbdb;
 mod mbfile;
 mod plists;
 mod record;
@@ -41,6 +42,34 @@ pub enum BackupState {
     Incomplete,
 }
 
+/// Which manifest a backup has, and with it the folder layout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// iOS 10+: `Manifest.db` (SQLite) and data files in shard folders `<fileID[0:2]>/<fileID>`.
+    #[default]
+    ManifestDb,
+    /// iOS 4–9: `Manifest.mbdb` (binary records) and data files flat at `<fileID>`. Plain only.
+    ManifestMbdb,
+}
+
+impl Format {
+    /// The id the record (and a reader's JSON) uses: `manifest-db` or `manifest-mbdb`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::ManifestDb => "manifest-db",
+            Format::ManifestMbdb => "manifest-mbdb",
+        }
+    }
+
+    /// Where a data file named `id` lives, relative to the backup folder.
+    pub(crate) fn data_rel(self, id: &str) -> String {
+        match self {
+            Format::ManifestDb => format!("{}/{id}", &id[..2]),
+            Format::ManifestMbdb => id.to_owned(),
+        }
+    }
+}
+
 /// `DPIC` of a device's backup keybag: PBKDF2-HMAC-SHA256 rounds.
 pub const DEVICE_DPIC: u32 = 10_000_000;
 /// `ITER` of a device's backup keybag: PBKDF2-HMAC-SHA1 rounds.
@@ -51,6 +80,8 @@ pub const DEVICE_ITER: u32 = 10_000;
 pub struct BackupSpec {
     /// `8hex-16hex` or 40 hex; names the folder and fills every identifier field.
     pub udid: String,
+    /// Manifest.db with shard folders (iOS 10+), or Manifest.mbdb with a flat layout (iOS 4–9).
+    pub format: Format,
     pub device_name: String,
     pub product_type: String,
     pub ios_version: String,
@@ -92,6 +123,7 @@ impl Default for BackupSpec {
     fn default() -> Self {
         BackupSpec {
             udid: "00008120-001A2B3C4D5E6F70".into(),
+            format: Format::ManifestDb,
             device_name: "Maya's iPhone".into(),
             product_type: "iPhone15,2".into(),
             ios_version: "18.1".into(),
@@ -150,6 +182,9 @@ impl BackupSpec {
             (false, Some(_)) => return bad("a password was given for a plain backup".into()),
             _ => {}
         }
+        if self.encrypted && self.format == Format::ManifestMbdb {
+            return bad("the generator writes Manifest.mbdb backups unencrypted only".into());
+        }
         if self.encrypted && (self.dpic == 0 || self.iter == 0) {
             return bad(format!(
                 "iteration counts must be at least 1 (DPIC {}, ITER {})",
@@ -202,14 +237,24 @@ pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBack
     fs::create_dir(&folder)
         .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", folder.display())))?;
 
-    let cat = catalog::build(&spec.shape());
+    let mut cat = catalog::build(&spec.shape());
+    if spec.format == Format::ManifestMbdb {
+        // Old devices store names decomposed; the NFC spelling of a name they also hold goes.
+        mbdb::decompose_paths(&mut cat);
+    }
     let plan = shards::plan(&cat, spec)?;
 
-    let db_path = folder.join("Manifest.db");
+    let db_path = folder.join(match spec.format {
+        Format::ManifestDb => "Manifest.db",
+        Format::ManifestMbdb => "Manifest.mbdb",
+    });
     let db_len = thread::scope(|s| {
         // Creating the data files is mostly kernel time; it overlaps with SQLite's CPU time.
         let data = s.spawn(|| shards::write_data(&folder, &cat, &plan, spec, keys));
-        let db = manifest::write_plain(&db_path, &cat, spec.seed, keys);
+        let db = match spec.format {
+            Format::ManifestDb => manifest::write_plain(&db_path, &cat, spec.seed, keys),
+            Format::ManifestMbdb => mbdb::write(&db_path, &cat, spec.seed),
+        };
         let data = data
             .join()
             .map_err(|_| io::Error::other("the data-file writer thread panicked"))?;
@@ -243,11 +288,13 @@ pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBack
         disk_bytes += x.len;
     }
 
-    // The figures are what a reader finds in the (decrypted) Manifest.db: the same for an
-    // encrypted backup as for a plain one. A reader without the password cannot know them.
+    // The figures are what a reader finds in the (decrypted) Manifest.db or the Manifest.mbdb:
+    // the same for an encrypted backup as for a plain one. A reader without the password
+    // cannot know them.
     let sums = record::manifest_sums(&cat);
     Ok(ExpectedBackup {
         id: spec.folder_name(),
+        format: spec.format.id().into(),
         udid: spec.udid.clone(),
         device_name: spec.device_name.clone(),
         product_type: spec.product_type.clone(),

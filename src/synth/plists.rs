@@ -9,7 +9,7 @@ use super::clock::plist_date;
 use super::content::APPS;
 use super::crypto::Keys;
 use super::rng::Rng;
-use super::{BackupSpec, BackupState};
+use super::{BackupSpec, BackupState, Format};
 
 fn s(v: &str) -> Value {
     Value::String(v.to_owned())
@@ -162,7 +162,12 @@ pub(crate) fn manifest(
         );
     }
     d.insert("SystemDomainsVersion".into(), s("24.0"));
-    d.insert("Version".into(), s("10.0"));
+    let version = match spec.format {
+        Format::ManifestDb => "10.0",
+        // What iTunes wrote for iOS 9 devices.
+        Format::ManifestMbdb => "9.1",
+    };
+    d.insert("Version".into(), s(version));
     d.insert("WasPasscodeSet".into(), Value::Boolean(true));
     encode(&Value::Dictionary(d), "Manifest.plist", true)
 }
@@ -180,6 +185,10 @@ pub(crate) fn status(spec: &BackupSpec) -> io::Result<Vec<u8>> {
     };
     d.insert("SnapshotState".into(), s(state));
     d.insert("UUID".into(), s(&rng.uuid()));
-    d.insert("Version".into(), s("3.3"));
+    let version = match spec.format {
+        Format::ManifestDb => "3.3",
+        Format::ManifestMbdb => "2.4",
+    };
+    d.insert("Version".into(), s(version));
     encode(&Value::Dictionary(d), "Status.plist", true)
 }

@@ -35,6 +35,8 @@ pub struct ExpectedApp {
 pub struct ExpectedBackup {
     /// The folder name.
     pub id: String,
+    /// `manifest-db` (Manifest.db, shard folders) or `manifest-mbdb` (Manifest.mbdb, flat).
+    pub format: String,
     pub udid: String,
     pub device_name: String,
     pub product_type: String,
@@ -59,7 +61,7 @@ pub struct ExpectedBackup {
     pub disk_files: u64,
     /// Manifest rows whose data file was deliberately not written.
     pub missing: Counts,
-    /// Files in shard folders that no manifest row names.
+    /// Data files (in shard folders, or flat beside an mbdb) that no manifest row names.
     pub orphans: Counts,
     /// Like the figures above, filled for encrypted backups too.
     pub apps: BTreeMap<String, ExpectedApp>,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::clock::{archive_suffix, unix_from_utc};
 use super::rng::Rng;
-use super::{write_backup, BackupSpec, BackupState, SampleSet};
+use super::{write_backup, BackupSpec, BackupState, Format, SampleSet};
 
 /// The password of Sam's iPhone, the first encrypted sample backup.
 pub const SAM_PASSWORD: &str = "correct horse battery staple";
@@ -16,7 +16,8 @@ pub const LEE_PASSWORD: &str = "hunter2";
 /// A folder beside the backups that is not one; readers must list it as skipped.
 const NOT_A_BACKUP: &str = "Photos export";
 
-/// The five backups of the sample, in the order they are written. Sizes are KB-scale so the
+/// The six backups of the sample, in the order they are written (the last an iOS 9 one with
+/// Manifest.mbdb). Sizes are KB-scale so the
 /// whole set stays under 3.5 MB in git (which stores no holes), with the proportions of a real
 /// phone: photos the biggest category, WhatsApp the biggest app.
 ///
@@ -92,7 +93,25 @@ pub fn sample_specs() -> Vec<BackupSpec> {
         seed: 20_261_005,
         ..BackupSpec::default()
     };
-    vec![maya, maya_archived, ipad, sam, lee]
+    // An iPhone 6s last backed up on iOS 9: Manifest.mbdb, data files flat in the folder, and
+    // the 40-hex UDID of devices before 2018.
+    let old_iphone = BackupSpec {
+        udid: "5d1a3c9e8b7f46021c4e9a0b3d2f7e816a4c0b95".into(),
+        format: Format::ManifestMbdb,
+        device_name: "Old iPhone".into(),
+        product_type: "iPhone8,1".into(),
+        ios_version: "9.3.5".into(),
+        build_version: "13G36".into(),
+        serial_number: "F17QK0GZGRY9".into(),
+        last_backup: unix_from_utc(2019, 6, 1, 10, 0, 0),
+        files: 170,
+        avg_file_size: 600,
+        missing: 2,
+        orphans: 1,
+        seed: 20_190_601,
+        ..BackupSpec::default()
+    };
+    vec![maya, maya_archived, ipad, sam, lee, old_iphone]
 }
 
 /// A few KB that start and end like a JPEG (SOI, JFIF APP0, ..., EOI).
@@ -108,7 +127,7 @@ fn jpeg_ish() -> Vec<u8> {
     out
 }
 
-/// Writes `root/Backup/` with the five sample backups and one folder that is not a backup.
+/// Writes `root/Backup/` with the six sample backups and one folder that is not a backup.
 pub fn write_sample_set(root: &Path) -> io::Result<SampleSet> {
     let parent = root.join("Backup");
     let mut set = SampleSet::default();

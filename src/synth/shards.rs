@@ -10,7 +10,7 @@ use super::crypto::{encrypt_cbc, Keys};
 use super::padded_len;
 use super::record::Counts;
 use super::rng::Rng;
-use super::BackupSpec;
+use super::{BackupSpec, Format};
 
 /// Encrypted data files get real ciphertext up to this length and a hole after it: files
 /// this small decrypt in full, longer ones have a correct first 4 KiB, and nothing writes
@@ -98,7 +98,7 @@ pub(crate) fn plan(cat: &Catalog, spec: &BackupSpec) -> io::Result<Plan> {
             let id = rng.hex(40, false);
             let len = 1 + rng.below(spec.avg_file_size.max(1) * 2);
             Extra {
-                rel: format!("{}/{id}", &id[..2]),
+                rel: spec.format.data_rel(&id),
                 len: disk_len(len, spec.encrypted),
             }
         } else {
@@ -106,7 +106,7 @@ pub(crate) fn plan(cat: &Catalog, spec: &BackupSpec) -> io::Result<Plan> {
             let e = &cat.entries[upload_of];
             let id = hex_id(&e.file_id);
             Extra {
-                rel: format!("{}/{id}.upload", &id[..2]),
+                rel: spec.format.data_rel(&format!("{id}.upload")),
                 len: disk_len((e.size() / 2).max(1), spec.encrypted),
             }
         };
@@ -131,7 +131,7 @@ pub(crate) fn plan(cat: &Catalog, spec: &BackupSpec) -> io::Result<Plan> {
         plan.snapshot = staged
             .into_iter()
             .map(|(id, size)| Extra {
-                rel: format!("Snapshot/{}/{id}", &id[..2]),
+                rel: format!("Snapshot/{}", spec.format.data_rel(&id)),
                 len: disk_len(size, spec.encrypted),
             })
             .collect();
@@ -170,7 +170,8 @@ fn with_path<T>(path: &Path, r: io::Result<T>) -> io::Result<T> {
     r.map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))
 }
 
-/// Writes every present row's data file at `<fileID[0:2]>/<fileID>`.
+/// Writes every present row's data file at `<fileID[0:2]>/<fileID>`, or flat at `<fileID>`
+/// for an mbdb backup.
 pub(crate) fn write_data(
     folder: &Path,
     cat: &Catalog,
@@ -186,12 +187,15 @@ pub(crate) fn write_data(
             continue;
         }
         let id = hex_id(&e.file_id);
-        let shard = usize::from(e.file_id[0]);
-        path.push(&id[..2]);
-        if !made[shard] {
-            // Only shards that hold something: git (where the sample lives) drops empty folders.
-            with_path(&path, fs::create_dir_all(&path))?;
-            made[shard] = true;
+        let sharded = spec.format == Format::ManifestDb;
+        if sharded {
+            let shard = usize::from(e.file_id[0]);
+            path.push(&id[..2]);
+            if !made[shard] {
+                // Only shards that hold something: git (where the sample lives) drops empty folders.
+                with_path(&path, fs::create_dir_all(&path))?;
+                made[shard] = true;
+            }
         }
         path.push(&id);
         head.clear();
@@ -203,7 +207,9 @@ pub(crate) fn write_data(
             make_file(&path, disk_len(e.size(), spec.encrypted), &head),
         )?;
         path.pop();
-        path.pop();
+        if sharded {
+            path.pop();
+        }
     }
     Ok(())
 }

@@ -197,8 +197,14 @@ fn check_encrypted_file(
 fn record_sums_are_consistent() -> io::Result<()> {
     let (_dir, set) = sample()?;
     assert_eq!(set.skipped, ["Photos export"]);
-    assert_eq!(set.backups.len(), 5);
+    assert_eq!(set.backups.len(), 6);
     for b in &set.backups {
+        let want = if b.id.starts_with("5d1a") {
+            "manifest-mbdb"
+        } else {
+            "manifest-db"
+        };
+        assert_eq!(b.format, want, "{}", b.id);
         // Encrypted or not, the record carries the full figures.
         assert_eq!(b.encrypted, b.password.is_some(), "{}", b.id);
         assert!(b.bytes.is_some() && b.directories.is_some() && b.symlinks.is_some());
@@ -247,6 +253,13 @@ fn record_sums_are_consistent() -> io::Result<()> {
         ("Lee's iPad", "iPad13,4")
     );
     assert_ne!(sam.udid, lee.udid);
+    let old = &set.backups[5];
+    assert_eq!(
+        (old.device_name.as_str(), old.ios_version.as_str()),
+        ("Old iPhone", "9.3.5")
+    );
+    assert_eq!((old.missing.files, old.orphans.files), (2, 1));
+    assert!(!old.encrypted && old.state == "finished");
     let disk: u64 = set.backups.iter().map(|b| b.disk_bytes).sum();
     assert!(disk < 3_500_000, "sample set is {disk} bytes");
     Ok(())
@@ -294,7 +307,7 @@ fn manifest_db_matches_the_record() -> io::Result<()> {
     let (dir, set) = sample()?;
     let scratch = tempfile::tempdir()?;
     let mut classes_seen = BTreeSet::new();
-    for b in &set.backups {
+    for b in set.backups.iter().filter(|b| b.format == "manifest-db") {
         let folder = dir.path().join("Backup").join(&b.id);
         let unlocked = match &b.password {
             Some(password) => Some(unlock(&folder, password)?),
@@ -406,6 +419,138 @@ fn manifest_db_matches_the_record() -> io::Result<()> {
     }
     assert_eq!(classes_seen, BTreeSet::from([1, 2, 3, 4]));
     Ok(())
+}
+
+/// A big-endian reader over one Manifest.mbdb, written here from the format description.
+struct Mbdb<'a>(&'a [u8]);
+
+impl Mbdb<'_> {
+    fn take(&mut self, n: usize) -> &[u8] {
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        head
+    }
+    fn uint(&mut self, n: usize) -> u64 {
+        self.take(n).iter().fold(0, |v, &b| v << 8 | u64::from(b))
+    }
+    fn string(&mut self) -> Option<Vec<u8>> {
+        match self.uint(2) {
+            0xFFFF => None,
+            n => Some(self.take(n as usize).to_vec()),
+        }
+    }
+}
+
+#[test]
+fn manifest_mbdb_matches_the_record() -> io::Result<()> {
+    let (dir, set) = sample()?;
+    let mbdb: Vec<&ExpectedBackup> = set
+        .backups
+        .iter()
+        .filter(|b| b.format == "manifest-mbdb")
+        .collect();
+    assert_eq!(mbdb.len(), 1);
+    for b in mbdb {
+        let folder = dir.path().join("Backup").join(&b.id);
+        assert!(!folder.join("Manifest.db").exists());
+        let bytes = fs::read(folder.join("Manifest.mbdb"))?;
+        assert_eq!(&bytes[..6], b"mbdb\x05\x00");
+        let mut r = Mbdb(&bytes[6..]);
+        let (mut files, mut dirs, mut links, mut missing) = (0u64, 0u64, 0u64, 0u64);
+        let mut domains = BTreeMap::<String, Counts>::new();
+        let mut ids = BTreeSet::new();
+        let mut props_seen = BTreeSet::new();
+        let mut keys = BTreeSet::new();
+        while !r.0.is_empty() {
+            let domain =
+                String::from_utf8(r.string().expect("domain")).map_err(io::Error::other)?;
+            let path = String::from_utf8(r.string().expect("path")).map_err(io::Error::other)?;
+            assert!(!path.contains('\u{e9}'), "{path} is not NFD");
+            let target = r.string();
+            let hash = r.string();
+            assert_eq!(r.string(), None, "EncryptionKey in a plain backup");
+            let mode = r.uint(2) & 0xF000;
+            let _inode = r.uint(8);
+            assert_eq!((r.uint(4), r.uint(4)), (501, 501));
+            let _times = (r.uint(4), r.uint(4), r.uint(4));
+            let size = r.uint(8);
+            let class = r.uint(1);
+            let props = r.uint(1);
+            for _ in 0..props {
+                assert!(r.string().is_some() && r.string().is_some());
+            }
+            props_seen.insert(props);
+            let id = hex_id(&file_id(&domain, &path));
+            assert!(
+                keys.insert((domain.clone(), path.clone())),
+                "{domain}-{path} twice"
+            );
+            match mode {
+                0x8000 => {
+                    files += 1;
+                    assert!((1..=4).contains(&class) && hash.is_some_and(|h| h.len() == 20));
+                    let c = domains.entry(domain).or_default();
+                    c.files += 1;
+                    c.bytes += size;
+                    match fs::metadata(folder.join(&id)) {
+                        Ok(m) => assert_eq!(m.len(), size, "{path}"),
+                        Err(_) => missing += 1,
+                    }
+                    ids.insert(id);
+                }
+                0x4000 => {
+                    dirs += 1;
+                    assert_eq!((size, class, hash, target), (0, 0, None, None));
+                }
+                0xA000 => {
+                    links += 1;
+                    assert_eq!((size, class, hash), (0, 0, None));
+                    assert!(target.is_some());
+                }
+                other => panic!("mode {other:#x}"),
+            }
+        }
+        assert_eq!(Some(files), b.files, "{}", b.id);
+        assert_eq!(Some(dirs), b.directories, "{}", b.id);
+        assert_eq!(Some(links), b.symlinks, "{}", b.id);
+        assert_eq!(domains, b.domains, "{}", b.id);
+        assert_eq!(missing, b.missing.files, "{}", b.id);
+        assert_eq!(props_seen, BTreeSet::from([0, 1, 2]));
+        // Flat: no shard folders; every other file is a plist, the manifest or an orphan.
+        let mut orphans = Counts::default();
+        for entry in fs::read_dir(&folder)? {
+            let entry = entry?;
+            assert!(entry.file_type()?.is_file(), "{:?}", entry.path());
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with("plist") && name != "Manifest.mbdb" && !ids.contains(&name) {
+                orphans.files += 1;
+                orphans.bytes += entry.metadata()?.len();
+            }
+        }
+        assert_eq!(orphans, b.orphans, "{}", b.id);
+    }
+    Ok(())
+}
+
+#[test]
+fn mbdb_paths_are_nfd_and_unique() {
+    let mut cat = catalog::build(&catalog::Shape {
+        files: 200,
+        avg_file_size: 500,
+        seed: 9,
+        last_backup: 1_559_383_200,
+    });
+    let before = cat.entries.len();
+    mbdb::decompose_paths(&mut cat);
+    // The NFC "Café menu.pdf" is the NFD one on an old device: one row fewer.
+    assert_eq!(cat.entries.len(), before - 1);
+    let ids: BTreeSet<[u8; 20]> = cat.entries.iter().map(|e| e.file_id).collect();
+    assert_eq!(ids.len(), cat.entries.len());
+    for e in &cat.entries {
+        assert!(mbdb::nfd(&e.path).is_none(), "{}", e.path);
+        assert_eq!(e.file_id, file_id(&cat.domains[e.domain as usize], &e.path));
+    }
+    assert!(cat.entries.windows(2).all(|w| w[0].file_id < w[1].file_id));
 }
 
 #[test]
@@ -529,6 +674,12 @@ fn encrypted_specs_need_a_password_and_plain_ones_refuse_one() {
             encrypted: true,
             password: Some("pw".into()),
             dpic: 0,
+            ..BackupSpec::default()
+        },
+        BackupSpec {
+            format: Format::ManifestMbdb,
+            encrypted: true,
+            password: Some("pw".into()),
             ..BackupSpec::default()
         },
     ] {
