@@ -1,7 +1,7 @@
 //! Writes a synthetic iOS backup (or the committed sample set) plus `expected.json`, its record.
 //!
 //! `cargo run --release --example make-backup -- OUT [--files N] [--scale BYTES] [--seed S]
-//! [--encrypted PASSWORD [--dpic N] [--iter N]] [--sample]`
+//! [--encrypted PASSWORD [--dpic N] [--iter N]] [--mbdb] [--sample]`
 
 use std::fs;
 use std::io::{self, Write};
@@ -10,11 +10,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use cloudfit::synth::{
-    write_backup, write_sample_set, BackupSpec, SampleSet, DEVICE_DPIC, DEVICE_ITER,
+    write_backup, write_sample_set, BackupSpec, Format, SampleSet, DEVICE_DPIC, DEVICE_ITER,
 };
 
 const USAGE: &str = "usage: make-backup OUT [--files N] [--scale BYTES_PER_FILE_AVG] [--seed S]
-                   [--encrypted PASSWORD [--dpic N] [--iter N]] [--sample]
+                   [--encrypted PASSWORD [--dpic N] [--iter N]] [--mbdb] [--sample]
 
 Writes one synthetic backup under OUT (or, with --sample, the committed sample set under
 OUT/Backup) and its record as OUT/expected.json.
@@ -24,6 +24,7 @@ OUT/Backup) and its record as OUT/expected.json.
   --encrypted P write an encrypted backup with password P
   --dpic N      keybag DPIC, PBKDF2-SHA256 rounds (default 10000000, as on a device)
   --iter N      keybag ITER, PBKDF2-SHA1 rounds (default 10000, as on a device)
+  --mbdb        write an iOS 4-9 backup: Manifest.mbdb, data files flat (plain only)
   --sample      write the fixed sample set instead; the other options do not apply";
 
 struct Args {
@@ -67,6 +68,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--dpic" => dpic = Some(count("--dpic", args.next())?),
             "--iter" => iter = Some(count("--iter", args.next())?),
+            "--mbdb" => spec.format = Format::ManifestMbdb,
             "--sample" => sample = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
@@ -77,6 +79,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let out = out.ok_or("missing OUT")?;
     if !spec.encrypted && (dpic.is_some() || iter.is_some()) {
         return Err("--dpic and --iter need --encrypted".into());
+    }
+    if spec.encrypted && spec.format == Format::ManifestMbdb {
+        return Err("--mbdb backups are written unencrypted only".into());
     }
     spec.dpic = dpic.unwrap_or(DEVICE_DPIC);
     spec.iter = iter.unwrap_or(DEVICE_ITER);
