@@ -11,6 +11,8 @@ own copy of the attribution rules. Encrypted backups are opened with the passwor
 record first: keybag parsed here, keys derived with hashlib.pbkdf2_hmac, and RFC 3394 unwrap and
 AES-256-CBC done by the small pure-Python AES below (checked against FIPS-197 and RFC 3394
 vectors at start-up); the decrypted Manifest.db then gets every check a plain one gets.
+iOS 4-9 backups (record format "manifest-mbdb") have Manifest.mbdb instead, parsed here with
+struct from the format description, and data files flat at <fileID>.
 Prints one line per failed check and a closing 'N passed, N failed' line; exits 1 on any failure.
 """
 
@@ -24,6 +26,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from collections import defaultdict
 
 PASSED = 0
@@ -304,51 +307,103 @@ def sqlite_cli_counts(db):
     return {int(f): int(n) for f, n in (line.split("|") for line in out.split())}
 
 
-def check_backup(folder, exp):
+def mbdb_string(data, pos):
+    """(bytes or None, next position) of one mbdb string: u16 big-endian length, 0xFFFF = null."""
+    (n,) = struct.unpack_from(">H", data, pos)
+    if n == 0xFFFF:
+        return None, pos + 2
+    return data[pos + 2:pos + 2 + n], pos + 2 + n
+
+
+def parse_mbdb(data):
+    """Every record of a Manifest.mbdb, as dicts; raises ValueError on a malformed file."""
+    if data[:6] != b"mbdb\x05\x00":
+        raise ValueError("header %r" % data[:6])
+    pos, out = 6, []
+    while pos < len(data):
+        rec = {}
+        for key in ("domain", "path", "target", "hash", "key"):
+            rec[key], pos = mbdb_string(data, pos)
+        if pos + 40 > len(data):
+            raise ValueError("truncated record at %d" % pos)
+        (rec["mode"], rec["inode"], rec["uid"], rec["gid"], rec["mtime"], rec["ctime"], rec["btime"],
+         rec["size"], rec["protection"], nprops) = struct.unpack_from(">HQIIIIIQBB", data, pos)
+        pos += 40
+        rec["props"] = []
+        for _ in range(nprops):
+            name, pos = mbdb_string(data, pos)
+            value, pos = mbdb_string(data, pos)
+            rec["props"].append((name, value))
+        if pos > len(data):
+            raise ValueError("record runs past the end")
+        out.append(rec)
+    return out
+
+
+def read_manifest_mbdb(folder, exp):
+    """Checks Manifest.mbdb (iOS 4-9, plain only); (rows, None) like read_manifest_db."""
     bid = exp["id"]
-    files = list(walk_files(folder))
-    check(len(files) == exp["disk_files"], "%s: disk_files %d != %d" % (bid, len(files), exp["disk_files"]))
-    disk = sum(os.stat(f).st_size for f in files)
-    check(disk == exp["disk_bytes"], "%s: disk_bytes %d != %d" % (bid, disk, exp["disk_bytes"]))
+    check(not exp["encrypted"], "%s: an encrypted mbdb backup" % bid)
+    check(not os.path.exists(os.path.join(folder, "Manifest.db")), "%s: Manifest.db beside Manifest.mbdb" % bid)
+    with open(os.path.join(folder, "Manifest.mbdb"), "rb") as f:
+        data = f.read()
+    try:
+        records = parse_mbdb(data)
+    except (ValueError, struct.error) as e:
+        check(False, "%s: Manifest.mbdb does not parse: %s" % (bid, e))
+        return None
+    counts = defaultdict(int)
+    rows = []
+    seen = set()
+    nprops = defaultdict(int)
+    for rec in records:
+        try:
+            domain, path = rec["domain"].decode("utf-8"), rec["path"].decode("utf-8")
+        except (AttributeError, UnicodeDecodeError):
+            check(False, "%s: domain/path not UTF-8: %r" % (bid, rec))
+            continue
+        check(unicodedata.normalize("NFD", path) == path, "%s: %r is not NFD" % (bid, path))
+        check((domain, path) not in seen, "%s: %s-%s twice" % (bid, domain, path))
+        seen.add((domain, path))
+        check(rec["key"] is None, "%s: EncryptionKey in a plain backup" % bid)
+        check((rec["uid"], rec["gid"]) == (501, 501), "%s: owner of %s" % (bid, path))
+        check(rec["btime"] <= rec["mtime"] <= rec["ctime"], "%s: times of %s" % (bid, path))
+        kind = rec["mode"] & 0xF000
+        counts[kind] += 1
+        nprops[len(rec["props"])] += 1
+        if kind == 0x8000:
+            check(rec["mode"] == 0x81A4, "%s: file mode %#x" % (bid, rec["mode"]))
+            check(rec["hash"] is not None and len(rec["hash"]) == 20, "%s: DataHash of %s" % (bid, path))
+            check(rec["target"] is None, "%s: file %s with a link target" % (bid, path))
+            check(rec["protection"] in (1, 2, 3, 4), "%s: protection class %r" % (bid, rec["protection"]))
+            file_id = hashlib.sha1(("%s-%s" % (domain, path)).encode("utf-8")).hexdigest()
+            rows.append((file_id, domain, path, rec["size"], rec["protection"], None))
+        else:
+            check(rec["size"] == 0 and rec["hash"] is None and rec["protection"] == 0,
+                  "%s: non-file %s size/hash/class" % (bid, path))
+            check(not rec["props"], "%s: non-file %s has properties" % (bid, path))
+            if kind == 0x4000:
+                check(rec["mode"] == 0x41ED and rec["target"] is None, "%s: dir %s" % (bid, path))
+            else:
+                check(rec["mode"] == 0xA1ED and rec["target"], "%s: mode %#x of %s" % (bid, rec["mode"], path))
+    check(counts[0x8000] == exp["files"], "%s: files %d != %s" % (bid, counts[0x8000], exp["files"]))
+    check(counts[0x4000] == exp["directories"], "%s: directories %d != %s" % (bid, counts[0x4000], exp["directories"]))
+    check(counts[0xA000] == exp["symlinks"], "%s: symlinks %d != %s" % (bid, counts[0xA000], exp["symlinks"]))
+    check(set(counts) == {0x8000, 0x4000, 0xA000}, "%s: record kinds %r" % (bid, dict(counts)))
+    check(nprops[1] > 0 and nprops[2] > 0, "%s: records with 1 and 2 properties %r" % (bid, dict(nprops)))
+    # Every ancestor folder and every domain root is a directory record.
+    dirs = {(r["domain"], r["path"]) for r in records if r["mode"] & 0xF000 == 0x4000}
+    for domain, path in seen:
+        parts = path.split("/")
+        for i in range(len(parts) if path else 0):
+            parent = "/".join(parts[:i]).encode("utf-8")
+            check((domain.encode("utf-8"), parent) in dirs, "%s: no folder record for %r in %s" % (bid, parent, domain))
+    return rows, None
 
-    with open(os.path.join(folder, "Info.plist"), "rb") as f:
-        info_raw = f.read()
-    check(info_raw.startswith(b"<?xml"), "%s: Info.plist is XML" % bid)
-    info = plistlib.loads(info_raw)
-    with open(os.path.join(folder, "Manifest.plist"), "rb") as f:
-        manifest_raw = f.read()
-    with open(os.path.join(folder, "Status.plist"), "rb") as f:
-        status_raw = f.read()
-    check(manifest_raw.startswith(b"bplist00") and status_raw.startswith(b"bplist00"), "%s: binary plists" % bid)
-    manifest = plistlib.loads(manifest_raw)
-    status = plistlib.loads(status_raw)
 
-    when = info["Last Backup Date"].strftime("%Y-%m-%dT%H:%M:%SZ")
-    check(when == exp["last_backup"], "%s: Last Backup Date %s != %s" % (bid, when, exp["last_backup"]))
-    check(info["Device Name"] == exp["device_name"], "%s: Device Name" % bid)
-    check(info["Product Type"] == exp["product_type"], "%s: Product Type" % bid)
-    check(info["Product Version"] == exp["ios_version"], "%s: Product Version" % bid)
-    check(info["Unique Identifier"] == exp["udid"].upper(), "%s: Unique Identifier" % bid)
-    check(manifest["Lockdown"]["UniqueDeviceID"] == exp["udid"], "%s: Lockdown UDID" % bid)
-    check(manifest["IsEncrypted"] == exp["encrypted"], "%s: IsEncrypted" % bid)
-    check(manifest["Version"] == "10.0" and status["Version"] == "3.3", "%s: versions" % bid)
-    finished = status["SnapshotState"] == "finished"
-    check(finished == (exp["state"] == "finished"), "%s: SnapshotState %s vs %s" % (bid, status["SnapshotState"], exp["state"]))
-    check(exp["archived"] == (bid != exp["udid"]), "%s: archived flag vs folder name" % bid)
-
-    classes = defaultdict(set)
-    for ident, entry in manifest["Applications"].items():
-        check(entry["CFBundleIdentifier"] == ident, "%s: Applications[%s] id" % (bid, ident))
-        classes[entry["ContainerContentClass"]].add(ident)
-    installed_info = set(info["Installed Applications"])
-    check(classes["Data/Application"] == installed_info, "%s: Installed Applications vs Manifest.plist" % bid)
-    names = {}
-    for ident, entry in info["Applications"].items():
-        if "iTunesMetadata" in entry:
-            meta = plistlib.loads(entry["iTunesMetadata"])
-            check(meta["softwareVersionBundleId"] == ident, "%s: iTunesMetadata id %s" % (bid, ident))
-            names[ident] = meta["itemName"]
-
+def read_manifest_db(folder, exp, manifest, files):
+    """Checks Manifest.db (decrypting it first for an encrypted backup); (rows, class keys) or None."""
+    bid = exp["id"]
     db = os.path.join(folder, "Manifest.db")
     with open(db, "rb") as f:
         header = f.read(100)
@@ -375,17 +430,17 @@ def check_backup(folder, exp):
         class_keys = unlock(manifest, exp["password"])
         check(class_keys is not None, "%s: the recorded password does not unlock the keybag" % bid)
         if class_keys is None:
-            return
+            return None
         db_key = aes_unwrap(class_keys[4], manifest_key[4:])
         check(db_key is not None, "%s: ManifestKey does not unwrap under class 4" % bid)
         if db_key is None:
-            return
+            return None
         with open(db, "rb") as f:
             try:
                 plain = aes_cbc_decrypt(db_key, f.read())
             except ValueError as e:
                 check(False, "%s: Manifest.db does not decrypt: %s" % (bid, e))
-                return
+                return None
         tmp = tempfile.mkdtemp(prefix="check-fixtures-")
         TEMP_DIRS.append(tmp)
         db = os.path.join(tmp, "Manifest.db")
@@ -463,6 +518,65 @@ def check_backup(folder, exp):
     if cli is not None:
         check(cli == dict(counts), "%s: sqlite3 CLI counts %r vs %r" % (bid, cli, dict(counts)))
     check(not os.path.exists(db + "-wal") and not os.path.exists(db + "-shm"), "%s: -wal/-shm left" % bid)
+    return rows, class_keys
+
+def check_backup(folder, exp):
+    bid = exp["id"]
+    files = list(walk_files(folder))
+    check(len(files) == exp["disk_files"], "%s: disk_files %d != %d" % (bid, len(files), exp["disk_files"]))
+    disk = sum(os.stat(f).st_size for f in files)
+    check(disk == exp["disk_bytes"], "%s: disk_bytes %d != %d" % (bid, disk, exp["disk_bytes"]))
+
+    with open(os.path.join(folder, "Info.plist"), "rb") as f:
+        info_raw = f.read()
+    check(info_raw.startswith(b"<?xml"), "%s: Info.plist is XML" % bid)
+    info = plistlib.loads(info_raw)
+    with open(os.path.join(folder, "Manifest.plist"), "rb") as f:
+        manifest_raw = f.read()
+    with open(os.path.join(folder, "Status.plist"), "rb") as f:
+        status_raw = f.read()
+    check(manifest_raw.startswith(b"bplist00") and status_raw.startswith(b"bplist00"), "%s: binary plists" % bid)
+    manifest = plistlib.loads(manifest_raw)
+    status = plistlib.loads(status_raw)
+
+    when = info["Last Backup Date"].strftime("%Y-%m-%dT%H:%M:%SZ")
+    check(when == exp["last_backup"], "%s: Last Backup Date %s != %s" % (bid, when, exp["last_backup"]))
+    check(info["Device Name"] == exp["device_name"], "%s: Device Name" % bid)
+    check(info["Product Type"] == exp["product_type"], "%s: Product Type" % bid)
+    check(info["Product Version"] == exp["ios_version"], "%s: Product Version" % bid)
+    check(info["Unique Identifier"] == exp["udid"].upper(), "%s: Unique Identifier" % bid)
+    check(manifest["Lockdown"]["UniqueDeviceID"] == exp["udid"], "%s: Lockdown UDID" % bid)
+    check(manifest["IsEncrypted"] == exp["encrypted"], "%s: IsEncrypted" % bid)
+    finished = status["SnapshotState"] == "finished"
+    check(finished == (exp["state"] == "finished"), "%s: SnapshotState %s vs %s" % (bid, status["SnapshotState"], exp["state"]))
+    check(exp["archived"] == (bid != exp["udid"]), "%s: archived flag vs folder name" % bid)
+
+    classes = defaultdict(set)
+    for ident, entry in manifest["Applications"].items():
+        check(entry["CFBundleIdentifier"] == ident, "%s: Applications[%s] id" % (bid, ident))
+        classes[entry["ContainerContentClass"]].add(ident)
+    installed_info = set(info["Installed Applications"])
+    check(classes["Data/Application"] == installed_info, "%s: Installed Applications vs Manifest.plist" % bid)
+    names = {}
+    for ident, entry in info["Applications"].items():
+        if "iTunesMetadata" in entry:
+            meta = plistlib.loads(entry["iTunesMetadata"])
+            check(meta["softwareVersionBundleId"] == ident, "%s: iTunesMetadata id %s" % (bid, ident))
+            names[ident] = meta["itemName"]
+
+    fmt = exp.get("format")
+    check(fmt in ("manifest-db", "manifest-mbdb"), "%s: format %r" % (bid, fmt))
+    if fmt == "manifest-mbdb":
+        check(manifest["Version"] == "9.1" and status["Version"] == "2.4", "%s: versions" % bid)
+        read = read_manifest_mbdb(folder, exp)
+        data_path = lambda fid: os.path.join(folder, fid)
+    else:
+        check(manifest["Version"] == "10.0" and status["Version"] == "3.3", "%s: versions" % bid)
+        read = read_manifest_db(folder, exp, manifest, files)
+        data_path = lambda fid: os.path.join(folder, fid[:2], fid)
+    if read is None:
+        return
+    rows, class_keys = read
 
     check(sum(r[3] for r in rows) == exp["bytes"], "%s: bytes" % bid)
     domains = defaultdict(lambda: [0, 0])
@@ -473,7 +587,7 @@ def check_backup(folder, exp):
         ids.add(file_id)
         domains[domain][0] += 1
         domains[domain][1] += size
-        data = os.path.join(folder, file_id[:2], file_id)
+        data = data_path(file_id)
         if os.path.exists(data):
             on_disk = os.stat(data).st_size
             want = size if class_keys is None else size // 16 * 16 + 16
@@ -498,13 +612,23 @@ def check_backup(folder, exp):
     check(missing == [exp["missing"]["files"], exp["missing"]["bytes"]], "%s: missing %r vs %r" % (bid, missing, exp["missing"]))
 
     orphans = [0, 0]
-    for name in os.listdir(folder):
-        shard = os.path.join(folder, name)
-        if len(name) == 2 and os.path.isdir(shard):
-            for f in os.listdir(shard):
-                if f not in ids:
-                    orphans[0] += 1
-                    orphans[1] += os.stat(os.path.join(shard, f)).st_size
+    if fmt == "manifest-mbdb":
+        # Flat: data files beside the manifest, no shard folders.
+        known = {"Info.plist", "Manifest.plist", "Status.plist", "Manifest.mbdb"}
+        for name in os.listdir(folder):
+            path = os.path.join(folder, name)
+            check(os.path.isfile(path) or name == "Snapshot", "%s: folder %s in a flat backup" % (bid, name))
+            if os.path.isfile(path) and name not in known and name not in ids:
+                orphans[0] += 1
+                orphans[1] += os.stat(path).st_size
+    else:
+        for name in os.listdir(folder):
+            shard = os.path.join(folder, name)
+            if len(name) == 2 and os.path.isdir(shard):
+                for f in os.listdir(shard):
+                    if f not in ids:
+                        orphans[0] += 1
+                        orphans[1] += os.stat(os.path.join(shard, f)).st_size
     check(orphans == [exp["orphans"]["files"], exp["orphans"]["bytes"]], "%s: orphans %r vs %r" % (bid, orphans, exp["orphans"]))
 
     # Attribution, re-derived from the rules above.
