@@ -29,19 +29,12 @@ fn committed_fixtures_scan_to_their_record() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/MobileSync");
     let record = committed_record();
     let (doc, output) = common::json(&["scan".as_ref(), root.as_os_str()]);
-    // reader support lands with the mbdb reader: until then the committed Manifest.mbdb backup
-    // is a failed backup (exit 1) and is not compared.
-    let has_mbdb = record.backups.iter().any(|b| b.format == "manifest-mbdb");
     assert!(
-        output.status.success() || has_mbdb,
+        output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    for want in record
-        .backups
-        .iter()
-        .filter(|b| b.format != "manifest-mbdb")
-    {
+    for want in &record.backups {
         let got = doc["backups"]
             .as_array()
             .unwrap()

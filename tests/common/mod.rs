@@ -18,17 +18,7 @@ pub const NOW: &str = "2026-11-24T12:00:00Z";
 /// A fresh copy of the generated sample set in a temp dir, with the generator's record of it.
 pub fn sample() -> (tempfile::TempDir, SampleSet) {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let mut record = synth::write_sample_set(tmp.path()).expect("write sample set");
-    // reader support lands with the mbdb reader: until then the sample-wide tests run without
-    // the Manifest.mbdb backup (folder removed, record entry dropped).
-    record.backups.retain(|b| {
-        let keep = b.format != "manifest-mbdb";
-        if !keep {
-            let folder = tmp.path().join("Backup").join(&b.id);
-            std::fs::remove_dir_all(folder).expect("remove the mbdb backup");
-        }
-        keep
-    });
+    let record = synth::write_sample_set(tmp.path()).expect("write sample set");
     (tmp, record)
 }
 
