@@ -106,7 +106,7 @@ pub fn assert_backup_matches(got: &Value, want: &ExpectedBackup) {
     assert_eq!(got["encrypted"], want.encrypted, "{id} encrypted");
     assert_eq!(got["state"], want.state.as_str(), "{id} state");
     assert_eq!(got["archived"], want.archived, "{id} archived");
-    assert_eq!(got["format"], "manifest-db", "{id} format");
+    assert_eq!(got["format"], want.format.as_str(), "{id} format");
     assert_eq!(got["bytes"].as_u64(), want.bytes, "{id} bytes");
     assert_eq!(got["files"].as_u64(), want.files, "{id} files");
     assert_eq!(
