@@ -100,8 +100,16 @@ pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupS
             read::read_manifest_mbdb(&mbdb, visit)
         });
     }
-    // iOS 10.0–10.1 encrypted backups have no ManifestKey: their Manifest.db is plain.
-    let key = match (info.encrypted, &info.manifest_key) {
+    // The IsEncrypted flag alone is not trusted: iOS 10.0–10.1 encrypted backups have no ManifestKey, and
+    // decrypted copies (`mvt-ios decrypt-backup`) keep the flag but hold a plain Manifest.db.
+    let plain_db = read::manifest_db::check_header(&manifest_db).is_ok();
+    let mut info = info;
+    if info.encrypted && plain_db {
+        info.warnings.push(
+            "Manifest.plist says the backup is encrypted but Manifest.db is plain: read as a decrypted copy".into(),
+        );
+    }
+    let key = match (info.encrypted && !plain_db, &info.manifest_key) {
         (true, Some(_)) => match options.interaction.password(dir, &info) {
             Some(password) => Some(unlock(dir, &info, &password, options.interaction)?),
             None => return summarize_locked(dir, info, options.now),

@@ -193,3 +193,36 @@ fn a_crafted_round_count_is_refused_at_once() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_decrypted_copy_is_read_without_a_password() {
+    // What `mvt-ios decrypt-backup` leaves: Manifest.plist still says encrypted, Manifest.db is plain.
+    let (tmp, record) = sample();
+    let plain = record
+        .backups
+        .iter()
+        .find(|b| !b.encrypted && !b.archived && b.format == "manifest-db")
+        .unwrap();
+    let dir = tmp.path().join("Backup").join(&plain.id);
+    let manifest = dir.join("Manifest.plist");
+    let mut plist = plist::Value::from_file(&manifest).unwrap();
+    let dict = plist.as_dictionary_mut().unwrap();
+    dict.insert("IsEncrypted".into(), true.into());
+    dict.insert(
+        "ManifestKey".into(),
+        plist::Value::Data(vec![4, 0, 0, 0].into_iter().chain([0u8; 40]).collect()),
+    );
+    plist.to_file_binary(&manifest).unwrap();
+    let (doc, output) = run_json(cloudfit().arg("scan").arg(&dir));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got = &doc["backups"][0];
+    assert_eq!(got["encrypted"], true);
+    assert_eq!(got["decrypted"], true);
+    assert_eq!(got["bytes"].as_u64(), plain.bytes);
+    assert!(got["warnings"].to_string().contains("decrypted copy"));
+}
