@@ -12,6 +12,18 @@ pub fn serialize_path<S: serde::Serializer>(path: &Path, serializer: S) -> Resul
     serializer.serialize_str(&path.to_string_lossy())
 }
 
+/// How a backup folder is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// A Finder/iTunes backup: plists, a manifest, data files named by fileID.
+    Backup,
+    /// Extracted by another tool as `<domain>/<relativePath>` (pyiosbackup, iOSbackup, dinosec).
+    ExtractedDomains,
+    /// Extracted as the device's own paths (`private/var/mobile/…`, containers named by bundle id).
+    ExtractedDevicePaths,
+}
+
 /// A folder that looks like one device backup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BackupDir {
@@ -19,6 +31,7 @@ pub struct BackupDir {
     pub id: String,
     #[serde(serialize_with = "serialize_path")]
     pub path: PathBuf,
+    pub layout: Layout,
 }
 
 /// A folder next to the backups that is not one.
@@ -50,6 +63,50 @@ const MARKERS: [&str; 5] = [
 /// Whether `dir` itself is a device backup folder.
 pub fn is_backup(dir: &Path) -> bool {
     MARKERS.iter().any(|m| dir.join(m).is_file())
+}
+
+/// Domain names an extracted `<domain>/<relativePath>` tree has at its top (families end in `-`).
+const DOMAIN_NAMES: [&str; 13] = [
+    "HomeDomain",
+    "CameraRollDomain",
+    "MediaDomain",
+    "KeychainDomain",
+    "WirelessDomain",
+    "SystemPreferencesDomain",
+    "RootDomain",
+    "HealthDomain",
+    "KeyboardDomain",
+    "AppDomain-",
+    "AppDomainGroup-",
+    "AppDomainPlugin-",
+    "SysContainerDomain-",
+];
+
+/// The layout of `dir`, if it is a backup or an extracted one.
+pub fn layout_of(dir: &Path) -> Option<Layout> {
+    if is_backup(dir) {
+        return Some(Layout::Backup);
+    }
+    if ["private/var/mobile", "var/mobile"]
+        .iter()
+        .any(|p| dir.join(p).is_dir())
+    {
+        return Some(Layout::ExtractedDevicePaths);
+    }
+    let entries = std::fs::read_dir(dir).ok()?;
+    let has_domain = entries.filter_map(|e| e.ok()).any(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        e.path().is_dir()
+            && DOMAIN_NAMES.iter().any(|d| {
+                if d.ends_with('-') {
+                    name.starts_with(d)
+                } else {
+                    name == *d
+                }
+            })
+    });
+    has_domain.then_some(Layout::ExtractedDomains)
 }
 
 /// The folders where Finder, iTunes and the Apple Devices app keep backups on this OS, existing or not.
@@ -108,7 +165,7 @@ fn discover_one(path: &Path, found: &mut Found) -> Result<()> {
                 } else {
                     parent
                 };
-                found.backups.push(backup_dir(parent));
+                found.backups.push(backup_dir(parent, Layout::Backup));
                 Ok(())
             }
             None => Err(Error::NotAFolder {
@@ -116,8 +173,8 @@ fn discover_one(path: &Path, found: &mut Found) -> Result<()> {
             }),
         };
     }
-    if is_backup(path) {
-        found.backups.push(backup_dir(path));
+    if let Some(layout) = layout_of(path) {
+        found.backups.push(backup_dir(path, layout));
         return Ok(());
     }
     let before = (found.backups.len(), found.errors.len());
@@ -130,7 +187,7 @@ fn discover_one(path: &Path, found: &mut Found) -> Result<()> {
     Ok(())
 }
 
-fn backup_dir(path: &Path) -> BackupDir {
+fn backup_dir(path: &Path, layout: Layout) -> BackupDir {
     let id = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -138,6 +195,7 @@ fn backup_dir(path: &Path) -> BackupDir {
     BackupDir {
         id,
         path: path.to_path_buf(),
+        layout,
     }
 }
 
@@ -154,8 +212,8 @@ fn collect_children(dir: &Path, depth: usize, found: &mut Found) -> Result<()> {
         .collect();
     children.sort();
     for child in children {
-        if is_backup(&child) {
-            found.backups.push(backup_dir(&child));
+        if let Some(layout) = layout_of(&child) {
+            found.backups.push(backup_dir(&child, layout));
             continue;
         }
         if let Err(e) = std::fs::read_dir(&child) {
@@ -197,7 +255,7 @@ mod tests {
         std::fs::create_dir_all(root.join("Other")).unwrap();
 
         let found = discover(&[root.to_path_buf()]);
-        assert_eq!(found.backups, vec![backup_dir(&a)]);
+        assert_eq!(found.backups, vec![backup_dir(&a, Layout::Backup)]);
         let skipped: Vec<_> = found.skipped.iter().map(|s| s.path.clone()).collect();
         assert_eq!(skipped, vec![root.join("Backup/notes"), root.join("Other")]);
 
@@ -206,7 +264,7 @@ mod tests {
         assert!(direct.skipped.is_empty());
 
         let via_file = discover(&[a.join("Manifest.plist")]);
-        assert_eq!(via_file.backups, vec![backup_dir(&a)]);
+        assert_eq!(via_file.backups, vec![backup_dir(&a, Layout::Backup)]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::attribute::{self, summary::ReadBackup, BackupSummary, Format, Tally};
-use crate::discover::{self, BackupDir, Skipped};
+use crate::discover::{self, BackupDir, Layout, Skipped};
 use crate::error::{Error, Result};
 use crate::read::{self, crypto, DeviceInfo, ManifestSource};
 
@@ -87,6 +87,9 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
 
 /// Reads one backup: the plists, then the manifest and the disk listing side by side.
 pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
+    if dir.layout != Layout::Backup {
+        return Ok(scan_extracted(dir, options.now));
+    }
     let info = read::plists::read_device_info(&dir.path)?;
     let manifest_db = dir.path.join("Manifest.db");
     // The format is decided by which manifest exists, never by the iOS version (10.0–10.2 already use
@@ -153,6 +156,58 @@ fn read_contents(
         manifest: Some((&stats, reconciliation)),
     };
     Ok(attribute::summary::summarize(read, attribution, now))
+}
+
+/// A tree another tool extracted: no plists and no manifest, so sizes come from the file system and the
+/// domain from each path.
+fn scan_extracted(dir: &BackupDir, now: SystemTime) -> BackupSummary {
+    let (walk, tally) = read::extracted::walk(
+        &dir.path,
+        dir.layout,
+        &Tally::default,
+        &|tally: &mut Tally, file| tally.add(file),
+        &|tally: &mut Tally, other| tally.merge(other),
+    );
+    let attribution = attribute::attribute(tally, &read::AppCatalog::default());
+    let mut info = DeviceInfo {
+        // An extracted tree has no snapshot state: it holds whatever the exporter wrote.
+        snapshot_state: Some("finished".into()),
+        ..DeviceInfo::default()
+    };
+    info.warnings.push(
+        "extracted by another tool: no device details, sizes as the files occupy the disk".into(),
+    );
+    if let Some(first) = walk.non_utf8_names.first() {
+        info.warnings.push(format!(
+            "{} names are not valid UTF-8 and are shown with U+FFFD, e.g. {}",
+            walk.non_utf8_names.len(),
+            first.display()
+        ));
+    }
+    let disk = read::DiskListing {
+        total: walk.files,
+        unreadable: walk.unreadable,
+        ..read::DiskListing::default()
+    };
+    let stats = read::ManifestStats {
+        rows: walk.files.files + walk.directories + walk.symlinks,
+        files: walk.files,
+        directories: walk.directories,
+        symlinks: walk.symlinks,
+        ..read::ManifestStats::default()
+    };
+    let format = match dir.layout {
+        Layout::ExtractedDevicePaths => Format::ExtractedDevicePaths,
+        _ => Format::ExtractedDomains,
+    };
+    let read = ReadBackup {
+        dir,
+        info,
+        disk: &disk,
+        format,
+        manifest: Some((&stats, read::Reconciliation::default())),
+    };
+    attribute::summary::summarize(read, attribution, now)
 }
 
 /// What can be said of a backup without reading its manifest: device facts and what it occupies on disk.

@@ -25,6 +25,10 @@ pub enum Format {
     ManifestDb,
     /// iOS 4–9: `Manifest.mbdb` and data files flat in the backup folder.
     ManifestMbdb,
+    /// Extracted by another tool as `<domain>/<relativePath>`.
+    ExtractedDomains,
+    /// Extracted as device paths (`private/var/mobile/…`).
+    ExtractedDevicePaths,
 }
 
 /// Everything cloudfit reports about one backup. Field order is the JSON order (see README).

@@ -84,6 +84,23 @@ impl Tally {
         slot
     }
 
+    /// Adds another tally's counts (from a parallel walk) into this one.
+    pub fn merge(&mut self, other: Tally) {
+        for domain in other.domains {
+            let slot = match self.index.get(&*domain.name) {
+                Some(&slot) => slot,
+                None => self.intern(&domain.name),
+            };
+            let mine = &mut self.domains[slot as usize].buckets;
+            for (category, counts) in domain.buckets {
+                match mine.iter_mut().find(|(c, _)| *c == category) {
+                    Some((_, existing)) => existing.merge(counts),
+                    None => mine.push((category, counts)),
+                }
+            }
+        }
+    }
+
     /// The counts per domain, in no particular order.
     pub fn into_domains(self) -> Vec<DomainCounts> {
         self.domains

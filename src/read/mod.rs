@@ -3,6 +3,7 @@
 pub mod bplist;
 pub mod crypto;
 pub mod disk;
+pub mod extracted;
 pub mod manifest_db;
 pub mod mbdb;
 pub mod mbfile;

@@ -149,7 +149,7 @@ pub fn scan_table(report: &ScanReport, style: Style) -> String {
 fn backup_section(out: &mut String, b: &BackupSummary, style: Style) {
     let title = format!(
         "{} · {} · iOS {}",
-        or_unknown(&b.device_name),
+        clean(b.device_name.as_deref().unwrap_or(&b.id)),
         or_unknown(&b.product_name),
         or_unknown(&b.ios_version)
     );
