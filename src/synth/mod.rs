@@ -13,6 +13,7 @@ mod catalog;
 mod clock;
 mod content;
 mod crypto;
+mod extracted;
 mod manifest;
 mod mbdb;
 mod mbfile;
@@ -30,6 +31,10 @@ use std::path::Path;
 use std::thread;
 
 pub use clock::{archive_suffix, rfc3339, unix_from_utc};
+pub use extracted::{
+    device_root, extracted_sample_spec, write_extracted, write_extracted_samples, ExtractedLayout,
+    DEVICE_TREE_DIR, EXTRACTED_DOMAINS_DIR,
+};
 pub use record::{Counts, ExpectedApp, ExpectedBackup, SampleSet};
 pub use sample::{sample_specs, write_sample_set, LEE_PASSWORD, SAM_PASSWORD};
 
@@ -116,6 +121,12 @@ pub struct BackupSpec {
     /// Shard files no row names: alternately a stray 40-hex file and a `<fileID>.upload`.
     pub orphans: u64,
     pub seed: u64,
+    /// Extracted trees only ([`write_extracted`]): the root folder's name. `None` gives
+    /// `<udid>-<layout id>`.
+    pub extracted_name: Option<String>,
+    /// Extracted trees only: add a few hard links (second names for existing files, counted
+    /// once). Off for anything committed to git, which stores a hard link as two files.
+    pub extracted_hard_links: bool,
 }
 
 impl Default for BackupSpec {
@@ -142,6 +153,8 @@ impl Default for BackupSpec {
             missing: 0,
             orphans: 0,
             seed: 1,
+            extracted_name: None,
+            extracted_hard_links: false,
         }
     }
 }
@@ -154,6 +167,20 @@ impl BackupSpec {
             self.udid,
             self.archive_suffix.as_deref().unwrap_or("")
         )
+    }
+
+    /// The root folder of an extracted tree written from this spec.
+    pub fn extracted_folder_name(&self, layout: ExtractedLayout) -> io::Result<String> {
+        match &self.extracted_name {
+            None => Ok(format!("{}-{}", self.folder_name(), layout.id())),
+            Some(n) if n.is_empty() || n == "." || n == ".." || n.contains(['/', '\\']) => {
+                Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("extracted folder name {n:?} is not a folder name"),
+                ))
+            }
+            Some(n) => Ok(n.clone()),
+        }
     }
 
     fn validate(&self) -> io::Result<()> {
