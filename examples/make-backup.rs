@@ -1,7 +1,8 @@
 //! Writes a synthetic iOS backup (or the committed sample set) plus `expected.json`, its record.
 //!
 //! `cargo run --release --example make-backup -- OUT [--files N] [--scale BYTES] [--seed S]
-//! [--encrypted PASSWORD [--dpic N] [--iter N]] [--mbdb] [--sample]`
+//! [--encrypted PASSWORD [--dpic N] [--iter N]] [--mbdb] [--sample]
+//! [--extracted domains|device-paths [--hard-links]] [--extracted-samples]`
 
 use std::fs;
 use std::io::{self, Write};
@@ -10,11 +11,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use cloudfit::synth::{
-    write_backup, write_sample_set, BackupSpec, Format, SampleSet, DEVICE_DPIC, DEVICE_ITER,
+    write_backup, write_extracted, write_extracted_samples, write_sample_set, BackupSpec,
+    ExtractedLayout, Format, SampleSet, DEVICE_DPIC, DEVICE_ITER,
 };
 
 const USAGE: &str = "usage: make-backup OUT [--files N] [--scale BYTES_PER_FILE_AVG] [--seed S]
                    [--encrypted PASSWORD [--dpic N] [--iter N]] [--mbdb] [--sample]
+                   [--extracted domains|device-paths [--hard-links]] [--extracted-samples]
 
 Writes one synthetic backup under OUT (or, with --sample, the committed sample set under
 OUT/Backup) and its record as OUT/expected.json.
@@ -25,11 +28,19 @@ OUT/Backup) and its record as OUT/expected.json.
   --dpic N      keybag DPIC, PBKDF2-SHA256 rounds (default 10000000, as on a device)
   --iter N      keybag ITER, PBKDF2-SHA1 rounds (default 10000, as on a device)
   --mbdb        write an iOS 4-9 backup: Manifest.mbdb, data files flat (plain only)
-  --sample      write the fixed sample set instead; the other options do not apply";
+  --sample      write the fixed sample set instead; the other options do not apply
+  --extracted L write the backup as an already-extracted tree OUT/<udid>-extracted-...:
+                L = domains (<domain>/<relativePath>) or device-paths (private/var/...)
+  --hard-links  with --extracted: add a few hard links (counted once)
+  --extracted-samples
+                write the committed extracted samples (OUT/extracted-domains/...,
+                OUT/device-tree/...; no hard links); the other options do not apply";
 
 struct Args {
     out: PathBuf,
     sample: bool,
+    extracted: Option<ExtractedLayout>,
+    extracted_samples: bool,
     spec: BackupSpec,
 }
 
@@ -51,6 +62,8 @@ fn count(flag: &str, value: Option<String>) -> Result<u32, String> {
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut out = None;
     let mut sample = false;
+    let mut extracted = None;
+    let mut extracted_samples = false;
     let mut spec = BackupSpec::default();
     let (mut dpic, mut iter) = (None, None);
     while let Some(a) = args.next() {
@@ -70,6 +83,19 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--iter" => iter = Some(count("--iter", args.next())?),
             "--mbdb" => spec.format = Format::ManifestMbdb,
             "--sample" => sample = true,
+            "--extracted" => {
+                extracted = Some(match args.next().as_deref() {
+                    Some("domains") => ExtractedLayout::Domains,
+                    Some("device-paths") => ExtractedLayout::DevicePaths,
+                    other => {
+                        return Err(format!(
+                            "--extracted needs domains or device-paths, not {other:?}"
+                        ))
+                    }
+                })
+            }
+            "--hard-links" => spec.extracted_hard_links = true,
+            "--extracted-samples" => extracted_samples = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s if out.is_none() => out = Some(PathBuf::from(s)),
@@ -83,9 +109,21 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     if spec.encrypted && spec.format == Format::ManifestMbdb {
         return Err("--mbdb backups are written unencrypted only".into());
     }
+    if extracted.is_some() && (spec.encrypted || spec.format == Format::ManifestMbdb) {
+        return Err("--extracted trees are plain files: no --encrypted or --mbdb".into());
+    }
+    if spec.extracted_hard_links && extracted.is_none() {
+        return Err("--hard-links needs --extracted".into());
+    }
     spec.dpic = dpic.unwrap_or(DEVICE_DPIC);
     spec.iter = iter.unwrap_or(DEVICE_ITER);
-    Ok(Args { out, sample, spec })
+    Ok(Args {
+        out,
+        sample,
+        extracted,
+        extracted_samples,
+        spec,
+    })
 }
 
 fn run(args: &Args) -> io::Result<SampleSet> {
@@ -93,6 +131,14 @@ fn run(args: &Args) -> io::Result<SampleSet> {
     let started = Instant::now();
     let set = if args.sample {
         write_sample_set(&args.out)?
+    } else if args.extracted_samples {
+        write_extracted_samples(&args.out, false)?
+    } else if let Some(layout) = args.extracted {
+        let backup = write_extracted(&args.out, &args.spec, layout)?;
+        SampleSet {
+            backups: vec![backup],
+            skipped: Vec::new(),
+        }
     } else {
         let backup = write_backup(&args.out, &args.spec)?;
         SampleSet {

@@ -13,6 +13,10 @@ AES-256-CBC done by the small pure-Python AES below (checked against FIPS-197 an
 vectors at start-up); the decrypted Manifest.db then gets every check a plain one gets.
 iOS 4-9 backups (record format "manifest-mbdb") have Manifest.mbdb instead, parsed here with
 struct from the format description, and data files flat at <fileID>.
+Extracted trees (record format "extracted-domains" / "extracted-device-paths", written by
+`make-backup OUT --extracted-samples` into OUT/extracted-domains/<id> and OUT/device-tree/<id>, or
+by `--extracted L` into OUT/<id>) are walked with os.walk without following symlinks, each
+(st_dev, st_ino) counted once; device paths are mapped back to domains with the table below.
 Prints one line per failed check and a closing 'N passed, N failed' line; exits 1 on any failure.
 """
 
@@ -653,6 +657,133 @@ def check_backup(folder, exp):
     check(apps == want_apps, "%s: apps differ:\n  got  %r\n  want %r" % (bid, apps, want_apps))
 
 
+# --- extracted trees ------------------------------------------------------------------------
+
+# (device root, domain or container kind), longest root first; "private/" is optional.
+DEVICE_ROOTS = [
+    ("var/mobile/Containers/Data/Application/", "AppDomain-"),
+    ("var/mobile/Containers/Shared/AppGroup/", "AppDomainGroup-"),
+    ("var/mobile/Containers/Data/PluginKitPlugin/", "AppDomainPlugin-"),
+    ("var/containers/Data/System/", "SysContainerDomain-"),
+    ("var/containers/Shared/SystemGroup/", "SysSharedContainerDomain-"),
+    ("var/mobile/Media/Books/", "BooksDomain"),
+    ("var/Managed Preferences/", "ManagedPreferencesDomain"),
+    ("var/preferences/", "SystemPreferencesDomain"),
+    ("var/MobileDevice/", "MobileDeviceDomain"),
+    ("var/Keychains/", "KeychainDomain"),
+    ("var/protected/", "ProtectedDomain"),
+    ("var/installd/", "InstallDomain"),
+    ("var/networkd/", "NetworkDomain"),
+    ("var/wireless/", "WirelessDomain"),
+    ("var/mobile/", "mobile"),
+    ("var/root/", "RootDomain"),
+    ("var/db/", "DatabaseDomain"),
+]
+# Six domains (and Health, under Library/) share /var/mobile: told apart by path prefix (§6).
+MOBILE_PREFIXES = [
+    (("Library/Health/", "Library/MedicalID/"), "HealthDomain"),
+    (("Media/DCIM/", "Media/PhotoData/", "Media/Deferred/", "Media/Memories/"), "CameraRollDomain"),
+    (("Library/SMS/Attachments/", "Library/SMS/Parts/", "Library/SMS/StickerCache/",
+      "Media/Recordings/", "Library/Recordings/"), "MediaDomain"),
+    (("Library/Keyboard/",), "KeyboardDomain"),
+    (("Media/iTunes_Control/Ringtones/", "Media/iTunes_Control/iTunes/Ringtones.plist"), "TonesDomain"),
+    (("Library/homed/",), "HomeKitDomain"),
+]
+
+
+def device_domain(rel):
+    """(domain, relativePath) for a path in a device tree, or None."""
+    if rel.startswith("private/"):
+        rel = rel[len("private/"):]
+    for root, kind in DEVICE_ROOTS:
+        if not rel.startswith(root):
+            continue
+        rest = rel[len(root):]
+        if kind.endswith("-"):
+            ident, _, path = rest.partition("/")
+            return kind + ident, path
+        if kind != "mobile":
+            return kind, rest
+        for prefixes, domain in MOBILE_PREFIXES:
+            if rest.startswith(prefixes):
+                if domain == "HealthDomain":
+                    rest = rest[len("Library/"):]
+                return domain, rest
+        return "HomeDomain", rest
+    return None
+
+
+def check_extracted(folder, exp):
+    bid = exp["id"]
+    device = exp["format"] == "extracted-device-paths"
+    check(os.path.isdir(folder), "%s: no folder %s" % (bid, folder))
+    seen = set()
+    rows = []
+    dirs = links = 0
+    unmapped = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for n in list(dirnames):
+            if os.path.islink(os.path.join(dirpath, n)):
+                links += 1
+            else:
+                dirs += 1
+        for n in filenames:
+            full = os.path.join(dirpath, n)
+            st = os.lstat(full)
+            if os.path.islink(full):
+                links += 1
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            rel = os.path.relpath(full, folder).replace(os.sep, "/")
+            if device:
+                mapped = device_domain(rel)
+            else:
+                domain, _, path = rel.partition("/")
+                mapped = (domain, path)
+            if mapped is None:
+                unmapped.append(rel)
+                continue
+            rows.append((mapped[0], mapped[1], st.st_size))
+    check(not unmapped, "%s: paths with no domain: %r" % (bid, unmapped[:5]))
+    total = [len(rows), sum(r[2] for r in rows)]
+    check(total == [exp["disk_files"], exp["disk_bytes"]], "%s: disk %r vs %r" % (bid, total, [exp["disk_files"], exp["disk_bytes"]]))
+    check(total == [exp["files"], exp["bytes"]], "%s: files %r vs %r" % (bid, total, [exp["files"], exp["bytes"]]))
+    check(links == exp["symlinks"], "%s: symlinks %d vs %d" % (bid, links, exp["symlinks"]))
+    # git keeps no empty folders, so a clone has fewer than were written: report, do not fail.
+    if dirs != exp["directories"]:
+        print("note: %s: %d folders on disk, %d written (empty folders are not in git)" % (bid, dirs, exp["directories"]))
+    doms = defaultdict(lambda: [0, 0])
+    cats = defaultdict(lambda: [0, 0])
+    for domain, path, size in rows:
+        doms[domain][0] += 1
+        doms[domain][1] += size
+    installed = {d[len("AppDomain-"):] for d in doms if d.startswith("AppDomain-")}
+    apps = {}
+    for domain, path, size in rows:
+        cat = category(domain, path)
+        cats[cat][0] += 1
+        cats[cat][1] += size
+        if cat == "apps":
+            key, _ = owner(domain, installed)
+            app = apps.setdefault(key, {"bytes": 0, "files": 0, "domains": set()})
+            app["bytes"] += size
+            app["files"] += 1
+            app["domains"].add(domain)
+    got = {d: {"files": v[0], "bytes": v[1]} for d, v in doms.items()}
+    check(got == exp["domains"], "%s: domains differ:\n  got  %r\n  want %r" % (bid, got, exp["domains"]))
+    got = {c: {"files": v[0], "bytes": v[1]} for c, v in cats.items()}
+    check(got == exp["categories"], "%s: categories differ:\n  got  %r\n  want %r" % (bid, got, exp["categories"]))
+    # No plists in an extracted tree, so no display names to check.
+    want_apps = {k: {"bytes": v["bytes"], "files": v["files"], "domains": set(v["domains"])} for k, v in exp["apps"].items()}
+    check(apps == want_apps, "%s: apps differ:\n  got  %r\n  want %r" % (bid, apps, want_apps))
+    print("%s (%s): %d files, %d bytes, %d domains, %d symlinks, %d folders" % (bid, exp["format"], total[0], total[1], len(doms), links, dirs))
+
+
+EXTRACTED_DIRS = {"extracted-domains": "extracted-domains", "extracted-device-paths": "device-tree"}
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.strip(), file=sys.stderr)
@@ -662,6 +793,13 @@ def main():
         expected = json.load(f)
     parent = os.path.join(out, "Backup") if os.path.isdir(os.path.join(out, "Backup")) else out
     aes_self_test()
+    extracted = [e for e in expected["backups"] if e["format"] in EXTRACTED_DIRS]
+    for exp in extracted:
+        sub = os.path.join(out, EXTRACTED_DIRS[exp["format"]], exp["id"])
+        check_extracted(sub if os.path.isdir(sub) else os.path.join(out, exp["id"]), exp)
+    if extracted:
+        print("check_sample: %d passed, %d failed" % (PASSED, FAILED))
+        return 1 if FAILED else 0
     try:
         for exp in expected["backups"]:
             check_backup(os.path.join(parent, exp["id"]), exp)
