@@ -1,0 +1,147 @@
+//! Backups other tools already extracted into folders: found, walked and attributed like real backups.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use cloudfit::synth::{self, Counts as ExpectedCounts, ExpectedBackup};
+use serde_json::Value;
+
+use common::{counts, json, snapshot};
+
+fn by_key(rows: &Value, key: &str) -> BTreeMap<String, ExpectedCounts> {
+    rows.as_array()
+        .expect("array")
+        .iter()
+        .map(|r| (r[key].as_str().expect("key").to_string(), counts(r)))
+        .collect()
+}
+
+/// Everything an extracted tree can know: no device facts, no app names (no App Store metadata).
+fn assert_tree_matches(got: &Value, want: &ExpectedBackup) {
+    let id = &want.id;
+    assert_eq!(got["format"], want.format.as_str(), "{id}");
+    assert_eq!(got["bytes"].as_u64(), want.bytes, "{id} bytes");
+    assert_eq!(got["files"].as_u64(), want.files, "{id} files");
+    assert_eq!(got["symlinks"].as_u64(), want.symlinks, "{id} symlinks");
+    assert_eq!(
+        got["directories"].as_u64(),
+        want.directories,
+        "{id} directories"
+    );
+    assert_eq!(
+        got["disk_bytes"].as_u64(),
+        Some(want.disk_bytes),
+        "{id} disk_bytes"
+    );
+    assert_eq!(
+        got["disk_files"].as_u64(),
+        Some(want.disk_files),
+        "{id} disk_files"
+    );
+    assert_eq!(
+        by_key(&got["categories"], "id"),
+        want.categories,
+        "{id} categories"
+    );
+    assert_eq!(
+        by_key(&got["domains"], "domain"),
+        want.domains,
+        "{id} domains"
+    );
+    let apps = by_key(&got["apps"], "bundle_id");
+    let want_apps: BTreeMap<String, ExpectedCounts> = want
+        .apps
+        .iter()
+        .map(|(k, a)| {
+            (
+                k.clone(),
+                ExpectedCounts {
+                    files: a.files,
+                    bytes: a.bytes,
+                },
+            )
+        })
+        .collect();
+    assert_eq!(apps, want_apps, "{id} apps");
+}
+
+#[test]
+fn both_layouts_are_found_walked_and_attributed_like_the_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let record = synth::write_extracted_samples(tmp.path(), true).unwrap();
+    let before = snapshot(tmp.path());
+    let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        doc["backups"].as_array().map(Vec::len),
+        Some(record.backups.len())
+    );
+    for want in &record.backups {
+        let got = doc["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["id"] == want.id.as_str())
+            .unwrap();
+        assert_tree_matches(got, want);
+        let warnings = got["warnings"].to_string();
+        assert!(warnings.contains("not valid UTF-8"), "{warnings}");
+    }
+    assert_eq!(before, snapshot(tmp.path()), "read-only");
+}
+
+#[test]
+fn the_committed_extracted_samples_read_as_recorded() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/extracted");
+    let text = std::fs::read_to_string(root.join("expected.json")).unwrap();
+    let record: synth::SampleSet = serde_json::from_str(&text).unwrap();
+    let (doc, output) = json(&["scan".as_ref(), root.as_os_str()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for want in &record.backups {
+        let got = doc["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["id"] == want.id.as_str())
+            .unwrap();
+        // git keeps no empty folders, so folder counts differ in a clone; everything else must match.
+        assert_tree_matches(
+            got,
+            &ExpectedBackup {
+                directories: got["directories"].as_u64(),
+                ..want.clone()
+            },
+        );
+    }
+}
+
+#[test]
+fn a_symlink_loop_cannot_trap_the_walk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("export/HomeDomain/Library");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("a.plist"), [0u8; 10]).unwrap();
+    std::os::unix::fs::symlink("..", tree.join("loop")).unwrap();
+    std::os::unix::fs::symlink(tree.join("missing"), tree.join("dangling")).unwrap();
+    let output = common::cloudfit()
+        .args(["scan", "--json"])
+        .arg(tmp.path().join("export"))
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["backups"][0]["bytes"], 10);
+    assert_eq!(doc["backups"][0]["symlinks"], 2);
+}
