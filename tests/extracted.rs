@@ -8,7 +8,7 @@ use std::path::Path;
 use cloudfit::synth::{self, Counts as ExpectedCounts, ExpectedBackup};
 use serde_json::Value;
 
-use common::{counts, json, snapshot};
+use common::{counts, find, json, snapshot};
 
 fn by_key(rows: &Value, key: &str) -> BTreeMap<String, ExpectedCounts> {
     rows.as_array()
@@ -84,12 +84,7 @@ fn both_layouts_are_found_walked_and_attributed_like_the_record() {
         Some(record.backups.len())
     );
     for want in &record.backups {
-        let got = doc["backups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["id"] == want.id.as_str())
-            .unwrap();
+        let got = find(&doc, &want.id);
         assert_tree_matches(got, want);
         let warnings = got["warnings"].to_string();
         assert!(warnings.contains("not valid UTF-8"), "{warnings}");
@@ -110,12 +105,7 @@ fn the_committed_extracted_samples_read_as_recorded() {
         String::from_utf8_lossy(&output.stderr)
     );
     for want in &record.backups {
-        let got = doc["backups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["id"] == want.id.as_str())
-            .unwrap();
+        let got = find(&doc, &want.id);
         // git keeps no empty folders, so folder counts differ in a clone; everything else must match.
         assert_tree_matches(
             got,
