@@ -6,7 +6,7 @@ use comfy_table::{presets, Attribute, Cell, CellAlignment, ContentArrangement, T
 
 use super::size::{count, share, size};
 use super::Style;
-use crate::attribute::{BackupState, BackupSummary};
+use crate::attribute::{BackupState, BackupSummary, Format};
 use crate::scan::ScanReport;
 
 fn new_table(style: Style, headers: &[&str], right_from: usize) -> Table {
@@ -147,12 +147,21 @@ pub fn scan_table(report: &ScanReport, style: Style) -> String {
 }
 
 fn backup_section(out: &mut String, b: &BackupSummary, style: Style) {
-    let title = format!(
-        "{} · {} · iOS {}",
-        clean(b.device_name.as_deref().unwrap_or(&b.id)),
-        or_unknown(&b.product_name),
-        or_unknown(&b.ios_version)
+    // An extracted tree has no plists: say what it is instead of a row of "unknown".
+    let extracted = matches!(
+        b.format,
+        Format::ExtractedDomains | Format::ExtractedDevicePaths
     );
+    let title = if extracted {
+        format!("{} · extracted backup folder", clean(&b.id))
+    } else {
+        format!(
+            "{} · {} · iOS {}",
+            clean(b.device_name.as_deref().unwrap_or(&b.id)),
+            or_unknown(&b.product_name),
+            or_unknown(&b.ios_version)
+        )
+    };
     let _ = writeln!(out, "{}", bold(&title, style));
     let contents = match (b.bytes, b.files) {
         (Some(bytes), Some(files)) => format!(
@@ -167,14 +176,18 @@ fn backup_section(out: &mut String, b: &BackupSummary, style: Style) {
             count(b.disk_files)
         ),
     };
-    let _ = writeln!(
-        out,
-        "Last backup {} · {} · {}{}",
-        date_and_age(b),
-        state(b),
-        contents,
-        if b.encrypted { " · encrypted" } else { "" }
-    );
+    if extracted {
+        let _ = writeln!(out, "{contents}");
+    } else {
+        let _ = writeln!(
+            out,
+            "Last backup {} · {} · {}{}",
+            date_and_age(b),
+            state(b),
+            contents,
+            if b.encrypted { " · encrypted" } else { "" }
+        );
+    }
     let _ = writeln!(out, "{}", clean(&b.path.display().to_string()));
 
     if let Some(total) = b.bytes {
