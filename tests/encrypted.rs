@@ -226,3 +226,37 @@ fn a_decrypted_copy_is_read_without_a_password() {
     assert_eq!(got["bytes"].as_u64(), plain.bytes);
     assert!(got["warnings"].to_string().contains("decrypted copy"));
 }
+
+#[test]
+fn an_encrypted_ios9_backup_is_sized_without_a_password() {
+    // Before iOS 10 only the files were encrypted, never Manifest.mbdb: sizes need no password.
+    let (tmp, record) = sample();
+    let old = record
+        .backups
+        .iter()
+        .find(|b| b.format == "manifest-mbdb")
+        .expect("an iOS 4-9 sample");
+    let dir = tmp.path().join("Backup").join(&old.id);
+    let manifest = dir.join("Manifest.plist");
+    let mut plist = plist::Value::from_file(&manifest).unwrap();
+    plist
+        .as_dictionary_mut()
+        .unwrap()
+        .insert("IsEncrypted".into(), true.into());
+    plist.to_file_binary(&manifest).unwrap();
+    let (doc, output) = run_json(cloudfit().arg("scan").arg(&dir));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_backup_matches(
+        &doc["backups"][0],
+        &cloudfit::synth::ExpectedBackup {
+            encrypted: true,
+            ..old.clone()
+        },
+    );
+    assert_eq!(doc["backups"][0]["decrypted"], true);
+}
