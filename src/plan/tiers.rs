@@ -5,6 +5,7 @@
 //! - USD, GBP, INR, JPY: Apple's "iCloud+ plans and pricing" page (support.apple.com/108047) as scraped by the
 //!   public ssfun/icloud-pricing `data/prices.json`, last updated 2026-01-12.
 //! - EUR: the public 520qianjiawen/iCloud-Price `pricingData.js` (undated; the euro prices match the dollar ones).
+//!
 //! Other public lists disagree for JPY (¥130–¥180 for 50 GB): pass `--prices FILE` for your country's prices.
 //! Sizes are decimal, as Apple counts them (1 GB = 10^9 bytes).
 
