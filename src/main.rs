@@ -23,11 +23,17 @@ mod exit {
     pub const NOTHING: u8 = 2;
 }
 
+/// Shown under every command's help: how to give passwords without putting them on the command line.
+const PASSWORD_HELP: &str = "Encrypted backups: give the password with --password-file, --password-stdin or the \
+CLOUDFIT_PASSWORD environment variable; on a terminal cloudfit asks for it. Never as an argument (it would land \
+in shell history). Exit codes: 0 every backup read, 1 some failed, 2 nothing could be reported.";
+
 #[derive(Parser)]
 #[command(
     name = "cloudfit",
     version,
-    about = "What is filling your iPhone backup, app by app and data type by data type"
+    about = "What is filling your iPhone backup, app by app and data type by data type",
+    after_help = PASSWORD_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -40,8 +46,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Show what fills each backup: top apps and data types by size
+    #[command(after_help = PASSWORD_HELP)]
     Scan(ScanArgs),
     /// One line per backup: device, model, iOS, date, size, encryption, state
+    #[command(after_help = PASSWORD_HELP)]
     List(CommonArgs),
 }
 
