@@ -65,8 +65,8 @@ pub fn is_backup(dir: &Path) -> bool {
     MARKERS.iter().any(|m| dir.join(m).is_file())
 }
 
-/// Domain names an extracted `<domain>/<relativePath>` tree has at its top (families end in `-`).
-const DOMAIN_NAMES: [&str; 13] = [
+/// Domain names an extracted `<domain>/<relativePath>` tree has at its top (Domains.plist, iOS 16.4).
+const DOMAIN_NAMES: [&str; 18] = [
     "HomeDomain",
     "CameraRollDomain",
     "MediaDomain",
@@ -76,37 +76,64 @@ const DOMAIN_NAMES: [&str; 13] = [
     "RootDomain",
     "HealthDomain",
     "KeyboardDomain",
-    "AppDomain-",
-    "AppDomainGroup-",
-    "AppDomainPlugin-",
-    "SysContainerDomain-",
+    "TonesDomain",
+    "BooksDomain",
+    "HomeKitDomain",
+    "ManagedPreferencesDomain",
+    "DatabaseDomain",
+    "InstallDomain",
+    "MobileDeviceDomain",
+    "NetworkDomain",
+    "ProtectedDomain",
 ];
 
-/// The layout of `dir`, if it is a backup or an extracted one.
+/// Container domain families: `AppDomain-<id>`, or `AppDomain/<id>` in exporters that split at the first `-`.
+pub const DOMAIN_FAMILIES: [&str; 5] = [
+    "AppDomain",
+    "AppDomainGroup",
+    "AppDomainPlugin",
+    "SysContainerDomain",
+    "SysSharedContainerDomain",
+];
+
+/// Whether a top-level folder name is a backup domain's.
+fn is_domain_name(name: &str) -> bool {
+    DOMAIN_NAMES.contains(&name)
+        || DOMAIN_FAMILIES.iter().any(|f| {
+            name == *f
+                || name
+                    .strip_prefix(f)
+                    .is_some_and(|rest| rest.starts_with('-') && rest.len() > 1)
+        })
+}
+
+/// The layout of `dir`, if it is a backup or an extracted one. Extracted trees must look unmistakably like
+/// one, so an ordinary folder that happens to hold a `var/mobile` or a `HomeDomain` is not taken for a backup.
 pub fn layout_of(dir: &Path) -> Option<Layout> {
     if is_backup(dir) {
         return Some(Layout::Backup);
     }
-    if ["private/var/mobile", "var/mobile"]
-        .iter()
-        .any(|p| dir.join(p).is_dir())
-    {
+    // A device tree has the phone's own folders under /var/mobile, not just the path.
+    let device_roots = ["Library", "Media", "Containers"];
+    let is_device_tree = ["private/var/mobile", "var/mobile"].iter().any(|mobile| {
+        let mobile = dir.join(mobile);
+        device_roots
+            .iter()
+            .filter(|r| std::fs::read_dir(mobile.join(r)).is_ok_and(|mut e| e.next().is_some()))
+            .count()
+            >= 2
+    });
+    if is_device_tree {
         return Some(Layout::ExtractedDevicePaths);
     }
+    // A domain tree: at least two domain folders, and they are most of what is there.
     let entries = std::fs::read_dir(dir).ok()?;
-    let has_domain = entries.filter_map(|e| e.ok()).any(|e| {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        e.path().is_dir()
-            && DOMAIN_NAMES.iter().any(|d| {
-                if d.ends_with('-') {
-                    name.starts_with(d)
-                } else {
-                    name == *d
-                }
-            })
-    });
-    has_domain.then_some(Layout::ExtractedDomains)
+    let (mut folders, mut domains) = (0usize, 0usize);
+    for entry in entries.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()) {
+        folders += 1;
+        domains += usize::from(is_domain_name(&entry.file_name().to_string_lossy()));
+    }
+    (domains >= 2 && domains * 2 >= folders).then_some(Layout::ExtractedDomains)
 }
 
 /// The folders where Finder, iTunes and the Apple Devices app keep backups on this OS, existing or not.
@@ -265,6 +292,39 @@ mod tests {
 
         let via_file = discover(&[a.join("Manifest.plist")]);
         assert_eq!(via_file.backups, vec![backup_dir(&a, Layout::Backup)]);
+    }
+
+    #[test]
+    fn ordinary_folders_are_not_taken_for_extracted_backups() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join("var/mobile")).unwrap();
+        std::fs::create_dir_all(home.join("Documents")).unwrap();
+        std::fs::create_dir_all(home.join("Projects/HomeDomain")).unwrap();
+        assert_eq!(layout_of(&home), None);
+        assert_eq!(
+            layout_of(&home.join("Projects")),
+            None,
+            "one folder named HomeDomain is not a backup"
+        );
+
+        let tree = tmp.path().join("export");
+        for d in [
+            "HomeDomain/Library",
+            "AppDomain/net.whatsapp.WhatsApp",
+            "MediaDomain/Media",
+        ] {
+            std::fs::create_dir_all(tree.join(d)).unwrap();
+        }
+        assert_eq!(layout_of(&tree), Some(Layout::ExtractedDomains));
+        let device = tmp.path().join("device");
+        for d in [
+            "private/var/mobile/Library/SMS",
+            "private/var/mobile/Media/DCIM",
+        ] {
+            std::fs::create_dir_all(device.join(d)).unwrap();
+        }
+        assert_eq!(layout_of(&device), Some(Layout::ExtractedDevicePaths));
     }
 
     #[test]

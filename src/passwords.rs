@@ -36,7 +36,8 @@ impl Passwords {
                 std::fs::read_to_string(file)
                     .with_context(|| format!("cannot read password file {}", file.display()))?,
             );
-            passwords.parse_file(&text);
+            // Windows editors start UTF-8 files with a byte-order mark: it is not part of the password.
+            passwords.parse_file(text.strip_prefix('\u{feff}').unwrap_or(&text));
             if passwords.default.is_none() && passwords.by_udid.is_empty() {
                 anyhow::bail!("password file {} is empty", file.display());
             }
@@ -46,7 +47,11 @@ impl Passwords {
                 .lock()
                 .read_line(&mut line)
                 .context("cannot read the password from stdin")?;
-            passwords.default = Some(Zeroizing::new(strip_newline(&line).to_string()));
+            let password = strip_newline(&line);
+            if password.is_empty() {
+                anyhow::bail!("--password-stdin: no password on standard input");
+            }
+            passwords.default = Some(Zeroizing::new(password.to_string()));
         } else if let Ok(value) = std::env::var("CLOUDFIT_PASSWORD") {
             passwords.default = Some(Zeroizing::new(value));
         }

@@ -107,7 +107,7 @@ pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupS
     // decrypted copies (`mvt-ios decrypt-backup`) keep the flag but hold a plain Manifest.db.
     let plain_db = read::manifest_db::check_header(&manifest_db).is_ok();
     let mut info = info;
-    if info.encrypted && plain_db {
+    if info.encrypted && plain_db && info.manifest_key.is_some() {
         info.warnings.push(
             "Manifest.plist says the backup is encrypted but Manifest.db is plain: read as a decrypted copy".into(),
         );

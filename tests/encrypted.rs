@@ -262,3 +262,41 @@ fn an_encrypted_ios9_backup_is_sized_without_a_password() {
     assert_backup_matches(&doc["backups"][0], &want);
     assert_eq!(doc["backups"][0]["decrypted"], true);
 }
+
+#[test]
+fn a_password_file_saved_by_notepad_works_and_empty_stdin_is_refused() {
+    let (tmp, record) = sample();
+    let second = encrypted(&record)[1];
+    let secrets = tempfile::tempdir().unwrap();
+    // A UTF-8 byte-order mark and CRLF line ends, as Windows editors write.
+    let file = secrets.path().join("pw.txt");
+    std::fs::write(
+        &file,
+        format!("\u{feff}{}\r\n", second.password.as_deref().unwrap()),
+    )
+    .unwrap();
+    let (doc, output) = run_json(
+        cloudfit()
+            .arg("scan")
+            .arg(tmp.path().join("Backup").join(&second.id))
+            .arg("--password-file")
+            .arg(&file),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_backup_matches(&doc["backups"][0], second);
+
+    let output = cloudfit()
+        .arg("scan")
+        .arg(tmp.path())
+        .arg("--password-stdin")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no password on standard input"));
+}

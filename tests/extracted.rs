@@ -122,6 +122,7 @@ fn a_symlink_loop_cannot_trap_the_walk() {
     let tmp = tempfile::tempdir().unwrap();
     let tree = tmp.path().join("export/HomeDomain/Library");
     std::fs::create_dir_all(&tree).unwrap();
+    std::fs::create_dir_all(tmp.path().join("export/MediaDomain")).unwrap();
     std::fs::write(tree.join("a.plist"), [0u8; 10]).unwrap();
     std::os::unix::fs::symlink("..", tree.join("loop")).unwrap();
     std::os::unix::fs::symlink(tree.join("missing"), tree.join("dangling")).unwrap();

@@ -54,8 +54,19 @@ pub fn walk<S: Send>(
         merge,
         seen_links: Mutex::new(HashSet::new()),
     };
-    walker.dir(root, String::new())
+    // The walk recurses once per folder level; a deep tree (thousands of levels) needs more than the
+    // default thread stack, so it runs in a pool of its own with a large one (reserved, not committed).
+    match rayon::ThreadPoolBuilder::new()
+        .stack_size(WALK_STACK_BYTES)
+        .build()
+    {
+        Ok(pool) => pool.install(|| walker.dir(root, String::new())),
+        Err(_) => walker.dir(root, String::new()),
+    }
 }
+
+/// Enough for the deepest tree Linux paths allow (about 2,000 levels) even in a debug build.
+const WALK_STACK_BYTES: usize = 256 << 20;
 
 struct Walker<'a, S> {
     layout: Layout,
@@ -246,6 +257,13 @@ pub fn locate(layout: Layout, path: &str) -> Option<(String, String)> {
     match layout {
         Layout::Backup => None,
         Layout::ExtractedDomains => Some(match path.split_once('/') {
+            // `AppDomain/<bundle id>/…` (exporters that split the domain at its first `-`).
+            Some((family, rest)) if crate::discover::DOMAIN_FAMILIES.contains(&family) => {
+                match rest.split_once('/') {
+                    Some((id, relative)) => (format!("{family}-{id}"), relative.to_string()),
+                    None => (OUTSIDE.to_string(), path.to_string()),
+                }
+            }
             Some((domain, rest)) => (domain.to_string(), rest.to_string()),
             // A file an exporter left beside the domain folders: counted, in no domain.
             None => (OUTSIDE.to_string(), path.to_string()),
@@ -324,6 +342,14 @@ mod tests {
         assert_eq!(
             locate(Layout::ExtractedDomains, "notes.txt").unwrap(),
             d(OUTSIDE, "notes.txt")
+        );
+        assert_eq!(
+            locate(
+                Layout::ExtractedDomains,
+                "AppDomain/net.whatsapp.WhatsApp/Documents/x"
+            )
+            .unwrap(),
+            d("AppDomain-net.whatsapp.WhatsApp", "Documents/x")
         );
     }
 }

@@ -76,6 +76,13 @@ pub fn open_encrypted(path: &Path, key: &crate::read::crypto::Key) -> Result<Con
         problem: p,
     };
     let reader = DecryptingReader::open(path, key).map_err(|e| problem(e.to_string()))?;
+    // Shorter than SQLite's 100-byte header cannot be a database (and 0 bytes would fail as an allocation).
+    if reader.plaintext_len() < 100 {
+        return Err(problem(format!(
+            "it decrypts to {} bytes, too short to be a database; the backup is damaged",
+            reader.plaintext_len()
+        )));
+    }
     // sqlite3_malloc takes an int: beyond 2 GiB another way is needed (real ones reach 1.55 GB).
     let len = usize::try_from(reader.plaintext_len())
         .ok()

@@ -61,10 +61,11 @@ pub fn for_each_record(path: &Path, mut visit: impl FnMut(&MbdbRecord<'_>)) -> R
         }
         let domain_str = String::from_utf8_lossy(&domain);
         let path_str = String::from_utf8_lossy(&relative);
+        // The fileID hashes the name's own bytes; the lossy text is only for attribution and display.
         let mut hasher = Sha1::new();
-        hasher.update(domain_str.as_bytes());
+        hasher.update(&domain);
         hasher.update(b"-");
-        hasher.update(path_str.as_bytes());
+        hasher.update(&relative);
         visit(&MbdbRecord {
             domain: &domain_str,
             path: &path_str,
@@ -242,6 +243,23 @@ mod tests {
                 ),
             }
         }
+        // A name that is not UTF-8: the fileID is the SHA-1 of its raw bytes, as on the device.
+        let mut odd = HEADER.to_vec();
+        string(&mut odd, Some(b"MediaDomain"));
+        string(&mut odd, Some(b"Media/caf\xe9.jpg"));
+        for _ in 0..3 {
+            string(&mut odd, None);
+        }
+        odd.extend_from_slice(&0x81A4u16.to_be_bytes());
+        odd.extend_from_slice(&[0; 28]);
+        odd.extend_from_slice(&5u64.to_be_bytes());
+        odd.extend_from_slice(&[3, 0]);
+        std::fs::write(&path, &odd).unwrap();
+        let mut key = None;
+        for_each_record(&path, |r| key = Some(r.key)).unwrap();
+        let want: FileKey = Sha1::digest(b"MediaDomain-Media/caf\xe9.jpg").into();
+        assert_eq!(key, Some(want));
+
         std::fs::write(&path, b"mbdx\x02\x00").unwrap();
         assert!(for_each_record(&path, |_| ())
             .unwrap_err()
