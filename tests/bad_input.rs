@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{assert_no_panic, cloudfit, find, json, sample};
+use common::{assert_exit, assert_no_panic, cloudfit, find, json, sample};
 
 fn plain_backup(record: &cloudfit::synth::SampleSet) -> &cloudfit::synth::ExpectedBackup {
     record
@@ -198,10 +198,5 @@ fn a_closed_pipe_is_not_an_error() {
     drop(child.stdout.take()); // the reader goes away before anything is written, like `| head -0`
     let output = child.wait_with_output().unwrap();
     assert_no_panic(&output);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_backup_matches, cloudfit, find, locked, sample, snapshot};
+use common::{assert_backup_matches, assert_exit, cloudfit, find, locked, sample, snapshot};
 use serde_json::Value;
 
 fn encrypted(record: &cloudfit::synth::SampleSet) -> Vec<&cloudfit::synth::ExpectedBackup> {
@@ -47,12 +47,7 @@ fn with_each_devices_password_every_figure_matches_the_record() {
             .arg("--password-file")
             .arg(&file),
     );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     for want in &record.backups {
         let got = find(&doc, &want.id);
         assert_backup_matches(got, want);
@@ -214,12 +209,7 @@ fn a_decrypted_copy_is_read_without_a_password() {
     );
     plist.to_file_binary(&manifest).unwrap();
     let (doc, output) = run_json(cloudfit().arg("scan").arg(&dir));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     let got = &doc["backups"][0];
     assert_eq!(got["encrypted"], true);
     assert_eq!(got["decrypted"], true);
@@ -247,12 +237,7 @@ fn an_encrypted_ios9_backup_is_sized_without_a_password() {
     plist.to_file_binary(&manifest).unwrap();
     let new_len = std::fs::metadata(&manifest).unwrap().len();
     let (doc, output) = run_json(cloudfit().arg("scan").arg(&dir));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     // Rewriting Manifest.plist changes its length: the only figure that moves.
     let want = cloudfit::synth::ExpectedBackup {
         encrypted: true,
@@ -282,12 +267,7 @@ fn a_password_file_saved_by_notepad_works_and_empty_stdin_is_refused() {
             .arg("--password-file")
             .arg(&file),
     );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     assert_backup_matches(&doc["backups"][0], second);
 
     let output = cloudfit()

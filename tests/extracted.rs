@@ -8,7 +8,7 @@ use std::path::Path;
 use cloudfit::synth::{self, Counts as ExpectedCounts, ExpectedBackup};
 use serde_json::Value;
 
-use common::{counts, find, json, snapshot};
+use common::{assert_exit, assert_totals_match, counts, find, json, snapshot};
 
 fn by_key(rows: &Value, key: &str) -> BTreeMap<String, ExpectedCounts> {
     rows.as_array()
@@ -21,25 +21,7 @@ fn by_key(rows: &Value, key: &str) -> BTreeMap<String, ExpectedCounts> {
 /// Everything an extracted tree can know: no device facts, no app names (no App Store metadata).
 fn assert_tree_matches(got: &Value, want: &ExpectedBackup) {
     let id = &want.id;
-    assert_eq!(got["format"], want.format.as_str(), "{id}");
-    assert_eq!(got["bytes"].as_u64(), want.bytes, "{id} bytes");
-    assert_eq!(got["files"].as_u64(), want.files, "{id} files");
-    assert_eq!(got["symlinks"].as_u64(), want.symlinks, "{id} symlinks");
-    assert_eq!(
-        got["directories"].as_u64(),
-        want.directories,
-        "{id} directories"
-    );
-    assert_eq!(
-        got["disk_bytes"].as_u64(),
-        Some(want.disk_bytes),
-        "{id} disk_bytes"
-    );
-    assert_eq!(
-        got["disk_files"].as_u64(),
-        Some(want.disk_files),
-        "{id} disk_files"
-    );
+    assert_totals_match(got, want);
     assert_eq!(
         by_key(&got["categories"], "id"),
         want.categories,
@@ -73,12 +55,7 @@ fn both_layouts_are_found_walked_and_attributed_like_the_record() {
     let record = synth::write_extracted_samples(tmp.path(), true).unwrap();
     let before = snapshot(tmp.path());
     let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     assert_eq!(
         doc["backups"].as_array().map(Vec::len),
         Some(record.backups.len())
@@ -98,12 +75,7 @@ fn the_committed_extracted_samples_read_as_recorded() {
     let text = std::fs::read_to_string(root.join("expected.json")).unwrap();
     let record: synth::SampleSet = serde_json::from_str(&text).unwrap();
     let (doc, output) = json(&["scan".as_ref(), root.as_os_str()]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     for want in &record.backups {
         let got = find(&doc, &want.id);
         // git keeps no empty folders, so folder counts differ in a clone; everything else must match.

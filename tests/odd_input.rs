@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::ffi::OsStrExt;
 use std::process::Stdio;
 
-use common::{assert_no_panic, cloudfit, json, sample};
+use common::{assert_exit, assert_no_panic, cloudfit, json, sample};
 use plist::{Dictionary, Uid, Value};
 
 fn plain_id(record: &cloudfit::synth::SampleSet) -> String {
@@ -45,12 +45,7 @@ fn names_that_are_not_utf8_still_give_a_whole_document() {
     std::fs::rename(backup.join(&id), &odd).unwrap();
     let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
     assert_no_panic(&output);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     let want = record.backups.iter().find(|b| b.id == id).unwrap();
     let got = doc["backups"]
         .as_array()
@@ -74,12 +69,7 @@ fn a_symlinked_backup_folder_is_followed() {
     std::fs::create_dir(&root).unwrap();
     std::os::unix::fs::symlink(tmp.path().join("Backup"), root.join("Backup")).unwrap();
     let (doc, output) = json(&["list".as_ref(), root.as_os_str()]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     assert_eq!(
         doc["backups"].as_array().unwrap().len(),
         record.backups.len()
@@ -236,12 +226,7 @@ fn a_fifo_named_like_a_plist_does_not_hang() {
         .output()
         .unwrap();
     assert_no_panic(&output);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
 }
 
 #[test]

@@ -106,25 +106,7 @@ pub fn assert_backup_matches(got: &Value, want: &ExpectedBackup) {
     assert_eq!(got["encrypted"], want.encrypted, "{id} encrypted");
     assert_eq!(got["state"], want.state.as_str(), "{id} state");
     assert_eq!(got["archived"], want.archived, "{id} archived");
-    assert_eq!(got["format"], want.format.as_str(), "{id} format");
-    assert_eq!(got["bytes"].as_u64(), want.bytes, "{id} bytes");
-    assert_eq!(got["files"].as_u64(), want.files, "{id} files");
-    assert_eq!(
-        got["directories"].as_u64(),
-        want.directories,
-        "{id} directories"
-    );
-    assert_eq!(got["symlinks"].as_u64(), want.symlinks, "{id} symlinks");
-    assert_eq!(
-        got["disk_bytes"].as_u64(),
-        Some(want.disk_bytes),
-        "{id} disk_bytes"
-    );
-    assert_eq!(
-        got["disk_files"].as_u64(),
-        Some(want.disk_files),
-        "{id} disk_files"
-    );
+    assert_totals_match(got, want);
     assert_eq!(counts(&got["missing"]), want.missing, "{id} missing");
     assert_eq!(counts(&got["orphans"]), want.orphans, "{id} orphans");
 
@@ -199,4 +181,38 @@ pub fn assert_no_panic(output: &std::process::Output) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_ne!(output.status.code(), Some(101), "panicked: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The figures every layout knows: format, manifest totals and what the folder holds on disk.
+pub fn assert_totals_match(got: &Value, want: &ExpectedBackup) {
+    let id = &want.id;
+    assert_eq!(got["format"], want.format.as_str(), "{id} format");
+    assert_eq!(got["bytes"].as_u64(), want.bytes, "{id} bytes");
+    assert_eq!(got["files"].as_u64(), want.files, "{id} files");
+    assert_eq!(
+        got["directories"].as_u64(),
+        want.directories,
+        "{id} directories"
+    );
+    assert_eq!(got["symlinks"].as_u64(), want.symlinks, "{id} symlinks");
+    assert_eq!(
+        got["disk_bytes"].as_u64(),
+        Some(want.disk_bytes),
+        "{id} disk_bytes"
+    );
+    assert_eq!(
+        got["disk_files"].as_u64(),
+        Some(want.disk_files),
+        "{id} disk_files"
+    );
+}
+
+/// The exit code, with stderr in the failure message.
+pub fn assert_exit(output: &std::process::Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
