@@ -27,6 +27,7 @@ fn assert_tree_matches(got: &Value, want: &ExpectedBackup) {
         want.categories,
         "{id} categories"
     );
+    assert_eq!(by_key(&got["subsets"], "id"), want.subsets, "{id} subsets");
     assert_eq!(
         by_key(&got["domains"], "domain"),
         want.domains,

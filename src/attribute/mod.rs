@@ -3,6 +3,7 @@
 pub mod apps;
 pub mod category;
 pub mod rules;
+pub mod subset;
 pub mod summary;
 pub mod tally;
 
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 pub use apps::{ContainerKind, Owner, OwnerFinder};
 pub use category::Category;
+pub use subset::Subset;
 pub use summary::{BackupState, BackupSummary, Format};
 pub use tally::Tally;
 
@@ -38,6 +40,17 @@ pub struct CategoryUsage {
     pub files: u64,
 }
 
+/// One subset's share of a backup (already counted in its data type).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubsetUsage {
+    pub id: Subset,
+    pub label: &'static str,
+    /// The data type it is part of.
+    pub category: Category,
+    pub bytes: u64,
+    pub files: u64,
+}
+
 /// One domain's regular files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DomainUsage {
@@ -47,11 +60,12 @@ pub struct DomainUsage {
 }
 
 /// A backup's bytes three ways. `categories` and `domains` each add up to the backup's total;
-/// `apps` adds up to the `apps` category.
+/// `apps` adds up to the `apps` category. `subsets` are slices of categories, not extra bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Attribution {
     pub apps: Vec<AppUsage>,
     pub categories: Vec<CategoryUsage>,
+    pub subsets: Vec<SubsetUsage>,
     pub domains: Vec<DomainUsage>,
 }
 
@@ -71,6 +85,7 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
     let finder = OwnerFinder::new(&installed);
 
     let mut by_category: BTreeMap<Category, Counts> = BTreeMap::new();
+    let mut by_subset: BTreeMap<Subset, Counts> = BTreeMap::new();
     let mut by_app: BTreeMap<String, (Owner, Counts, Vec<String>)> = BTreeMap::new();
     let mut out_domains = Vec::with_capacity(domains.len());
     for d in domains {
@@ -84,8 +99,11 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
             files: total.files,
         });
         if !d.is_app_container {
-            for (category, counts) in d.by_category {
+            for ((category, subset), counts) in d.by_category {
                 by_category.entry(category).or_default().merge(counts);
+                if let Some(subset) = subset {
+                    by_subset.entry(subset).or_default().merge(counts);
+                }
             }
             continue;
         }
@@ -136,10 +154,22 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
         .collect();
     categories.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.id.cmp(&b.id)));
 
+    let subsets = by_subset
+        .into_iter()
+        .map(|(id, counts)| SubsetUsage {
+            id,
+            label: id.label(),
+            category: id.category(),
+            bytes: counts.bytes,
+            files: counts.files,
+        })
+        .collect();
+
     out_domains.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.domain.cmp(&b.domain)));
     Attribution {
         apps,
         categories,
+        subsets,
         domains: out_domains,
     }
 }

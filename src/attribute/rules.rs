@@ -8,6 +8,7 @@
 //! - `apple-app`: Apple's own app bundle ids, whose containers hold that data type's data.
 
 use super::category::Category;
+use super::subset::Subset;
 
 /// One row: files in `domain` whose relative path is `prefix` or lies under it are `category`.
 /// A `domain` ending in `-` names a family (`SysContainerDomain-` matches `SysContainerDomain-com.apple.geod`).
@@ -16,6 +17,8 @@ pub struct Rule {
     pub domain: &'static str,
     pub prefix: &'static str,
     pub category: Category,
+    /// The slice of `category` these files are, when Apple's rules treat it apart.
+    pub subset: Option<Subset>,
     pub source: &'static str,
 }
 
@@ -29,6 +32,23 @@ const fn rule(
         domain,
         prefix,
         category,
+        subset: None,
+        source,
+    }
+}
+
+/// A row for a [`Subset`]: its category is the subset's own.
+const fn part(
+    domain: &'static str,
+    prefix: &'static str,
+    subset: Subset,
+    source: &'static str,
+) -> Rule {
+    Rule {
+        domain,
+        prefix,
+        category: subset.category(),
+        subset: Some(subset),
         source,
     }
 }
@@ -54,6 +74,43 @@ pub const RULES: &[Rule] = &[
         "Media/PhotoData",
         Photos,
         "Domains.plist MediaDomain redirect",
+    ),
+    // Caches the Photos app rebuilds; Domains.plist keeps them from iCloud (RelativePathsNotToBackupToService).
+    part(
+        "CameraRollDomain",
+        "Media/PhotoData/Thumbnails",
+        Subset::PhotoCaches,
+        "Domains.plist CameraRollDomain RelativePathsNotToBackupToService",
+    ),
+    part(
+        "CameraRollDomain",
+        "Media/PhotoData/Metadata",
+        Subset::PhotoCaches,
+        "Domains.plist CameraRollDomain RelativePathsNotToBackupToService",
+    ),
+    part(
+        "CameraRollDomain",
+        "Media/PhotoData/CPL",
+        Subset::PhotoCaches,
+        "Domains.plist CameraRollDomain RelativePathsNotToBackupToService",
+    ),
+    part(
+        "MediaDomain",
+        "Media/PhotoData/Thumbnails",
+        Subset::PhotoCaches,
+        "Domains.plist MediaDomain redirect; RelativePathsNotToBackupToService",
+    ),
+    part(
+        "MediaDomain",
+        "Media/PhotoData/Metadata",
+        Subset::PhotoCaches,
+        "Domains.plist MediaDomain redirect; RelativePathsNotToBackupToService",
+    ),
+    part(
+        "MediaDomain",
+        "Media/PhotoData/CPL",
+        Subset::PhotoCaches,
+        "Domains.plist MediaDomain redirect; RelativePathsNotToBackupToService",
     ),
     // MediaDomain's other roots.
     rule(
@@ -135,6 +192,25 @@ pub const RULES: &[Rule] = &[
         Safari,
         "Domains.plist HomeDomain; ibt safari",
     ),
+    // Local-only (RelativePathsToBackupToDriveAndStandardAccount): in encrypted computer backups only.
+    part(
+        "HomeDomain",
+        "Library/Safari/History.db",
+        Subset::SafariHistory,
+        "Domains.plist HomeDomain RelativePathsToBackupToDriveAndStandardAccount",
+    ),
+    part(
+        "HomeDomain",
+        "Library/Safari/History.db-wal",
+        Subset::SafariHistory,
+        "Domains.plist HomeDomain RelativePathsToBackupToDriveAndStandardAccount",
+    ),
+    part(
+        "HomeDomain",
+        "Library/Safari/History.db-shm",
+        Subset::SafariHistory,
+        "Domains.plist HomeDomain RelativePathsToBackupToDriveAndStandardAccount",
+    ),
     rule(
         "HomeDomain",
         "Library/Passes",
@@ -205,6 +281,25 @@ pub const RULES: &[Rule] = &[
         "",
         System,
         "Domains.plist SystemPreferencesDomain",
+    ),
+    // Wi-Fi networks (and their passwords' records) are in encrypted computer backups only (support.apple.com/108353).
+    part(
+        "SystemPreferencesDomain",
+        "SystemConfiguration/com.apple.wifi.plist",
+        Subset::WifiNetworks,
+        "Domains.plist SystemPreferencesDomain; support.apple.com/108353",
+    ),
+    part(
+        "SystemPreferencesDomain",
+        "SystemConfiguration/com.apple.wifi-networks.plist",
+        Subset::WifiNetworks,
+        "Domains.plist SystemPreferencesDomain; support.apple.com/108353",
+    ),
+    part(
+        "SystemPreferencesDomain",
+        "SystemConfiguration/com.apple.wifi-private-mac-networks.plist",
+        Subset::WifiNetworks,
+        "Domains.plist SystemPreferencesDomain; support.apple.com/108353",
     ),
     rule("RootDomain", "", System, "Domains.plist RootDomain"),
     rule(
@@ -335,18 +430,23 @@ impl DomainRules {
         Some(DomainRules { rows })
     }
 
-    /// The data type of a file at `path`; `Other` when no row covers it.
-    pub fn category(&self, path: &str) -> Category {
+    /// The data type (and subset) of a file at `path`; `Other` when no row covers it.
+    pub fn classify(&self, path: &str) -> (Category, Option<Subset>) {
         self.rows
             .iter()
             .find(|r| under(path, r.prefix))
-            .map_or(Category::Other, |r| r.category)
+            .map_or((Category::Other, None), |r| (r.category, r.subset))
+    }
+
+    /// The data type of a file at `path`; `Other` when no row covers it.
+    pub fn category(&self, path: &str) -> Category {
+        self.classify(path).0
     }
 
     /// The category when every file of the domain has the same one (no path rules).
     pub fn whole_domain(&self) -> Option<Category> {
         match self.rows.as_slice() {
-            [only] if only.prefix.is_empty() => Some(only.category),
+            [only] if only.prefix.is_empty() && only.subset.is_none() => Some(only.category),
             _ => None,
         }
     }
@@ -410,6 +510,52 @@ mod tests {
     }
 
     #[test]
+    fn subsets_are_slices_of_their_data_type() {
+        let classify =
+            |domain: &str, path: &str| DomainRules::for_domain(domain).unwrap().classify(path);
+        assert_eq!(
+            classify(
+                "CameraRollDomain",
+                "Media/PhotoData/Thumbnails/V2/DCIM/a/5005.JPG"
+            ),
+            (Photos, Some(Subset::PhotoCaches))
+        );
+        assert_eq!(
+            classify("CameraRollDomain", "Media/PhotoData/CPL/storage/x"),
+            (Photos, Some(Subset::PhotoCaches))
+        );
+        assert_eq!(
+            classify("CameraRollDomain", "Media/PhotoData/Photos.sqlite"),
+            (Photos, None)
+        );
+        assert_eq!(
+            classify("HomeDomain", "Library/Safari/History.db-wal"),
+            (Safari, Some(Subset::SafariHistory))
+        );
+        assert_eq!(
+            classify("HomeDomain", "Library/Safari/History.dbx"),
+            (Safari, None)
+        );
+        assert_eq!(
+            classify(
+                "SystemPreferencesDomain",
+                "SystemConfiguration/com.apple.wifi.plist"
+            ),
+            (System, Some(Subset::WifiNetworks))
+        );
+        assert_eq!(
+            classify(
+                "SystemPreferencesDomain",
+                "SystemConfiguration/preferences.plist"
+            ),
+            (System, None)
+        );
+        for r in RULES.iter().filter(|r| r.subset.is_some()) {
+            assert_eq!(Some(r.category), r.subset.map(Subset::category));
+        }
+    }
+
+    #[test]
     fn every_row_is_reachable_and_cited() {
         for r in RULES {
             assert!(!r.source.is_empty());
@@ -426,8 +572,8 @@ mod tests {
             let rules = DomainRules::for_domain(&domain).unwrap();
             // A row may be shadowed only by a longer prefix with the same outcome; none are today.
             assert_eq!(
-                rules.category(&path),
-                r.category,
+                rules.classify(&path),
+                (r.category, r.subset),
                 "{} {}",
                 r.domain,
                 r.prefix

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::{AppUsage, Attribution, CategoryUsage, DomainUsage};
+use super::{AppUsage, Attribution, CategoryUsage, DomainUsage, SubsetUsage};
 use crate::discover::BackupDir;
 use crate::read::{product, Counts, DeviceInfo, DiskListing, ManifestStats, Reconciliation};
 
@@ -63,6 +63,8 @@ pub struct BackupSummary {
     pub orphans: Counts,
     pub apps: Vec<AppUsage>,
     pub categories: Vec<CategoryUsage>,
+    /// Slices of data types that Apple's rules treat apart (already counted in `categories`).
+    pub subsets: Vec<SubsetUsage>,
     pub domains: Vec<DomainUsage>,
     /// Things the user should know that did not stop the scan.
     pub warnings: Vec<String>,
@@ -190,6 +192,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         orphans,
         apps: attribution.apps,
         categories: attribution.categories,
+        subsets: attribution.subsets,
         domains: attribution.domains,
         warnings,
         last_backup_time: info.last_backup,

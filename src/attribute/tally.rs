@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap;
 use super::apps::app_container;
 use super::category::Category;
 use super::rules::DomainRules;
+use super::subset::Subset;
 use crate::read::{Counts, ManifestFile};
 
 /// How files of one domain are sorted into data types, decided once when the domain is first seen.
@@ -18,11 +19,14 @@ enum Sorting {
     AppContainer,
 }
 
+/// What a bucket counts: a data type, and the slice of it Apple's rules treat apart, if any.
+pub type BucketKey = (Category, Option<Subset>);
+
 #[derive(Debug)]
 struct DomainTally {
     name: Box<str>,
     sorting: Sorting,
-    buckets: Vec<(Category, Counts)>,
+    buckets: Vec<(BucketKey, Counts)>,
 }
 
 /// Per-domain, per-data-type counters for one backup.
@@ -37,7 +41,7 @@ pub struct Tally {
 pub struct DomainCounts {
     pub domain: String,
     pub is_app_container: bool,
-    pub by_category: Vec<(Category, Counts)>,
+    pub by_category: Vec<(BucketKey, Counts)>,
 }
 
 impl Tally {
@@ -47,17 +51,17 @@ impl Tally {
             None => self.intern(file.domain),
         };
         let domain = &mut self.domains[slot as usize];
-        let category = match &domain.sorting {
-            Sorting::Whole(category) => *category,
-            Sorting::ByPath(rules) => rules.category(file.relative_path),
-            Sorting::AppContainer => Category::Apps,
+        let key = match &domain.sorting {
+            Sorting::Whole(category) => (*category, None),
+            Sorting::ByPath(rules) => rules.classify(file.relative_path),
+            Sorting::AppContainer => (Category::Apps, None),
         };
-        match domain.buckets.iter_mut().find(|(c, _)| *c == category) {
+        match domain.buckets.iter_mut().find(|(k, _)| *k == key) {
             Some((_, counts)) => counts.add(file.size),
             None => {
                 let mut counts = Counts::default();
                 counts.add(file.size);
-                domain.buckets.push((category, counts));
+                domain.buckets.push((key, counts));
             }
         }
     }
@@ -92,10 +96,10 @@ impl Tally {
                 None => self.intern(&domain.name),
             };
             let mine = &mut self.domains[slot as usize].buckets;
-            for (category, counts) in domain.buckets {
-                match mine.iter_mut().find(|(c, _)| *c == category) {
+            for (key, counts) in domain.buckets {
+                match mine.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, existing)) => existing.merge(counts),
-                    None => mine.push((category, counts)),
+                    None => mine.push((key, counts)),
                 }
             }
         }

@@ -30,6 +30,7 @@ pub(crate) enum Category {
     Ringtones,
     Keyboard,
     Files,
+    ICloudDrive,
     System,
     Apps,
     Other,
@@ -37,7 +38,7 @@ pub(crate) enum Category {
 
 impl Category {
     #[cfg(test)]
-    pub(crate) const ALL: [Category; 20] = [
+    pub(crate) const ALL: [Category; 21] = [
         Category::Photos,
         Category::Messages,
         Category::VoiceMemos,
@@ -55,6 +56,7 @@ impl Category {
         Category::Ringtones,
         Category::Keyboard,
         Category::Files,
+        Category::ICloudDrive,
         Category::System,
         Category::Apps,
         Category::Other,
@@ -79,9 +81,31 @@ impl Category {
             Category::Ringtones => "ringtones",
             Category::Keyboard => "keyboard",
             Category::Files => "files",
+            Category::ICloudDrive => "icloud-drive",
             Category::System => "system",
             Category::Apps => "apps",
             Category::Other => "other",
+        }
+    }
+}
+
+/// A slice of a category that Apple's backup rules treat apart (Domains.plist); ids as the record uses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Subset {
+    /// Photo thumbnails, metadata and CPL caches: kept from iCloud backups.
+    PhotoCaches,
+    /// Safari's History.db: local encrypted backups only.
+    SafariHistory,
+    /// Wi-Fi network lists: local encrypted backups only.
+    WifiNetworks,
+}
+
+impl Subset {
+    pub(crate) fn id(self) -> &'static str {
+        match self {
+            Subset::PhotoCaches => "photo-caches",
+            Subset::SafariHistory => "safari-history",
+            Subset::WifiNetworks => "wifi-networks",
         }
     }
 }
@@ -98,6 +122,7 @@ pub(crate) enum Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Label {
     pub category: Category,
+    pub subset: Option<Subset>,
     pub owner: Option<u32>,
 }
 
@@ -197,6 +222,8 @@ pub(crate) fn stable_hash(s: &str) -> u64 {
 #[derive(Debug, Clone, Copy)]
 pub(super) enum By {
     Cat(Category),
+    /// A file of `Category` that is also in a subset.
+    Part(Category, Subset),
     /// A third-party (or unmapped Apple) app, keyed by its bundle id.
     App(&'static str),
     /// A container no installed app can claim: its own apps entry under `key` named `name`.
@@ -270,6 +297,12 @@ impl Builder {
         let label = match by {
             By::Cat(category) => Label {
                 category,
+                subset: None,
+                owner: None,
+            },
+            By::Part(category, subset) => Label {
+                category,
+                subset: Some(subset),
                 owner: None,
             },
             By::App(id) => {
@@ -281,11 +314,13 @@ impl Builder {
                     .unwrap_or(id);
                 Label {
                     category: Category::Apps,
+                    subset: None,
                     owner: Some(self.owner(id, name)),
                 }
             }
             By::Own(key, name) => Label {
                 category: Category::Apps,
+                subset: None,
                 owner: Some(self.owner(key, name)),
             },
         };

@@ -4,7 +4,7 @@
 //! attribution rules, not computed by running them, so the record stays independent of any
 //! reader's rule engine.
 
-use super::catalog::{Builder, By, Category};
+use super::catalog::{Builder, By, Category, Subset};
 use super::rng::{hex_digit, mix64, uuid_from};
 
 /// An application container as Info.plist and Manifest.plist describe it.
@@ -158,12 +158,16 @@ const ORPHAN: By = By::Own("com.example.orphan.Widget", "com.example.orphan.Widg
 /// `(domain, relative path, owner, weight in nominal KB; 0 = empty file)`.
 #[rustfmt::skip]
 const FIXED: &[(&str, &str, By, u64)] = {
-    use By::{App, Cat};
+    use By::{App, Cat, Part};
     use Category as C;
+    use Subset as S;
     &[
         // Photos. IMG_0001.HEIC comes from the DCIM pool (n = 0); its Live Photo movie is here.
         (CAMERA, "Media/DCIM/100APPLE/IMG_0001.MOV", Cat(C::Photos), 3_000),
         (CAMERA, "Media/PhotoData/Photos.sqlite", Cat(C::Photos), 60_000),
+        // Caches Domains.plist keeps from iCloud: the thumbnails are a pool; these are the others.
+        (CAMERA, "Media/PhotoData/Metadata/DCIM/100APPLE/IMG_0001.JPG", Part(C::Photos, S::PhotoCaches), 30),
+        (CAMERA, "Media/PhotoData/CPL/storage/store.cloudphotodb", Part(C::Photos, S::PhotoCaches), 8_000),
         (CAMERA, "Media/PhotoData/Mutations/DCIM/100APPLE/IMG_0003/Adjustments/FullSizeRender.jpg", Cat(C::Photos), 1_800),
         // HomeDomain is an allow-list of data types; everything else there is settings.
         (HOME, "Library/SMS/sms.db", Cat(C::Messages), 90_000),
@@ -175,6 +179,10 @@ const FIXED: &[(&str, &str, By, u64)] = {
         (HOME, "Library/Voicemail/voicemail.db", Cat(C::Voicemail), 200),
         (HOME, "Library/Safari/Bookmarks.db", Cat(C::Safari), 400),
         (HOME, "Library/Safari/Bookmarks.db-wal", Cat(C::Safari), 0),
+        (HOME, "Library/Safari/History.db", Part(C::Safari, S::SafariHistory), 2_500),
+        (HOME, "Library/Safari/History.db-wal", Part(C::Safari, S::SafariHistory), 300),
+        (HOME, "Library/Mobile Documents/com~apple~CloudDocs/Budget 2026.numbers", Cat(C::ICloudDrive), 1_200),
+        (HOME, "Library/Mobile Documents/iCloud~com~apple~Pages/Documents/Letter.pages", Cat(C::ICloudDrive), 700),
         (HOME, "Library/Notes/notes.sqlite", Cat(C::Notes), 300),
         (HOME, "Library/Preferences/com.apple.springboard.plist", Cat(C::System), 30),
         (HOME, "Library/SpringBoard/LockBackground.cpbitmap", Cat(C::System), 3_000),
@@ -191,7 +199,8 @@ const FIXED: &[(&str, &str, By, u64)] = {
         // Wireless is split by path; the rest of the system domains are settings.
         ("WirelessDomain", "Library/CallHistory/call_history.db", Cat(C::CallHistory), 300),
         ("WirelessDomain", "Library/Databases/DataUsage.sqlite", Cat(C::System), 1_200),
-        ("SystemPreferencesDomain", "SystemConfiguration/com.apple.wifi.plist", Cat(C::System), 40),
+        ("SystemPreferencesDomain", "SystemConfiguration/com.apple.wifi.plist", Part(C::System, S::WifiNetworks), 40),
+        ("SystemPreferencesDomain", "SystemConfiguration/com.apple.wifi-private-mac-networks.plist", Part(C::System, S::WifiNetworks), 15),
         ("SystemPreferencesDomain", "SystemConfiguration/preferences.plist", Cat(C::System), 10),
         ("RootDomain", "Library/Preferences/com.apple.locationd.plist", Cat(C::System), 20),
         ("RootDomain", "Library/Caches/locationd/clients.plist", Cat(C::System), 30),
@@ -348,7 +357,7 @@ pub(super) fn pools() -> Vec<Pool> {
         },
         Pool {
             domain: "CameraRollDomain",
-            by: By::Cat(C::Photos),
+            by: By::Part(C::Photos, Subset::PhotoCaches),
             min: 6,
             share: 150,
             item: |n| {

@@ -389,6 +389,7 @@ pub fn write_extracted(
         }
     }
     let mut categories: std::collections::BTreeMap<String, Counts> = Default::default();
+    let mut subsets: std::collections::BTreeMap<String, Counts> = Default::default();
     let mut apps: std::collections::BTreeMap<String, ExpectedApp> = Default::default();
     for (l, c) in cat.labels.iter().zip(&sums.labels) {
         if c.files == 0 {
@@ -397,6 +398,11 @@ pub fn write_extracted(
         let cc = categories.entry(l.category.id().to_owned()).or_default();
         cc.files += c.files;
         cc.bytes += c.bytes;
+        if let Some(subset) = l.subset {
+            let sc = subsets.entry(subset.id().to_owned()).or_default();
+            sc.files += c.files;
+            sc.bytes += c.bytes;
+        }
         if let Some(o) = l.owner {
             let owner = &cat.owners[o as usize];
             let app = apps
@@ -449,6 +455,7 @@ pub fn write_extracted(
         orphans: Counts::default(),
         apps,
         categories,
+        subsets,
         domains,
     })
 }

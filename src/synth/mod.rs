@@ -344,6 +344,7 @@ pub fn write_backup(parent: &Path, spec: &BackupSpec) -> io::Result<ExpectedBack
         orphans: plan.orphan_counts(),
         apps: sums.apps,
         categories: sums.categories,
+        subsets: sums.subsets,
         domains: sums.domains,
     })
 }

@@ -67,6 +67,9 @@ pub struct ExpectedBackup {
     pub apps: BTreeMap<String, ExpectedApp>,
     /// Category id to counts, only categories with at least one file.
     pub categories: BTreeMap<String, Counts>,
+    /// Subset id (a slice of a category Apple's rules treat apart) to counts, only non-empty ones.
+    #[serde(default)]
+    pub subsets: BTreeMap<String, Counts>,
     /// Domain to regular-file counts, only domains with at least one regular file.
     pub domains: BTreeMap<String, Counts>,
 }
@@ -87,6 +90,7 @@ pub(crate) struct ManifestSums {
     pub symlinks: u64,
     pub apps: BTreeMap<String, ExpectedApp>,
     pub categories: BTreeMap<String, Counts>,
+    pub subsets: BTreeMap<String, Counts>,
     pub domains: BTreeMap<String, Counts>,
 }
 
@@ -111,6 +115,12 @@ pub(crate) fn manifest_sums(cat: &Catalog) -> ManifestSums {
         sums.domains.entry(domain.clone()).or_default().add(size);
         let label = cat.labels[e.label as usize];
         by_cat.entry(label.category).or_default().add(size);
+        if let Some(subset) = label.subset {
+            sums.subsets
+                .entry(subset.id().to_owned())
+                .or_default()
+                .add(size);
+        }
         if let Some(o) = label.owner {
             let owner = &cat.owners[o as usize];
             let app = sums

@@ -150,6 +150,14 @@ pub fn assert_backup_matches(got: &Value, want: &ExpectedBackup) {
         .collect();
     assert_eq!(categories, want.categories, "{id} categories");
 
+    let subsets: BTreeMap<String, ExpectedCounts> = got["subsets"]
+        .as_array()
+        .expect("subsets")
+        .iter()
+        .map(|c| (c["id"].as_str().expect("id").to_string(), counts(c)))
+        .collect();
+    assert_eq!(subsets, want.subsets, "{id} subsets");
+
     let domains: BTreeMap<String, ExpectedCounts> = got["domains"]
         .as_array()
         .expect("domains")
@@ -171,6 +179,7 @@ pub fn locked(want: &ExpectedBackup) -> ExpectedBackup {
         symlinks: None,
         apps: Default::default(),
         categories: Default::default(),
+        subsets: Default::default(),
         domains: Default::default(),
         ..want.clone()
     }
