@@ -44,6 +44,10 @@ pub enum Error {
 
     #[error("{0}")]
     NoDefaultFolder(String),
+
+    /// `plan` found nothing it can plan for (no readable backup, no such device, a locked one).
+    #[error("{0}")]
+    CannotPlan(String),
 }
 
 /// An I/O error as a person should read it: permission problems say what to do about them.

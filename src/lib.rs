@@ -8,6 +8,7 @@
 pub mod attribute;
 pub mod discover;
 pub mod error;
+pub mod estimate;
 pub mod plan;
 pub mod read;
 pub mod render;

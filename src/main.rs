@@ -8,6 +8,8 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use cloudfit::estimate::{EstimateOptions, DEFAULTS_NOTE};
+use cloudfit::plan::{self, PriceTable, Tier};
 use cloudfit::render::{self, Style};
 use cloudfit::scan::{self, ScanOptions, ScanReport};
 
@@ -51,6 +53,72 @@ enum Command {
     /// One line per backup: device, model, iOS, date, size, encryption, state
     #[command(after_help = PASSWORD_HELP)]
     List(CommonArgs),
+    /// Estimate this phone's iCloud backup and the cheapest ways to make it fit your iCloud plan
+    #[command(after_help = PLAN_HELP)]
+    Plan(PlanArgs),
+}
+
+const PLAN_HELP: &str = "Example: cloudfit plan --tier 5GB --used 3.2GB (Settings › [your name] › iCloud shows \
+your plan and what uses it). Sizes are decimal, as Apple counts them: 1 GB = 1,000,000,000 bytes. iCloud Photos and \
+Messages in iCloud are taken as off unless you say otherwise: a computer backup already leaves them out. Encrypted \
+backups: --password-file, --password-stdin or CLOUDFIT_PASSWORD. Exit codes: 0 planned, 1 planned but some \
+backups could not be read, 2 no plan could be made.";
+
+/// What the user says about data kept in iCloud itself; the estimate depends on it.
+#[derive(Args)]
+struct EstimateArgs {
+    /// Whether iCloud Photos is on: when on, the photo library is not in the iCloud backup
+    #[arg(long, value_enum, default_value_t = OnOff::Off, value_name = "on|off")]
+    icloud_photos: OnOff,
+    /// Whether Messages in iCloud is on: when on, messages are not in the iCloud backup
+    #[arg(long, value_enum, default_value_t = OnOff::Off, value_name = "on|off")]
+    messages_in_icloud: OnOff,
+}
+
+impl EstimateArgs {
+    fn options(&self) -> EstimateOptions {
+        EstimateOptions {
+            icloud_photos: self.icloud_photos == OnOff::On,
+            messages_in_icloud: self.messages_in_icloud == OnOff::On,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Args)]
+struct PlanArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    estimate: EstimateArgs,
+    /// Your iCloud plan now: 5GB (free), 50GB, 200GB, 2TB, 6TB or 12TB
+    #[arg(long, default_value = "5GB", value_parser = parse_tier, value_name = "SIZE")]
+    tier: Tier,
+    /// What iCloud holds besides this phone's backup (photos, Drive, mail, other backups), e.g. 3.2GB [default: 0]
+    #[arg(long, value_parser = parse_bytes, value_name = "SIZE")]
+    used: Option<u64>,
+    /// The device to plan for: its name, UDID or backup folder [default: the newest backup that is not an archived copy]
+    #[arg(long, value_name = "NAME")]
+    device: Option<String>,
+    /// Currency of the prices: USD, EUR, GBP, INR or JPY (or any in --prices)
+    #[arg(long, default_value = "USD", value_name = "CODE")]
+    currency: String,
+    /// A JSON price table to use instead of the built-in one (its shape is in the README)
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
+}
+
+fn parse_tier(text: &str) -> Result<Tier, String> {
+    plan::parse_tier(text).map_err(|e| e.to_string())
+}
+
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    plan::parse_bytes(text).map_err(|e| e.to_string())
 }
 
 #[derive(Args)]
@@ -69,9 +137,12 @@ struct CommonArgs {
 }
 
 #[derive(Args)]
+#[command(after_help = DEFAULTS_NOTE)]
 struct ScanArgs {
     #[command(flatten)]
     common: CommonArgs,
+    #[command(flatten)]
+    estimate: EstimateArgs,
     /// Rows per table
     #[arg(long, default_value_t = 15, value_name = "N")]
     top: usize,
@@ -102,9 +173,19 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
-    let (common, top) = match &cli.command {
-        Command::Scan(args) => (&args.common, (!args.all).then_some(args.top)),
-        Command::List(args) => (args, None),
+    let (common, top, estimate) = match &cli.command {
+        Command::Scan(args) => (
+            &args.common,
+            (!args.all).then_some(args.top),
+            args.estimate.options(),
+        ),
+        Command::List(args) => (args, None, EstimateOptions::default()),
+        Command::Plan(args) => (&args.common, None, args.estimate.options()),
+    };
+    // Argument problems are found before any backup is read (and before a password is asked for).
+    let prices = match &cli.command {
+        Command::Plan(args) => Some(price_table(args)?),
+        _ => None,
     };
     let paths = if common.paths.is_empty() {
         let defaults = cloudfit::discover::default_folders()?;
@@ -125,6 +206,7 @@ fn run(cli: Cli) -> Result<u8> {
     let options = ScanOptions {
         now: now()?,
         interaction: &interaction,
+        estimate,
     };
     let report = scan::scan_paths(&paths, &options);
 
@@ -143,6 +225,9 @@ fn run(cli: Cli) -> Result<u8> {
         color: cli.color.enabled(),
         top,
     };
+    if let (Command::Plan(args), Some(prices)) = (&cli.command, &prices) {
+        return plan(args, prices, &report, style);
+    }
     // A script gets its document even when everything failed (the failures are in `errors`); a person gets
     // the stderr lines above and no empty table.
     let text = if common.json {
@@ -152,13 +237,76 @@ fn run(cli: Cli) -> Result<u8> {
     } else {
         Some(match cli.command {
             Command::Scan(_) => render::table::scan_table(&report, style),
-            Command::List(_) => render::table::list_table(&report, style),
+            Command::List(_) | Command::Plan(_) => render::table::list_table(&report, style),
         })
     };
     if let Some(text) = text {
         print(&text)?;
     }
     Ok(exit_code(&report))
+}
+
+/// The built-in price table or `--prices FILE`, checked to have `--currency`.
+fn price_table(args: &PlanArgs) -> Result<PriceTable> {
+    let table = match &args.prices {
+        None => PriceTable::built_in(),
+        Some(path) => {
+            let text = read_small_file(path, 1 << 20)
+                .with_context(|| format!("cannot read the price file {}", path.display()))?;
+            PriceTable::from_json(&text)
+                .with_context(|| format!("cannot use the price file {}", path.display()))?
+        }
+    };
+    let currency = args.currency.to_ascii_uppercase();
+    if !table.currencies.contains_key(&currency) {
+        let known: Vec<&str> = table.currencies.keys().map(String::as_str).collect();
+        anyhow::bail!(
+            "no prices in {currency:?}; the price table has {} (--prices FILE adds others)",
+            known.join(", ")
+        );
+    }
+    Ok(table)
+}
+
+/// A text file of at most `limit` bytes (a price table is a few hundred bytes; a FIFO or a disk image is refused).
+fn read_small_file(path: &std::path::Path, limit: u64) -> Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        anyhow::bail!("it is not a regular file");
+    }
+    let mut text = String::new();
+    file.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        anyhow::bail!("it is larger than {limit} bytes");
+    }
+    Ok(text)
+}
+
+/// `cloudfit plan`: plans for the phone and prints the plan; exit 2 when no plan can be made.
+fn plan(args: &PlanArgs, prices: &PriceTable, report: &ScanReport, style: Style) -> Result<u8> {
+    let currency = args.currency.to_ascii_uppercase();
+    let request = plan::PlanRequest {
+        tier: args.tier.clone(),
+        used_bytes: args.used,
+        device: args.device.as_deref(),
+        currency: &currency,
+        prices,
+    };
+    let made = match plan::advise(&report.backups, &request) {
+        Ok(made) => made,
+        Err(e) => {
+            warn(&e.to_string());
+            return Ok(exit::NOTHING);
+        }
+    };
+    let text = if args.common.json {
+        render::json::plan_json(&made, report)?
+    } else {
+        render::plan::plan_text(&made, style)
+    };
+    print(&text)?;
+    Ok(exit_code(report).min(exit::PARTIAL))
 }
 
 /// One line on stderr; a closed stderr is no reason to crash.

@@ -1,4 +1,5 @@
-//! Runs the stages for every backup found: discover → read → attribute, one backup's failure not stopping the rest.
+//! Runs the stages for every backup found: discover → read → attribute → estimate, one backup's failure not
+//! stopping the rest.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -9,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::attribute::{self, summary::ReadBackup, BackupSummary, Format, Tally};
 use crate::discover::{self, BackupDir, Layout, Skipped};
 use crate::error::{Error, Result};
+use crate::estimate::{EstimateOptions, EstimatedBackup};
 use crate::read::{self, crypto, DeviceInfo, ManifestSource};
 
 /// A backup that was found but could not be (fully) reported.
@@ -22,7 +24,7 @@ pub struct BackupError {
 /// Everything a `scan` or `list` run found.
 #[derive(Debug, Default, Serialize)]
 pub struct ScanReport {
-    pub backups: Vec<BackupSummary>,
+    pub backups: Vec<EstimatedBackup>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<BackupError>,
 }
@@ -48,6 +50,8 @@ pub struct ScanOptions<'a> {
     /// The clock backup ages are measured against.
     pub now: SystemTime,
     pub interaction: &'a dyn Interaction,
+    /// What the user says about iCloud Photos and Messages in iCloud.
+    pub estimate: EstimateOptions,
 }
 
 /// Finds the backups under `paths` and reads each one; what cannot be read is in `errors`.
@@ -67,12 +71,16 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
     };
     for dir in &found.backups {
         match scan_backup(dir, options) {
-            Ok(summary) => report.backups.push(summary),
+            Ok(summary) => report
+                .backups
+                .push(EstimatedBackup::new(summary, &options.estimate)),
             Err(e) => {
                 // A backup that cannot be unlocked is still listed with what can be seen without the key.
                 if matches!(e, Error::WrongPassword { .. } | Error::Encryption { .. }) {
                     if let Ok(summary) = scan_locked(dir, options.now) {
-                        report.backups.push(summary);
+                        report
+                            .backups
+                            .push(EstimatedBackup::new(summary, &options.estimate));
                     }
                 }
                 report.errors.push(BackupError {

@@ -33,7 +33,24 @@ pub enum Owner {
     Extension(String),
 }
 
+/// What kind of owner an apps row is: only apps have a switch on the phone's Backups screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OwnerKind {
+    App,
+    SharedGroup,
+    Extension,
+}
+
 impl Owner {
+    pub fn kind(&self) -> OwnerKind {
+        match self {
+            Owner::App(_) => OwnerKind::App,
+            Owner::SharedGroup(_) => OwnerKind::SharedGroup,
+            Owner::Extension(_) => OwnerKind::Extension,
+        }
+    }
+
     /// The id the owner's row is keyed by.
     pub fn id(&self) -> &str {
         match self {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use apps::{ContainerKind, Owner, OwnerFinder};
+pub use apps::{ContainerKind, Owner, OwnerFinder, OwnerKind};
 pub use category::Category;
 pub use subset::Subset;
 pub use summary::{BackupState, BackupSummary, Format};
@@ -25,6 +25,8 @@ use rules::DomainRules;
 pub struct AppUsage {
     pub bundle_id: String,
     pub name: String,
+    /// `app`, or a `shared-group` / `extension` no installed app owns (these have no switch on the phone).
+    pub kind: OwnerKind,
     pub bytes: u64,
     pub files: u64,
     /// Every domain whose bytes are in this row, sorted.
@@ -130,6 +132,7 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
             domains.sort();
             AppUsage {
                 name: display_name(&owner, catalog),
+                kind: owner.kind(),
                 bundle_id: id,
                 bytes: counts.bytes,
                 files: counts.files,

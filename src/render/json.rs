@@ -24,3 +24,37 @@ pub fn scan_json(report: &ScanReport) -> Result<String, serde_json::Error> {
     out.push('\n');
     Ok(out)
 }
+
+#[derive(Serialize)]
+struct PlanDocument<'a> {
+    schema_version: u32,
+    plan: PlanWithVerdict<'a>,
+    skipped: &'a [crate::discover::Skipped],
+    errors: &'a [crate::scan::BackupError],
+}
+
+#[derive(Serialize)]
+struct PlanWithVerdict<'a> {
+    #[serde(flatten)]
+    plan: &'a crate::plan::Plan,
+    verdict: String,
+}
+
+/// `cloudfit plan --json`: the plan (the fields in the README), the verdict line, and what could not be read.
+pub fn plan_json(
+    plan: &crate::plan::Plan,
+    report: &ScanReport,
+) -> Result<String, serde_json::Error> {
+    let doc = PlanDocument {
+        schema_version: SCHEMA_VERSION,
+        plan: PlanWithVerdict {
+            plan,
+            verdict: super::plan::verdict(plan),
+        },
+        skipped: &report.skipped,
+        errors: &report.errors,
+    };
+    let mut out = serde_json::to_string_pretty(&doc)?;
+    out.push('\n');
+    Ok(out)
+}

@@ -1,6 +1,7 @@
 //! Turns reports into text for people (tables) and for scripts (JSON). The only place sizes become text.
 
 pub mod json;
+pub mod plan;
 pub mod size;
 pub mod table;
 

@@ -7,9 +7,10 @@ use comfy_table::{presets, Attribute, Cell, CellAlignment, ContentArrangement, T
 use super::size::{count, share, size};
 use super::Style;
 use crate::attribute::{BackupState, BackupSummary, Format};
+use crate::estimate::Estimate;
 use crate::scan::ScanReport;
 
-fn new_table(style: Style, headers: &[&str], right_from: usize) -> Table {
+pub(super) fn new_table(style: Style, headers: &[&str], right_from: usize) -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::NOTHING)
@@ -35,7 +36,7 @@ fn new_table(style: Style, headers: &[&str], right_from: usize) -> Table {
     table
 }
 
-fn bold(text: &str, style: Style) -> String {
+pub(super) fn bold(text: &str, style: Style) -> String {
     if style.color {
         let b = anstyle::Style::new().bold();
         format!("{}{text}{}", b.render(), b.render_reset())
@@ -46,7 +47,7 @@ fn bold(text: &str, style: Style) -> String {
 
 /// Names come from plists a backup carries: control characters (escape sequences, newlines) must not reach
 /// the terminal, where they could clear the screen or break the table.
-fn clean(text: &str) -> String {
+pub(super) fn clean(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
         .collect()
@@ -109,7 +110,7 @@ pub fn list_table(report: &ScanReport, style: Style) -> String {
     if let Some(column) = table.column_mut(4) {
         column.set_cell_alignment(CellAlignment::Right);
     }
-    for b in &report.backups {
+    for b in report.backups.iter().map(|b| &b.summary) {
         table.add_row(vec![
             or_unknown(&b.device_name),
             or_unknown(&b.product_name),
@@ -125,7 +126,7 @@ pub fn list_table(report: &ScanReport, style: Style) -> String {
 }
 
 /// A table's text without the padding comfy-table leaves at line ends (it shows up in diffs and pipes).
-fn trimmed(table: &Table) -> String {
+pub(super) fn trimmed(table: &Table) -> String {
     let mut out = String::new();
     for line in table.to_string().lines() {
         out.push_str(line.trim_end());
@@ -141,7 +142,10 @@ pub fn scan_table(report: &ScanReport, style: Style) -> String {
         if i > 0 {
             out.push('\n');
         }
-        backup_section(&mut out, b, style);
+        backup_section(&mut out, &b.summary, style);
+        if let Some(e) = &b.estimate {
+            estimate_lines(&mut out, e);
+        }
     }
     out
 }
@@ -232,6 +236,29 @@ fn backup_section(out: &mut String, b: &BackupSummary, style: Style) {
         for note in notes {
             let _ = writeln!(out, "{note}");
         }
+    }
+}
+
+/// The iCloud estimate under a backup's tables, with the assumptions it rests on.
+fn estimate_lines(out: &mut String, e: &Estimate) {
+    let _ = writeln!(
+        out,
+        "\niCloud backup estimate: about {} ({} to {}); `cloudfit plan` shows how to make it fit.",
+        size(e.bytes),
+        size(e.low),
+        size(e.high)
+    );
+    if !e.removed.is_empty() {
+        let parts: Vec<String> = e
+            .removed
+            .iter()
+            .map(|r| format!("{} {}", r.label, size(r.bytes)))
+            .collect();
+        let _ = writeln!(out, "Not in it: {}.", parts.join(", "));
+    }
+    let _ = writeln!(out, "Assumptions:");
+    for a in &e.assumptions {
+        let _ = writeln!(out, "  - {a}");
     }
 }
 
