@@ -16,6 +16,14 @@ fn no_command_changes_or_adds_anything_in_the_backups() {
         vec!["scan".into(), one.clone().into()],
         vec!["list".into(), tmp.path().into()],
         vec!["list".into(), tmp.path().into(), "--json".into()],
+        vec!["plan".into(), tmp.path().into()],
+        vec![
+            "plan".into(),
+            tmp.path().into(),
+            "--used".into(),
+            "4.9999GB".into(),
+            "--json".into(),
+        ],
     ];
     for args in runs {
         let output = cloudfit().args(&args).output().unwrap();

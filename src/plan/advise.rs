@@ -512,6 +512,3 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
     }
 }
-
-#[cfg(test)]
-mod tests;

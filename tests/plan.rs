@@ -1,0 +1,492 @@
+//! `cloudfit plan` on the committed sample backups: every figure is checked against the generator's record.
+
+mod common;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use cloudfit::synth::{ExpectedBackup, SampleSet, LEE_PASSWORD, SAM_PASSWORD};
+use common::{assert_exit, assert_no_panic, cloudfit};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/MobileSync")
+}
+
+fn record() -> SampleSet {
+    let text = std::fs::read_to_string(root().join("expected.json")).expect("expected.json");
+    serde_json::from_str(&text).expect("parse expected.json")
+}
+
+fn backup<'a>(set: &'a SampleSet, id: &str) -> &'a ExpectedBackup {
+    set.backups.iter().find(|b| b.id == id).expect(id)
+}
+
+const MAYA: &str = "00008120-001A2B3C4D5E6F70";
+const MAYA_ARCHIVED: &str = "00008120-001A2B3C4D5E6F70-20260901-101500";
+const OLD_IPAD: &str = "00008027-000A19C83C02802E";
+const OLD_IPHONE: &str = "5d1a3c9e8b7f46021c4e9a0b3d2f7e816a4c0b95";
+const GB: u64 = 1_000_000_000;
+
+/// The iCloud estimate from the record alone: Apple's exclusions, and the syncs assumed on.
+fn expected_estimate(b: &ExpectedBackup, icloud_photos: bool, messages_in_icloud: bool) -> u64 {
+    let cat = |id: &str| b.categories.get(id).map_or(0, |c| c.bytes);
+    let sub = |id: &str| b.subsets.get(id).map_or(0, |c| c.bytes);
+    let mut removed: u64 = ["photo-caches", "safari-history", "wifi-networks"]
+        .iter()
+        .map(|id| sub(id))
+        .sum::<u64>()
+        + [
+            "passwords",
+            "health",
+            "call-history",
+            "home",
+            "icloud-drive",
+            "contacts",
+            "calendars",
+            "notes",
+            "voice-memos",
+        ]
+        .iter()
+        .map(|id| cat(id))
+        .sum::<u64>();
+    if icloud_photos {
+        removed += cat("photos") - sub("photo-caches");
+    }
+    if messages_in_icloud {
+        removed += cat("messages");
+    }
+    b.bytes.unwrap() - removed
+}
+
+/// `cloudfit plan <fixtures> ARGS --json` with both passwords given.
+fn plan(args: &[&str]) -> (Value, std::process::Output) {
+    let passwords = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        passwords.path(),
+        format!(
+            "00008030-0009783C22EA802E={SAM_PASSWORD}\n00008103-001C35A20E91801E={LEE_PASSWORD}\n"
+        ),
+    )
+    .unwrap();
+    let output = cloudfit()
+        .arg("plan")
+        .arg(root())
+        .arg("--password-file")
+        .arg(passwords.path())
+        .args(args.iter().map(OsStr::new))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_no_panic(&output);
+    let doc = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (doc, output)
+}
+
+fn text(args: &[&str]) -> (String, std::process::Output) {
+    let output = cloudfit()
+        .arg("plan")
+        .arg(root())
+        .args(args.iter().map(OsStr::new))
+        .output()
+        .unwrap();
+    assert_no_panic(&output);
+    (String::from_utf8_lossy(&output.stdout).into_owned(), output)
+}
+
+/// What a user loses per switchable item of Maya's phone, from the curated list (0 none, 1 redownload, 2 data).
+fn loss_class(id: &str) -> u8 {
+    match id {
+        "ph.telegra.Telegraph"
+        | "com.spotify.client"
+        | "com.burbn.instagram"
+        | "com.google.Gmail" => 0,
+        "com.google.Maps" => 1,
+        _ => 2,
+    }
+}
+
+/// Every subset of Maya's switchable items (apps and the Photo Library), ranked by worst loss, then count,
+/// then bytes beyond `need`.
+fn best_set_by_brute_force(maya: &ExpectedBackup, need: u64) -> Vec<&str> {
+    let mut items: Vec<(&str, u64)> = maya
+        .apps
+        .iter()
+        .filter(|(id, a)| {
+            !a.name.starts_with("Shared group") && id.as_str() != "com.example.orphan.Widget"
+        })
+        .map(|(id, a)| (id.as_str(), a.bytes))
+        .collect();
+    items.push((
+        "photo-library",
+        maya.categories["photos"].bytes - maya.subsets["photo-caches"].bytes,
+    ));
+    // (worst loss, count, bytes beyond `need`) of the best set so far, and its ids.
+    type Ranked<'a> = ((u8, u32, u64), Vec<&'a str>);
+    let mut best: Option<Ranked> = None;
+    for mask in 1u32..(1 << items.len()) {
+        let chosen: Vec<&(&str, u64)> = (0..items.len())
+            .filter(|i| mask >> i & 1 == 1)
+            .map(|i| &items[i])
+            .collect();
+        let sum: u64 = chosen.iter().map(|c| c.1).sum();
+        if sum < need {
+            continue;
+        }
+        let worst = chosen.iter().map(|c| loss_class(c.0)).max().unwrap();
+        let key = (worst, mask.count_ones(), sum - need);
+        if best.as_ref().is_none_or(|(k, _)| key < *k) {
+            let mut ids: Vec<&str> = chosen.iter().map(|c| c.0).collect();
+            ids.sort();
+            best = Some((key, ids));
+        }
+    }
+    best.expect("some set covers").1
+}
+
+fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not an integer: {v}"))
+}
+
+#[test]
+fn a_backup_that_fits_says_so_and_stops() {
+    let set = record();
+    let maya = backup(&set, MAYA);
+    let (doc, output) = plan(&["--tier", "5GB", "--used", "3.2GB"]);
+    assert_exit(&output, 0);
+    let p = &doc["plan"];
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(p["device"], "Maya's iPhone");
+    assert_eq!(p["backup_id"], MAYA, "the newest copy that is not archived");
+    let estimate = expected_estimate(maya, false, false);
+    assert_eq!(u(&p["estimate_bytes"]), estimate);
+    assert_eq!(u(&p["tier_bytes"]), 5 * GB);
+    assert_eq!(u(&p["used_bytes"]), 3_200_000_000);
+    assert_eq!(u(&p["shortfall_bytes"]), 0);
+    assert_eq!(p["fits_now"], true);
+    assert_eq!(p["options"].as_array().map(Vec::len), Some(0));
+
+    let (out, output) = text(&["--tier", "5GB", "--used", "3.2GB"]);
+    assert_exit(&output, 0);
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.starts_with("It fits: Maya's iPhone's iCloud backup"),
+        "{first}"
+    );
+    assert!(first.contains("of your 5 GB plan"), "{first}");
+    assert!(out.contains("iCloud Photos: off (the default"), "{out}");
+    assert!(!out.contains("1. "), "no options when it fits:\n{out}");
+}
+
+#[test]
+fn each_options_arithmetic_adds_up() {
+    let set = record();
+    let maya = backup(&set, MAYA);
+    let estimate = expected_estimate(maya, false, false);
+    // Leave 100 kB too little room.
+    let used = 5 * GB - estimate + 100_000;
+    let (doc, output) = plan(&["--tier", "5GB", "--used", &used.to_string()]);
+    assert_exit(&output, 0);
+    let p = &doc["plan"];
+    assert_eq!(u(&p["shortfall_bytes"]), 100_000);
+    assert_eq!(p["fits_now"], false);
+    let options = p["options"].as_array().unwrap();
+    assert!((2..=4).contains(&options.len()), "{options:?}");
+    let kinds: Vec<&str> = options
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["exclude-apps", "delete-backups", "buy-tier"] {
+        assert!(kinds.contains(&kind), "{kinds:?}");
+    }
+    for o in options {
+        let frees = u(&o["frees_bytes"]);
+        let items = o["items"].as_array().unwrap();
+        if o["kind"] != "buy-tier" {
+            assert_eq!(
+                frees,
+                items.iter().map(|i| u(&i["bytes"])).sum::<u64>(),
+                "{o}"
+            );
+        }
+        assert_eq!(o["fits"], frees >= 100_000, "{o}");
+        assert_eq!(
+            u(&o["short_by_bytes"]),
+            100_000u64.saturating_sub(frees),
+            "{o}"
+        );
+    }
+    // Fitting options come first.
+    let fits: Vec<bool> = options
+        .iter()
+        .map(|o| o["fits"].as_bool().unwrap())
+        .collect();
+    assert!(fits.windows(2).all(|w| w[0] >= w[1]), "{fits:?}");
+
+    // Apps: sizes are the record's, and the set is the best one, found here by brute force over the record.
+    let apps = options
+        .iter()
+        .find(|o| o["kind"] == "exclude-apps")
+        .unwrap();
+    let mut got: Vec<&str> = apps["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(got, best_set_by_brute_force(maya, 100_000));
+
+    // Old devices: the two that have not backed up for 180 days, each sized by its own estimate.
+    let delete = options
+        .iter()
+        .find(|o| o["kind"] == "delete-backups")
+        .unwrap();
+    let mut ids: Vec<(&str, u64)> = delete["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap(), u(&i["bytes"])))
+        .collect();
+    ids.sort();
+    let mut want = vec![
+        (
+            OLD_IPAD,
+            expected_estimate(backup(&set, OLD_IPAD), false, false),
+        ),
+        (
+            OLD_IPHONE,
+            expected_estimate(backup(&set, OLD_IPHONE), false, false),
+        ),
+    ];
+    want.sort();
+    assert_eq!(ids, want);
+
+    // A plan: 50 GB holds it with 10% headroom; priced from the dated table.
+    let buy = options.iter().find(|o| o["kind"] == "buy-tier").unwrap();
+    let tier = &buy["tier"];
+    assert_eq!(tier["name"], "50 GB");
+    assert_eq!(u(&tier["bytes"]), 50 * GB);
+    assert_eq!(tier["monthly"], "0.99");
+    assert_eq!(tier["yearly"], "11.88");
+    assert_eq!(tier["currency"], "USD");
+    assert_eq!(tier["prices_date"], "2026-01-12");
+    assert_eq!(u(&buy["frees_bytes"]), 45 * GB);
+
+    let (out, _) = text(&["--tier", "5GB", "--used", &used.to_string()]);
+    assert!(out.starts_with("Short by 100 kB"), "{out}");
+    assert!(out.contains("Cheapest way out:"), "{out}");
+    assert!(out.contains("prices of 2026-01-12"), "{out}");
+    assert!(
+        out.contains("Settings › [your name] › iCloud › Manage Account Storage"),
+        "{out}"
+    );
+    assert!(out.contains("\n1. ") && out.contains("\n2. "), "{out}");
+}
+
+#[test]
+fn the_painless_apps_are_chosen_first() {
+    let set = record();
+    let maya = backup(&set, MAYA);
+    let estimate = expected_estimate(maya, false, false);
+    // Spotify alone (the largest app whose data is in its own cloud) covers this shortfall.
+    let spotify = maya.apps["com.spotify.client"].bytes;
+    let used = 5 * GB - estimate + spotify - 10;
+    let (doc, _) = plan(&["--used", &used.to_string()]);
+    let apps = doc["plan"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "exclude-apps")
+        .cloned()
+        .unwrap();
+    let items = apps["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{apps}");
+    assert_eq!(items[0]["id"], "com.spotify.client");
+    assert_eq!(items[0]["loss"], "none");
+    assert_eq!(
+        doc["plan"]["options"][0]["kind"], "exclude-apps",
+        "nothing lost ranks first"
+    );
+}
+
+#[test]
+fn too_big_for_any_plan_reads_well() {
+    let (doc, output) = plan(&["--tier", "2TB", "--used", "12TB"]);
+    assert_exit(&output, 0);
+    let options = doc["plan"]["options"].as_array().unwrap();
+    assert!(
+        options.iter().all(|o| o["kind"] != "buy-tier"),
+        "{options:?}"
+    );
+    assert!(options.iter().all(|o| o["fits"] == false));
+    let (out, _) = text(&["--tier", "2TB", "--used", "12TB"]);
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.contains("Not even the largest iCloud plan (12 TB)"),
+        "{first}"
+    );
+}
+
+#[test]
+fn growth_comes_from_the_archived_copy() {
+    let set = record();
+    let new = expected_estimate(backup(&set, MAYA), false, false) as f64;
+    let old = expected_estimate(backup(&set, MAYA_ARCHIVED), false, false) as f64;
+    // 2026-09-01T10:15:00Z → 2026-11-20T08:15:00Z.
+    let secs = (79.0 * 86_400.0) + (22.0 * 3_600.0);
+    let per_month = ((new - old) / secs * 2_629_746.0).round() as i64;
+    let (doc, _) = plan(&["--used", "4.9GB"]);
+    let g = &doc["plan"]["growth"];
+    assert_eq!(g["bytes_per_month"].as_i64(), Some(per_month), "{g}");
+    assert_eq!(g["from"], "2026-09-01");
+    assert_eq!(g["to"], "2026-11-20");
+    // Without a second copy there is no rate.
+    let (doc, _) = plan(&["--device", "Lee's iPad"]);
+    assert_eq!(doc["plan"]["growth"], Value::Null);
+}
+
+#[test]
+fn the_users_settings_and_devices() {
+    let set = record();
+    // iCloud Photos on: the library is not in the backup, so it is not a candidate either.
+    let (doc, _) = plan(&[
+        "--icloud-photos",
+        "on",
+        "--messages-in-icloud",
+        "on",
+        "--used",
+        "4.99999GB",
+    ]);
+    let p = &doc["plan"];
+    assert_eq!(
+        u(&p["estimate_bytes"]),
+        expected_estimate(backup(&set, MAYA), true, true)
+    );
+    let apps = p["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "exclude-apps");
+    assert!(apps.is_none_or(|o| o["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["id"] != "photo-library")));
+
+    // Another device by name; an encrypted one with its password.
+    let (doc, output) = plan(&["--device", "sam's iphone"]);
+    assert_exit(&output, 0);
+    assert_eq!(doc["plan"]["backup_id"], "00008030-0009783C22EA802E");
+    let sam = backup(&set, "00008030-0009783C22EA802E");
+    assert_eq!(
+        u(&doc["plan"]["estimate_bytes"]),
+        expected_estimate(sam, false, false)
+    );
+
+    // An unknown device names the ones there are.
+    let (_, output) = text(&["--device", "Nobody's Phone"]);
+    assert_exit(&output, 2);
+    assert!(output.stdout.is_empty());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("no backup of a device named \"Nobody's Phone\"")
+            && err.contains("Maya's iPhone"),
+        "{err}"
+    );
+
+    // A locked device asks for its password.
+    let output = cloudfit()
+        .args([
+            "plan".as_ref(),
+            root().as_os_str(),
+            "--device".as_ref(),
+            "Lee's iPad".as_ref(),
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&output, 2);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("give its password"));
+}
+
+#[test]
+fn prices_currency_and_bad_arguments() {
+    let (doc, _) = plan(&["--used", "4.99999GB", "--currency", "gbp", "--tier", "5GB"]);
+    let buy = doc["plan"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "buy-tier")
+        .cloned()
+        .unwrap();
+    assert_eq!(buy["tier"]["currency"], "GBP");
+    assert_eq!(buy["tier"]["monthly"], "0.99");
+
+    let prices = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        prices.path(),
+        r#"{"date":"2026-11-01","source":"my bill","currencies":{"CHF":{"50 GB":"1.00","200 GB":"3.00"}}}"#,
+    )
+    .unwrap();
+    let path = prices.path().to_str().unwrap();
+    let (doc, output) = plan(&["--used", "4.99999GB", "--currency", "CHF", "--prices", path]);
+    assert_exit(&output, 0);
+    let buy = doc["plan"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "buy-tier")
+        .cloned()
+        .unwrap();
+    assert_eq!(buy["tier"]["monthly"], "1.00");
+    assert_eq!(buy["tier"]["yearly"], "12.00");
+    assert_eq!(buy["tier"]["prices_date"], "2026-11-01");
+
+    for (args, message) in [
+        (vec!["--currency", "XYZ"], "no prices in \"XYZ\""),
+        (vec!["--tier", "100GB"], "is not an iCloud plan"),
+        (vec!["--used", "lots"], "is not a size"),
+        (
+            vec!["--prices", "/nonexistent/prices.json"],
+            "cannot read the price file",
+        ),
+    ] {
+        let (_, output) = text(&args);
+        assert_exit(&output, 2);
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn scan_json_carries_each_backups_estimate() {
+    let set = record();
+    let (doc, output) = common::json(&["scan".as_ref(), root().as_os_str()]);
+    assert_exit(&output, 0);
+    for want in &set.backups {
+        let got = common::find(&doc, &want.id);
+        let e = &got["estimate"];
+        if want.encrypted {
+            assert_eq!(*e, Value::Null, "{}: locked, no estimate", want.id);
+            continue;
+        }
+        let bytes = u(&e["bytes"]);
+        assert_eq!(bytes, expected_estimate(want, false, false), "{}", want.id);
+        assert_eq!(u(&e["local_bytes"]), want.bytes.unwrap());
+        assert!(u(&e["low"]) <= bytes && bytes <= u(&e["high"]));
+        let removed: u64 = e["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| u(&r["bytes"]))
+            .sum();
+        assert_eq!(bytes + removed, want.bytes.unwrap(), "{}", want.id);
+        assert!(e["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["why"].as_str().is_some_and(|w| !w.is_empty())));
+        assert!(e["assumptions"].as_array().unwrap().len() >= 3);
+    }
+}
