@@ -237,30 +237,20 @@ fn each_options_arithmetic_adds_up() {
     got.sort();
     assert_eq!(got, best_set_by_brute_force(maya, 100_000));
 
-    // Old devices: the two that have not backed up for 180 days, each sized by its own estimate.
+    // Old devices: the two that have not backed up for 180 days, each sized by its own estimate. Old iPhone
+    // (a complete copy here, nothing lost) is too small alone, so the fewest that cover is Old iPad alone.
     let delete = options
         .iter()
         .find(|o| o["kind"] == "delete-backups")
         .unwrap();
-    let mut ids: Vec<(&str, u64)> = delete["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| (i["id"].as_str().unwrap(), u(&i["bytes"])))
-        .collect();
-    ids.sort();
-    let mut want = vec![
-        (
-            OLD_IPAD,
-            expected_estimate(backup(&set, OLD_IPAD), false, false),
-        ),
-        (
-            OLD_IPHONE,
-            expected_estimate(backup(&set, OLD_IPHONE), false, false),
-        ),
-    ];
-    want.sort();
-    assert_eq!(ids, want);
+    let items = delete["items"].as_array().unwrap();
+    let old_ipad = expected_estimate(backup(&set, OLD_IPAD), false, false);
+    let old_iphone = expected_estimate(backup(&set, OLD_IPHONE), false, false);
+    assert!(old_iphone < 100_000 && old_ipad >= 100_000);
+    assert_eq!(items.len(), 1, "{delete}");
+    assert_eq!(items[0]["id"], OLD_IPAD);
+    assert_eq!(u(&items[0]["bytes"]), old_ipad);
+    assert_eq!(items[0]["loss"], "user-data", "its copy here is incomplete");
 
     // A plan: 50 GB holds it with 10% headroom; priced from the dated table.
     let buy = options.iter().find(|o| o["kind"] == "buy-tier").unwrap();
@@ -282,6 +272,18 @@ fn each_options_arithmetic_adds_up() {
         "{out}"
     );
     assert!(out.contains("\n1. ") && out.contains("\n2. "), "{out}");
+
+    // A smaller shortfall: Old iPhone's backup alone covers it and costs nothing, so it is the one offered.
+    let used = 5 * GB - estimate + old_iphone - 5;
+    let (doc, _) = plan(&["--used", &used.to_string()]);
+    let options = doc["plan"]["options"].as_array().unwrap();
+    let delete = options
+        .iter()
+        .find(|o| o["kind"] == "delete-backups")
+        .unwrap();
+    assert_eq!(delete["items"].as_array().unwrap().len(), 1, "{delete}");
+    assert_eq!(delete["items"][0]["id"], OLD_IPHONE);
+    assert_eq!(delete["items"][0]["loss"], "none");
 }
 
 #[test]

@@ -400,6 +400,18 @@ fn delete_backups(
     if items.is_empty() {
         return None;
     }
+    // The same order as for apps: a backup whose only full copy is here costs nothing; the fewest that cover.
+    let candidates: Vec<Candidate> = items
+        .iter()
+        .map(|i| Candidate {
+            id: i.id.clone(),
+            bytes: i.bytes,
+            loss: i.loss,
+        })
+        .collect();
+    if let Some(choice) = choose(&candidates, shortfall) {
+        items = choice.picked.iter().map(|&i| items[i].clone()).collect();
+    }
     items.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.id.cmp(&b.id)));
     let frees: u64 = items.iter().map(|i| i.bytes).sum();
     let names = list(items.iter().map(|i| i.name.as_str()));
