@@ -271,10 +271,11 @@ fn price_table(args: &PlanArgs) -> Result<PriceTable> {
 /// A text file of at most `limit` bytes (a price table is a few hundred bytes; a FIFO or a disk image is refused).
 fn read_small_file(path: &std::path::Path, limit: u64) -> Result<String> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    if !file.metadata()?.is_file() {
+    // Checked before opening: opening a FIFO would block until a writer comes.
+    if !std::fs::metadata(path)?.is_file() {
         anyhow::bail!("it is not a regular file");
     }
+    let file = std::fs::File::open(path)?;
     let mut text = String::new();
     file.take(limit + 1).read_to_string(&mut text)?;
     if text.len() as u64 > limit {
@@ -309,8 +310,13 @@ fn plan(args: &PlanArgs, prices: &PriceTable, report: &ScanReport, style: Style)
     Ok(exit_code(report).min(exit::PARTIAL))
 }
 
-/// One line on stderr; a closed stderr is no reason to crash.
+/// One line on stderr; a closed stderr is no reason to crash. Names from a backup's plists may hold control
+/// characters: they never reach the terminal.
 fn warn(message: &str) {
+    let message: String = message
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
     let _ = writeln!(std::io::stderr().lock(), "cloudfit: {message}");
 }
 

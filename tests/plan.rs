@@ -265,7 +265,7 @@ fn each_options_arithmetic_adds_up() {
 
     let (out, _) = text(&["--tier", "5GB", "--used", &used.to_string()]);
     assert!(out.starts_with("Short by 100 kB"), "{out}");
-    assert!(out.contains("Cheapest way out:"), "{out}");
+    assert!(out.contains("Best way out:"), "{out}");
     assert!(out.contains("prices of 2026-01-12"), "{out}");
     assert!(
         out.contains("Settings › [your name] › iCloud › Manage Account Storage"),
@@ -491,4 +491,62 @@ fn scan_json_carries_each_backups_estimate() {
             .all(|r| r["why"].as_str().is_some_and(|w| !w.is_empty())));
         assert!(e["assumptions"].as_array().unwrap().len() >= 3);
     }
+}
+
+#[test]
+fn review_findings_stay_fixed() {
+    // Old devices' iCloud backups are part of --used: with nothing else in iCloud, deleting them frees nothing.
+    let (doc, _) = plan(&["--tier", "5GB"]);
+    assert!(doc["plan"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["kind"] != "delete-backups"));
+
+    // 11.5 TB fits in 12 TB, only without 10% to grow: the plan is still offered.
+    let (doc, output) = plan(&["--tier", "2TB", "--used", "11.5TB"]);
+    assert_exit(&output, 0);
+    let buy = doc["plan"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "buy-tier")
+        .cloned();
+    assert_eq!(
+        buy.map(|b| b["tier"]["name"].clone()),
+        Some(Value::from("12 TB"))
+    );
+
+    // Price files: too many decimals, unknown tiers, bad dates are refused with a message; a FIFO is not opened.
+    for body in [
+        r#"{"date":"2026-11-01","source":"s","currencies":{"CHF":{"50 GB":"0.00000000000000000001"}}}"#,
+        r#"{"date":"2026-11-01","source":"s","currencies":{"CHF":{"50GB":"1.00"}}}"#,
+        r#"{"date":"soon","source":"s","currencies":{"CHF":{"50 GB":"1.00"}}}"#,
+        r#"{"date":"2026-11-01","source":"s","currencies":{"CHF":{"50 GB":"1."}}}"#,
+    ] {
+        let prices = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(prices.path(), body).unwrap();
+        let (_, output) = text(&[
+            "--used",
+            "4.9999GB",
+            "--currency",
+            "chf",
+            "--prices",
+            prices.path().to_str().unwrap(),
+        ]);
+        assert_exit(&output, 2);
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("cannot use the price file"),
+            "{body}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("prices.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let (_, output) = text(&["--prices", fifo.to_str().unwrap()]);
+    assert_exit(&output, 2);
 }

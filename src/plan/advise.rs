@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::growth::{self, Growth, Point};
 use super::losses::loss_of;
 use super::select::{choose, Candidate, Loss};
-use super::tiers::{cheapest_fitting, PriceTable, Tier};
+use super::tiers::{cheapest_fitting, tiers, PriceTable, Tier};
 use crate::attribute::{BackupState, Category, Format, OwnerKind};
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, EstimatedBackup};
@@ -131,7 +131,7 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
     let mut options = Vec::new();
     if shortfall > 0 {
         options.extend(exclude_apps(&estimate, shortfall, &device, kind));
-        options.extend(delete_backups(backups, phone, shortfall));
+        options.extend(delete_backups(backups, phone, shortfall, used));
         if let Some(option) = buy_tier(needed, tier, request)? {
             options.push(option);
         }
@@ -341,11 +341,17 @@ fn exclude_apps(
 }
 
 /// Other devices' backups that are stale (no backup for 180 days) or kept only as archived copies.
+/// Their iCloud backups are part of `used` (what iCloud holds besides this phone's backup), so deleting them
+/// frees at most that: nothing is offered when `used` is 0.
 fn delete_backups(
     backups: &[EstimatedBackup],
     phone: &EstimatedBackup,
     shortfall: u64,
+    used: u64,
 ) -> Option<PlanOption> {
+    if used == 0 {
+        return None;
+    }
     let key = |b: &EstimatedBackup| {
         b.summary
             .udid
@@ -413,7 +419,7 @@ fn delete_backups(
         items = choice.picked.iter().map(|&i| items[i].clone()).collect();
     }
     items.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.id.cmp(&b.id)));
-    let frees: u64 = items.iter().map(|i| i.bytes).sum();
+    let frees: u64 = items.iter().map(|i| i.bytes).sum::<u64>().min(used);
     let names = list(items.iter().map(|i| i.name.as_str()));
     Some(PlanOption {
         kind: OptionKind::DeleteBackups,
@@ -433,9 +439,17 @@ fn delete_backups(
 
 /// The cheapest plan that holds everything with 10% headroom.
 fn buy_tier(needed: u64, current: &Tier, request: &PlanRequest<'_>) -> Result<Option<PlanOption>> {
-    let Some(tier) = cheapest_fitting(needed).filter(|t| t.bytes > current.bytes) else {
-        return Ok(None);
+    // With no plan big enough for the headroom, the largest still holds it today, just without room to grow.
+    let (tier, tight) = match cheapest_fitting(needed) {
+        Some(t) => (t, false),
+        None => match tiers().into_iter().rev().find(|t| t.bytes >= needed) {
+            Some(t) => (t, true),
+            None => return Ok(None),
+        },
     };
+    if tier.bytes <= current.bytes {
+        return Ok(None);
+    }
     let price = request
         .prices
         .price(&tier.name, request.currency)
@@ -455,8 +469,14 @@ fn buy_tier(needed: u64, current: &Tier, request: &PlanRequest<'_>) -> Result<Op
         short_by_bytes: 0,
         items: Vec::new(),
         summary: format!(
-            "change to the {} iCloud+ plan ({cost}; prices of {})",
-            tier.name, request.prices.date
+            "change to the {} iCloud+ plan ({cost}; prices of {}){}",
+            tier.name,
+            request.prices.date,
+            if tight {
+                ", though it leaves less than 10% to grow"
+            } else {
+                ""
+            }
         ),
         how: format!(
             "Settings › [your name] › iCloud › Manage Account Storage › Change Storage Plan (or Upgrade to \

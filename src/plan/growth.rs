@@ -7,8 +7,10 @@ use serde::Serialize;
 
 /// An average Gregorian month, in seconds (365.2425 days / 12).
 const MONTH_SECS: f64 = 2_629_746.0;
-/// Dates further out than this are not worth printing (and would overflow a date).
+/// Dates further out than this are not worth printing.
 const HORIZON_YEARS: f64 = 100.0;
+/// 9999-12-31T23:59:59Z: the last instant a YYYY-MM-DD date can show.
+const LAST_DAY_SECS: u64 = 253_402_300_799;
 
 /// The growth of one device's backup between its oldest and newest copies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,7 +52,10 @@ pub fn growth(points: &[Point], tiers: &[(String, u64)], other_bytes: u64) -> Op
             };
             let secs = room as f64 / per_sec;
             if secs < HORIZON_YEARS * 365.25 * 86_400.0 {
-                full_on.insert(name.clone(), day(last.time + Duration::from_secs_f64(secs)));
+                let when = last.time + Duration::from_secs_f64(secs);
+                if when <= SystemTime::UNIX_EPOCH + Duration::from_secs(LAST_DAY_SECS) {
+                    full_on.insert(name.clone(), day(when));
+                }
             }
         }
     }
@@ -65,7 +70,10 @@ pub fn growth(points: &[Point], tiers: &[(String, u64)], other_bytes: u64) -> Op
 
 /// YYYY-MM-DD in UTC.
 pub fn day(t: SystemTime) -> String {
-    let t = t.max(SystemTime::UNIX_EPOCH);
+    // A plist can hold any date; humantime formats years 1970–9999 only.
+    let t = t
+        .max(SystemTime::UNIX_EPOCH)
+        .min(SystemTime::UNIX_EPOCH + Duration::from_secs(LAST_DAY_SECS));
     humantime::format_rfc3339_seconds(t).to_string()[..10].to_string()
 }
 
@@ -112,5 +120,24 @@ mod tests {
         assert!(g.full_on.is_empty());
         assert_eq!(growth(&[at(0, 1)], &[], 0), None);
         assert_eq!(growth(&[at(0, 1), at(0, 5)], &[], 0), None);
+    }
+
+    #[test]
+    fn dates_past_year_9999_do_not_panic() {
+        let late = |secs: u64, bytes| Point {
+            time: SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
+            bytes,
+        };
+        let points = [
+            late(LAST_DAY_SECS - 20 * 86_400, 1_000),
+            late(LAST_DAY_SECS - 86_400, 2_000),
+        ];
+        let g = growth(&points, &[("5 GB".into(), 5_000_000_000)], 0).unwrap();
+        assert!(g.full_on.is_empty());
+        assert_eq!(g.to, "9999-12-30");
+        assert_eq!(
+            day(SystemTime::UNIX_EPOCH + Duration::from_secs(LAST_DAY_SECS * 2)),
+            "9999-12-31"
+        );
     }
 }

@@ -65,7 +65,11 @@ pub struct Price {
 #[derive(Debug, thiserror::Error)]
 pub enum PriceError {
     #[error("the price file is not valid JSON of the expected shape: {0}")]
-    Shape(#[from] serde_json::Error),
+    Shape(serde_json::Error),
+    #[error("{currency}: {tier:?} is not an iCloud plan (the plans are 5 GB, 50 GB, 200 GB, 2 TB, 6 TB, 12 TB)")]
+    UnknownTier { currency: String, tier: String },
+    #[error("the date {0:?} is not a day such as 2026-11-01")]
+    BadDate(String),
     #[error("{currency} {tier}: {value:?} is not a price such as \"0.99\" or \"150\"")]
     BadPrice {
         currency: String,
@@ -97,10 +101,38 @@ impl PriceTable {
 
     /// A table from a `--prices` file: the same JSON shape as the built-in one (see README).
     pub fn from_json(text: &str) -> Result<Self, PriceError> {
-        let table: PriceTable = serde_json::from_str(text)?;
+        let mut table: PriceTable = serde_json::from_str(text).map_err(PriceError::Shape)?;
+        let d = table.date.as_bytes();
+        let is_day = d.len() == 10
+            && d.iter().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    *b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if !is_day {
+            return Err(PriceError::BadDate(table.date));
+        }
+        // Currency codes are matched upper-case, as `--currency` is.
+        table.currencies = std::mem::take(&mut table.currencies)
+            .into_iter()
+            .map(|(c, p)| (c.to_ascii_uppercase(), p))
+            .collect();
+        let names: Vec<String> = tiers().into_iter().map(|t| t.name).collect();
         for (currency, prices) in &table.currencies {
             for (tier, value) in prices {
-                if minor_units(value).is_none() {
+                if !names.contains(tier) {
+                    return Err(PriceError::UnknownTier {
+                        currency: currency.clone(),
+                        tier: tier.clone(),
+                    });
+                }
+                // The yearly price must be computable too.
+                if minor_units(value)
+                    .and_then(|(u, _)| u.checked_mul(12))
+                    .is_none()
+                {
                     return Err(PriceError::BadPrice {
                         currency: currency.clone(),
                         tier: tier.clone(),
@@ -138,8 +170,15 @@ pub fn cheapest_fitting(needed_bytes: u64) -> Option<Tier> {
 
 /// "9.99" → (999, 2); "150" → (150, 0). Plain non-negative decimals only.
 fn minor_units(price: &str) -> Option<(u64, usize)> {
-    let (whole, fraction) = price.split_once('.').unwrap_or((price, ""));
+    let (whole, fraction) = match price.split_once('.') {
+        // "1." is not a price a person writes; more than 4 decimals is not a price at all.
+        Some((_, "")) => return None,
+        Some((w, f)) if f.len() <= 4 => (w, f),
+        Some(_) => return None,
+        None => (price, ""),
+    };
     if whole.is_empty()
+        || whole.len() > 12
         || !whole.bytes().all(|b| b.is_ascii_digit())
         || !fraction.bytes().all(|b| b.is_ascii_digit())
     {
@@ -227,7 +266,7 @@ mod tests {
             "12.00"
         );
         assert_eq!(table.price("2 TB", "CHF").unwrap(), None);
-        let bad = r#"{"date":"x","source":"y","currencies":{"CHF":{"50 GB":"1,00"}}}"#;
+        let bad = r#"{"date":"2026-11-01","source":"y","currencies":{"CHF":{"50 GB":"1,00"}}}"#;
         assert!(matches!(
             PriceTable::from_json(bad),
             Err(PriceError::BadPrice { .. })

@@ -44,7 +44,7 @@ pub fn verdict(plan: &Plan) -> String {
         .map(|o| o.frees_bytes)
         .sum();
     match plan.options.iter().find(|o| o.fits) {
-        Some(best) => format!("{short} Cheapest way out: {}.", clean(&best.summary)),
+        Some(best) => format!("{short} Best way out: {}.", clean(&best.summary)),
         None if together >= plan.shortfall_bytes => format!(
             "{short} No single option below is enough, but together they are."
         ),
