@@ -313,10 +313,7 @@ fn plan(args: &PlanArgs, prices: &PriceTable, report: &ScanReport, style: Style)
 /// One line on stderr; a closed stderr is no reason to crash. Names from a backup's plists may hold control
 /// characters: they never reach the terminal.
 fn warn(message: &str) {
-    let message: String = message
-        .chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect();
+    let message = render::table::clean(message);
     let _ = writeln!(std::io::stderr().lock(), "cloudfit: {message}");
 }
 

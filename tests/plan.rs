@@ -144,6 +144,15 @@ fn best_set_by_brute_force(maya: &ExpectedBackup, need: u64) -> Vec<&str> {
     best.expect("some set covers").1
 }
 
+/// The plan's option of `kind`, if it offers one.
+fn option(doc: &Value, kind: &str) -> Option<Value> {
+    doc["plan"]["options"]
+        .as_array()?
+        .iter()
+        .find(|o| o["kind"] == kind)
+        .cloned()
+}
+
 fn u(v: &Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not an integer: {v}"))
 }
@@ -224,10 +233,7 @@ fn each_options_arithmetic_adds_up() {
     assert!(fits.windows(2).all(|w| w[0] >= w[1]), "{fits:?}");
 
     // Apps: sizes are the record's, and the set is the best one, found here by brute force over the record.
-    let apps = options
-        .iter()
-        .find(|o| o["kind"] == "exclude-apps")
-        .unwrap();
+    let apps = option(&doc, "exclude-apps").unwrap();
     let mut got: Vec<&str> = apps["items"]
         .as_array()
         .unwrap()
@@ -239,10 +245,7 @@ fn each_options_arithmetic_adds_up() {
 
     // Old devices: the two that have not backed up for 180 days, each sized by its own estimate. Old iPhone
     // (a complete copy here, nothing lost) is too small alone, so the fewest that cover is Old iPad alone.
-    let delete = options
-        .iter()
-        .find(|o| o["kind"] == "delete-backups")
-        .unwrap();
+    let delete = option(&doc, "delete-backups").unwrap();
     let items = delete["items"].as_array().unwrap();
     let old_ipad = expected_estimate(backup(&set, OLD_IPAD), false, false);
     let old_iphone = expected_estimate(backup(&set, OLD_IPHONE), false, false);
@@ -253,7 +256,7 @@ fn each_options_arithmetic_adds_up() {
     assert_eq!(items[0]["loss"], "user-data", "its copy here is incomplete");
 
     // A plan: 50 GB holds it with 10% headroom; priced from the dated table.
-    let buy = options.iter().find(|o| o["kind"] == "buy-tier").unwrap();
+    let buy = option(&doc, "buy-tier").unwrap();
     let tier = &buy["tier"];
     assert_eq!(tier["name"], "50 GB");
     assert_eq!(u(&tier["bytes"]), 50 * GB);
@@ -276,11 +279,7 @@ fn each_options_arithmetic_adds_up() {
     // A smaller shortfall: Old iPhone's backup alone covers it and costs nothing, so it is the one offered.
     let used = 5 * GB - estimate + old_iphone - 5;
     let (doc, _) = plan(&["--used", &used.to_string()]);
-    let options = doc["plan"]["options"].as_array().unwrap();
-    let delete = options
-        .iter()
-        .find(|o| o["kind"] == "delete-backups")
-        .unwrap();
+    let delete = option(&doc, "delete-backups").unwrap();
     assert_eq!(delete["items"].as_array().unwrap().len(), 1, "{delete}");
     assert_eq!(delete["items"][0]["id"], OLD_IPHONE);
     assert_eq!(delete["items"][0]["loss"], "none");
@@ -295,13 +294,7 @@ fn the_painless_apps_are_chosen_first() {
     let spotify = maya.apps["com.spotify.client"].bytes;
     let used = 5 * GB - estimate + spotify - 10;
     let (doc, _) = plan(&["--used", &used.to_string()]);
-    let apps = doc["plan"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "exclude-apps")
-        .cloned()
-        .unwrap();
+    let apps = option(&doc, "exclude-apps").unwrap();
     let items = apps["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{apps}");
     assert_eq!(items[0]["id"], "com.spotify.client");
@@ -365,11 +358,7 @@ fn the_users_settings_and_devices() {
         u(&p["estimate_bytes"]),
         expected_estimate(backup(&set, MAYA), true, true)
     );
-    let apps = p["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "exclude-apps");
+    let apps = option(&doc, "exclude-apps");
     assert!(apps.is_none_or(|o| o["items"]
         .as_array()
         .unwrap()
@@ -414,13 +403,7 @@ fn the_users_settings_and_devices() {
 #[test]
 fn prices_currency_and_bad_arguments() {
     let (doc, _) = plan(&["--used", "4.99999GB", "--currency", "gbp", "--tier", "5GB"]);
-    let buy = doc["plan"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "buy-tier")
-        .cloned()
-        .unwrap();
+    let buy = option(&doc, "buy-tier").unwrap();
     assert_eq!(buy["tier"]["currency"], "GBP");
     assert_eq!(buy["tier"]["monthly"], "0.99");
 
@@ -433,13 +416,7 @@ fn prices_currency_and_bad_arguments() {
     let path = prices.path().to_str().unwrap();
     let (doc, output) = plan(&["--used", "4.99999GB", "--currency", "CHF", "--prices", path]);
     assert_exit(&output, 0);
-    let buy = doc["plan"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "buy-tier")
-        .cloned()
-        .unwrap();
+    let buy = option(&doc, "buy-tier").unwrap();
     assert_eq!(buy["tier"]["monthly"], "1.00");
     assert_eq!(buy["tier"]["yearly"], "12.00");
     assert_eq!(buy["tier"]["prices_date"], "2026-11-01");
@@ -506,12 +483,7 @@ fn review_findings_stay_fixed() {
     // 11.5 TB fits in 12 TB, only without 10% to grow: the plan is still offered.
     let (doc, output) = plan(&["--tier", "2TB", "--used", "11.5TB"]);
     assert_exit(&output, 0);
-    let buy = doc["plan"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "buy-tier")
-        .cloned();
+    let buy = option(&doc, "buy-tier");
     assert_eq!(
         buy.map(|b| b["tier"]["name"].clone()),
         Some(Value::from("12 TB"))

@@ -438,11 +438,6 @@ impl DomainRules {
             .map_or((Category::Other, None), |r| (r.category, r.subset))
     }
 
-    /// The data type of a file at `path`; `Other` when no row covers it.
-    pub fn category(&self, path: &str) -> Category {
-        self.classify(path).0
-    }
-
     /// The category when every file of the domain has the same one (no path rules).
     pub fn whole_domain(&self) -> Option<Category> {
         match self.rows.as_slice() {
@@ -464,7 +459,7 @@ mod tests {
     use super::*;
 
     fn category(domain: &str, path: &str) -> Category {
-        DomainRules::for_domain(domain).map_or(Other, |r| r.category(path))
+        DomainRules::for_domain(domain).map_or(Other, |r| r.classify(path).0)
     }
 
     #[test]

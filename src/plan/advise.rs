@@ -282,31 +282,20 @@ fn exclude_apps(
             why: "photos not in iCloud Photos or on a computer would be lost with the phone".into(),
         });
     }
-    let candidates: Vec<Candidate> = items
-        .iter()
-        .map(|i| Candidate {
-            id: i.id.clone(),
-            bytes: i.bytes,
-            loss: i.loss,
-        })
-        .collect();
-    let (mut picked, exact): (Vec<PlanItem>, bool) = match choose(&candidates, shortfall) {
-        Some(choice) => (
-            choice.picked.iter().map(|&i| items[i].clone()).collect(),
-            choice.exact,
-        ),
-        None => (
-            items
+    let (picked, exact) = match pick(&items, shortfall) {
+        Some(best) => best,
+        None => {
+            let mut painless: Vec<PlanItem> = items
                 .into_iter()
                 .filter(|i| i.loss <= Loss::Redownload)
-                .collect(),
-            true,
-        ),
+                .collect();
+            sort_items(&mut painless);
+            (painless, true)
+        }
     };
     if picked.is_empty() {
         return None;
     }
-    picked.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.id.cmp(&b.id)));
     let frees: u64 = picked.iter().map(|i| i.bytes).sum();
     let worst = picked.iter().map(|i| i.loss).max().unwrap_or(Loss::None);
     let names = list(picked.iter().map(|i| i.name.as_str()));
@@ -338,6 +327,28 @@ fn exclude_apps(
         ),
         exact,
     })
+}
+
+/// The best items to give up for `shortfall` (see [`choose`]), largest first, and whether the choice is proven
+/// best; `None` when even all of them together are not enough.
+fn pick(items: &[PlanItem], shortfall: u64) -> Option<(Vec<PlanItem>, bool)> {
+    let candidates: Vec<Candidate> = items
+        .iter()
+        .map(|i| Candidate {
+            id: i.id.clone(),
+            bytes: i.bytes,
+            loss: i.loss,
+        })
+        .collect();
+    let choice = choose(&candidates, shortfall)?;
+    let mut picked: Vec<PlanItem> = choice.picked.iter().map(|&i| items[i].clone()).collect();
+    sort_items(&mut picked);
+    Some((picked, choice.exact))
+}
+
+/// Largest first, then by id, so output is stable.
+fn sort_items(items: &mut [PlanItem]) {
+    items.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.id.cmp(&b.id)));
 }
 
 /// Other devices' backups that are stale (no backup for 180 days) or kept only as archived copies.
@@ -407,18 +418,11 @@ fn delete_backups(
         return None;
     }
     // The same order as for apps: a backup whose only full copy is here costs nothing; the fewest that cover.
-    let candidates: Vec<Candidate> = items
-        .iter()
-        .map(|i| Candidate {
-            id: i.id.clone(),
-            bytes: i.bytes,
-            loss: i.loss,
-        })
-        .collect();
-    if let Some(choice) = choose(&candidates, shortfall) {
-        items = choice.picked.iter().map(|&i| items[i].clone()).collect();
+    // When none covers, every one is offered.
+    match pick(&items, shortfall) {
+        Some((picked, _)) => items = picked,
+        None => sort_items(&mut items),
     }
-    items.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.id.cmp(&b.id)));
     let frees: u64 = items.iter().map(|i| i.bytes).sum::<u64>().min(used);
     let names = list(items.iter().map(|i| i.name.as_str()));
     Some(PlanOption {

@@ -173,19 +173,11 @@ fn option_text(out: &mut String, rank: usize, o: &PlanOption, style: Style) {
             clean(&item.why),
         ]);
     }
-    if let Some(c) = table.column_mut(2) {
-        c.set_cell_alignment(comfy_table::CellAlignment::Left);
-    }
-    if let Some(c) = table.column_mut(3) {
-        c.set_cell_alignment(comfy_table::CellAlignment::Left);
-    }
-    for line in trimmed(&table).lines() {
-        let _ = writeln!(out, "   {line}");
-    }
+    write_indented(out, table, "   ");
 }
 
 /// What the estimate left out of the local backup's figure, and why.
-pub(super) fn removed_text(out: &mut String, e: &Estimate, style: Style) {
+fn removed_text(out: &mut String, e: &Estimate, style: Style) {
     if e.removed.is_empty() {
         return;
     }
@@ -197,10 +189,18 @@ pub(super) fn removed_text(out: &mut String, e: &Estimate, style: Style) {
     for r in &e.removed {
         table.add_row(vec![r.label.to_string(), size(r.bytes), r.why.to_string()]);
     }
-    if let Some(c) = table.column_mut(2) {
-        c.set_cell_alignment(comfy_table::CellAlignment::Left);
+    write_indented(out, table, "  ");
+}
+
+/// A table whose second column is a size (right-aligned) and whose later columns are words (left-aligned),
+/// written under an option or heading.
+fn write_indented(out: &mut String, mut table: comfy_table::Table, indent: &str) {
+    for i in 2..table.column_count() {
+        if let Some(c) = table.column_mut(i) {
+            c.set_cell_alignment(comfy_table::CellAlignment::Left);
+        }
     }
     for line in trimmed(&table).lines() {
-        let _ = writeln!(out, "  {line}");
+        let _ = writeln!(out, "{indent}{line}");
     }
 }

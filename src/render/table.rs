@@ -47,7 +47,7 @@ pub(super) fn bold(text: &str, style: Style) -> String {
 
 /// Names come from plists a backup carries: control characters (escape sequences, newlines) must not reach
 /// the terminal, where they could clear the screen or break the table.
-pub(super) fn clean(text: &str) -> String {
+pub fn clean(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
         .collect()
