@@ -10,9 +10,11 @@ use clap::{Args, Parser, Subcommand};
 
 use cloudfit::estimate::{EstimateOptions, DEFAULTS_NOTE};
 use cloudfit::plan::{self, PriceTable, Tier};
+use cloudfit::read::DiskSizes;
 use cloudfit::render::{self, Style};
 use cloudfit::scan::{self, ScanOptions, ScanReport};
 
+mod console;
 mod passwords;
 
 /// Exit codes, documented in the README.
@@ -134,6 +136,13 @@ struct CommonArgs {
     /// Read the password of encrypted backups from the first line of standard input
     #[arg(long)]
     password_stdin: bool,
+    /// No progress bar or spinner (they appear only on a terminal anyway); warnings still go to stderr
+    #[arg(short, long)]
+    quiet: bool,
+    /// Measure every data file with a stat, as du does (slower): exact disk_bytes, and files whose length
+    /// differs from the manifest are found. By default data files are only listed and sized by the manifest
+    #[arg(long)]
+    measure_disk: bool,
 }
 
 #[derive(Args)]
@@ -201,12 +210,18 @@ fn run(cli: Cli) -> Result<u8> {
     } else {
         common.paths.clone()
     };
-    let interaction =
+    let passwords =
         passwords::Passwords::from_args(common.password_file.as_deref(), common.password_stdin)?;
+    let interaction = console::Console::new(passwords, common.quiet);
     let options = ScanOptions {
         now: now()?,
         interaction: &interaction,
         estimate,
+        disk_sizes: if common.measure_disk {
+            DiskSizes::Measured
+        } else {
+            DiskSizes::Named
+        },
     };
     let report = scan::scan_paths(&paths, &options);
 

@@ -1,16 +1,13 @@
-//! Where the passwords of encrypted backups come from, and the spinner shown while a key is derived.
+//! Where the passwords of encrypted backups come from: a file, stdin, the environment or a prompt.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
-use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use zeroize::Zeroizing;
 
 use cloudfit::discover::BackupDir;
 use cloudfit::read::DeviceInfo;
-use cloudfit::scan::Interaction;
 
 /// Passwords given by file, stdin or environment; a prompt on a terminal for the rest.
 pub struct Passwords {
@@ -19,7 +16,6 @@ pub struct Passwords {
     /// `UDID=password` lines of a password file.
     by_udid: Vec<(String, Zeroizing<String>)>,
     prompt: bool,
-    spinner: Mutex<Option<ProgressBar>>,
 }
 
 impl Passwords {
@@ -29,7 +25,6 @@ impl Passwords {
             by_udid: Vec::new(),
             // Prompting needs a person at the keyboard; stdin may also carry the password itself.
             prompt: !stdin && std::io::stdin().is_terminal(),
-            spinner: Mutex::new(None),
         };
         if let Some(file) = file {
             let text = Zeroizing::new(
@@ -86,8 +81,9 @@ fn strip_newline(line: &str) -> &str {
     line.trim_end_matches(['\r', '\n'])
 }
 
-impl Interaction for Passwords {
-    fn password(&self, backup: &BackupDir, info: &DeviceInfo) -> Option<Zeroizing<String>> {
+impl Passwords {
+    /// The password for `backup`: its own from the file, the common one, or asked for on a terminal.
+    pub fn password(&self, backup: &BackupDir, info: &DeviceInfo) -> Option<Zeroizing<String>> {
         let udid = info.udid.as_deref().unwrap_or(&backup.id);
         if let Some((_, password)) = self
             .by_udid
@@ -112,30 +108,6 @@ impl Interaction for Passwords {
             .map(Zeroizing::new)
             .filter(|p| !p.is_empty())
     }
-
-    fn unlocking(&self, device: &str) {
-        if !std::io::stderr().is_terminal() {
-            return;
-        }
-        let spinner = ProgressBar::new_spinner();
-        spinner.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        spinner.set_message(format!(
-            "Unlocking {device}: deriving the key from the password takes a few seconds"
-        ));
-        spinner.enable_steady_tick(std::time::Duration::from_millis(100));
-        if let Ok(mut slot) = self.spinner.lock() {
-            *slot = Some(spinner);
-        }
-    }
-
-    fn unlocked(&self) {
-        if let Some(spinner) = self.spinner.lock().ok().and_then(|mut s| s.take()) {
-            spinner.finish_and_clear();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -148,7 +120,6 @@ mod tests {
             default: None,
             by_udid: Vec::new(),
             prompt: false,
-            spinner: Mutex::new(None),
         };
         p.parse_file("00008030-0009783C22EA802E=hunter2\r\npass=word with spaces \n");
         assert_eq!(p.by_udid.len(), 1);

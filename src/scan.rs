@@ -11,7 +11,7 @@ use crate::attribute::{self, summary::ReadBackup, BackupSummary, Format, Tally};
 use crate::discover::{self, BackupDir, Layout, Skipped};
 use crate::error::{Error, Result};
 use crate::estimate::{EstimateOptions, EstimatedBackup};
-use crate::read::{self, crypto, DeviceInfo, ManifestSource};
+use crate::read::{self, crypto, DeviceInfo, DiskSizes, Manifest, ManifestSource};
 
 /// A backup that was found but could not be (fully) reported.
 #[derive(Debug, Clone, Serialize)]
@@ -39,6 +39,12 @@ pub trait Interaction: Sync {
     fn unlocking(&self, _device: &str) {}
     /// Key derivation has ended.
     fn unlocked(&self) {}
+    /// Reading a manifest of `rows` rows has begun (a chance to show a progress bar).
+    fn reading(&self, _device: &str, _rows: u64) {}
+    /// `rows` more rows were read; called from any thread.
+    fn read_rows(&self, _rows: u64) {}
+    /// The manifest has been read.
+    fn read_done(&self) {}
 }
 
 /// No passwords, no progress: for tests and library users who only read plain backups.
@@ -52,6 +58,8 @@ pub struct ScanOptions<'a> {
     pub interaction: &'a dyn Interaction,
     /// What the user says about iCloud Photos and Messages in iCloud.
     pub estimate: EstimateOptions,
+    /// Whether data files are only named (fast) or each measured with a stat (as slow as `du`).
+    pub disk_sizes: DiskSizes,
 }
 
 /// Finds the backups under `paths` and reads each one; what cannot be read is in `errors`.
@@ -107,15 +115,15 @@ pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupS
         if !mbdb.is_file() {
             return Err(missing_manifest(&dir.path));
         }
-        return read_contents(dir, info, Format::ManifestMbdb, options.now, |visit| {
-            read::read_manifest_mbdb(&mbdb, visit)
-        });
+        let manifest = Manifest::open(ManifestSource::Mbdb(&mbdb), false)?;
+        return read_contents(dir, info, Format::ManifestMbdb, &manifest, options);
     }
     // The IsEncrypted flag alone is not trusted: iOS 10.0–10.1 encrypted backups have no ManifestKey, and
     // decrypted copies (`mvt-ios decrypt-backup`) keep the flag but hold a plain Manifest.db.
     let plain_db = read::manifest_db::check_header(&manifest_db).is_ok();
+    let decrypted_copy = info.encrypted && plain_db && info.manifest_key.is_some();
     let mut info = info;
-    if info.encrypted && plain_db && info.manifest_key.is_some() {
+    if decrypted_copy {
         info.warnings.push(
             "Manifest.plist says the backup is encrypted but Manifest.db is plain: read as a decrypted copy".into(),
         );
@@ -131,30 +139,40 @@ pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupS
         Some(key) => ManifestSource::Encrypted(&manifest_db, key),
         None => ManifestSource::Plain(&manifest_db),
     };
-    read_contents(dir, info, Format::ManifestDb, options.now, |visit| {
-        read::read_manifest_db(source, visit)
-    })
+    // A decrypted copy holds decrypted files too; iOS 10.0–10.1 encrypted files under a plain manifest.
+    let manifest = Manifest::open(source, info.encrypted && !decrypted_copy)?;
+    read_contents(dir, info, Format::ManifestDb, &manifest, options)
 }
 
-/// Streams the manifest into the tally while the disk is listed on the other core, then attributes.
+/// Streams the manifest into the tally while the disk is listed on the other core, then reconciles the two
+/// and attributes.
 fn read_contents(
     dir: &BackupDir,
     info: DeviceInfo,
     format: Format,
-    now: SystemTime,
-    read_manifest: impl FnOnce(&mut dyn FnMut(read::ManifestFile<'_>)) -> Result<read::ManifestStats>
-        + Send,
+    manifest: &Manifest<'_>,
+    options: &ScanOptions<'_>,
 ) -> Result<BackupSummary> {
-    let (disk, manifest) = rayon::join(
-        || read::disk::list_backup_dir(&dir.path),
+    let device = info.device_name.clone().unwrap_or_else(|| dir.id.clone());
+    let progress = ProgressOf {
+        interaction: options.interaction,
+        device: &device,
+    };
+    let (disk, read) = rayon::join(
+        || read::disk::list_backup_dir(&dir.path, options.disk_sizes),
         || {
-            let mut tally = Tally::default();
-            read_manifest(&mut |file| tally.add(file)).map(|stats| (stats, tally))
+            manifest.read(
+                &progress,
+                &Tally::default,
+                &|tally: &mut Tally, file| tally.add(file),
+                &|tally: &mut Tally, other| tally.merge(other),
+            )
         },
     );
+    options.interaction.read_done();
     let disk = disk?;
-    let (stats, tally) = manifest?;
-    let reconciliation = read::reconcile(&stats, &disk);
+    let (stats, tally) = read?;
+    let reconciliation = read::reconcile(manifest, &stats, &disk, &dir.path)?;
     let attribution = attribute::attribute(tally, &info.apps);
     let read = ReadBackup {
         dir,
@@ -163,7 +181,26 @@ fn read_contents(
         format,
         manifest: Some((&stats, reconciliation)),
     };
-    Ok(attribute::summary::summarize(read, attribution, now))
+    Ok(attribute::summary::summarize(
+        read,
+        attribution,
+        options.now,
+    ))
+}
+
+/// Forwards a manifest's reading progress to the interaction, naming the device.
+struct ProgressOf<'a> {
+    interaction: &'a dyn Interaction,
+    device: &'a str,
+}
+
+impl read::Progress for ProgressOf<'_> {
+    fn total(&self, rows: u64) {
+        self.interaction.reading(self.device, rows);
+    }
+    fn advance(&self, rows: u64) {
+        self.interaction.read_rows(rows);
+    }
 }
 
 /// A tree another tool extracted: no plists and no manifest, so sizes come from the file system and the
@@ -193,7 +230,8 @@ fn scan_extracted(dir: &BackupDir, now: SystemTime) -> BackupSummary {
         ));
     }
     let disk = read::DiskListing {
-        total: walk.files,
+        others: walk.files,
+        sizes: DiskSizes::Measured,
         unreadable: walk.unreadable,
         ..read::DiskListing::default()
     };
@@ -224,8 +262,9 @@ pub fn scan_locked(dir: &BackupDir, now: SystemTime) -> Result<BackupSummary> {
     summarize_locked(dir, info, now)
 }
 
+/// Without the manifest, data files can only be sized by measuring each one.
 fn summarize_locked(dir: &BackupDir, info: DeviceInfo, now: SystemTime) -> Result<BackupSummary> {
-    let disk = read::disk::list_backup_dir(&dir.path)?;
+    let disk = read::disk::list_backup_dir(&dir.path, DiskSizes::Measured)?;
     let read = ReadBackup {
         dir,
         info,

@@ -178,3 +178,63 @@ fn list_prints_one_row_per_backup() {
         );
     }
 }
+
+#[test]
+fn measure_disk_agrees_with_the_manifest_and_finds_a_file_of_the_wrong_length() {
+    let (tmp, record) = sample();
+    let want = record
+        .backups
+        .iter()
+        .find(|b| b.format == "manifest-db" && !b.encrypted && b.missing.files > 0)
+        .expect("a plain iOS 10+ sample with missing files");
+    let dir = tmp.path().join("Backup").join(&want.id);
+    let scan = |extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["scan".as_ref(), dir.as_os_str()];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        let (doc, output) = json(&args);
+        assert!(output.status.success(), "{output:?}");
+        (doc["backups"][0].clone(), output)
+    };
+    // The generator writes every data file at its manifest length: both ways give the record's figures.
+    for extra in [&[][..], &["--measure-disk"][..]] {
+        let (got, _) = scan(extra);
+        assert_backup_matches(&got, want);
+        assert_eq!(got["resized"]["files"], 0);
+    }
+    assert_eq!(scan(&[]).0["disk_sizes"], "from-manifest");
+    assert_eq!(scan(&["--measure-disk"]).0["disk_sizes"], "measured");
+
+    // Cut one data file short, as an interrupted copy would.
+    let shard = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && p.file_name().unwrap().len() == 2)
+        .find(|p| std::fs::read_dir(p).unwrap().next().is_some())
+        .expect("a shard folder with a file");
+    let file = std::fs::read_dir(&shard)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| std::fs::metadata(p).unwrap().len() > 1)
+        .expect("a data file");
+    let len = std::fs::metadata(&file).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(len - 1)
+        .unwrap();
+
+    let (named, _) = scan(&[]);
+    assert_eq!(named["disk_bytes"].as_u64(), Some(want.disk_bytes));
+    assert_eq!(named["resized"]["files"], 0);
+    let (measured, output) = scan(&["--measure-disk"]);
+    assert_eq!(measured["disk_bytes"].as_u64(), Some(want.disk_bytes - 1));
+    assert_eq!(measured["resized"]["files"], 1);
+    assert_eq!(measured["resized"]["bytes"].as_u64(), Some(len - 1));
+    assert_eq!(measured["missing"], named["missing"]);
+    assert_eq!(measured["orphans"], named["orphans"]);
+    assert!(measured["warnings"]
+        .to_string()
+        .contains("1 files differ in length"));
+    assert!(output.status.success());
+}

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::{AppUsage, Attribution, CategoryUsage, DomainUsage, SubsetUsage};
 use crate::discover::BackupDir;
-use crate::read::{product, Counts, DeviceInfo, DiskListing, ManifestStats, Reconciliation};
+use crate::read::{
+    product, Counts, DeviceInfo, DiskListing, DiskSizes, ManifestStats, Reconciliation,
+};
 
 /// Whether the last backup completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,8 +61,13 @@ pub struct BackupSummary {
     /// Apparent bytes of every file under the backup folder.
     pub disk_bytes: u64,
     pub disk_files: u64,
+    /// How data files were sized for `disk_bytes`: `from-manifest` (named on disk, lengths from the
+    /// manifest) or `measured` (a stat each).
+    pub disk_sizes: DiskSizes,
     pub missing: Counts,
     pub orphans: Counts,
+    /// Files whose length on disk differs from the manifest's (only looked for when measured).
+    pub resized: Counts,
     pub apps: Vec<AppUsage>,
     pub categories: Vec<CategoryUsage>,
     /// Slices of data types that Apple's rules treat apart (already counted in `categories`).
@@ -123,7 +130,9 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         ));
     }
 
-    let (bytes, files, directories, symlinks, missing, orphans) = match manifest {
+    let mut on_disk = disk.others;
+    let mut disk_sizes = disk.sizes;
+    let (bytes, files, directories, symlinks, missing, orphans, resized) = match manifest {
         Some((stats, rec)) => {
             if stats.unreadable_rows > 0 {
                 warnings.push(format!(
@@ -132,6 +141,13 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
                     stats.problems.join("; ")
                 ));
             }
+            if rec.resized.files > 0 {
+                warnings.push(format!(
+                    "{} files differ in length from what the manifest says ({} bytes on disk)",
+                    rec.resized.files, rec.resized.bytes
+                ));
+            }
+            on_disk.merge(rec.data_on_disk);
             (
                 Some(stats.files.bytes),
                 Some(stats.files.files),
@@ -139,6 +155,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
                 Some(stats.symlinks),
                 rec.missing,
                 rec.orphans,
+                rec.resized,
             )
         }
         None => {
@@ -149,7 +166,11 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
                         .into(),
                 );
             }
-            (None, None, None, None, Counts::default(), Counts::default())
+            // Without the manifest the disk is all there is: its data files were measured.
+            on_disk.merge(disk.data.total());
+            disk_sizes = DiskSizes::Measured;
+            let none = Counts::default();
+            (None, None, None, None, none, none, none)
         }
     };
 
@@ -186,10 +207,12 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         files,
         directories,
         symlinks,
-        disk_bytes: disk.total.bytes,
-        disk_files: disk.total.files,
+        disk_bytes: on_disk.bytes,
+        disk_files: on_disk.files,
+        disk_sizes,
         missing,
         orphans,
+        resized,
         apps: attribution.apps,
         categories: attribution.categories,
         subsets: attribution.subsets,

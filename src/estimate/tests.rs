@@ -19,6 +19,7 @@ fn generated(files: u64) -> (ExpectedBackup, BackupSummary) {
         now: SystemTime::now(),
         interaction: &Quiet,
         estimate: EstimateOptions::default(),
+        disk_sizes: Default::default(),
     };
     let summary = scan_backup(&found.backups[0], &options).unwrap();
     (record, summary)

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::digest::{Digests, ShardSet};
 use crate::error::{Error, Result};
 
 /// A 40-hex-digit fileID as 20 bytes, so a million of them stay small and sort fast.
@@ -66,15 +67,29 @@ impl Counts {
     }
 }
 
+/// How data files are sized.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiskSizes {
+    /// Named by one `readdir` per shard, no per-file `stat`: their lengths come from the manifest. Fast.
+    #[default]
+    #[serde(rename = "from-manifest")]
+    Named,
+    /// Measured with a `stat` per file, as `du` does: exact, and finds files whose length is off.
+    Measured,
+}
+
 /// What a backup folder holds on disk.
 #[derive(Debug, Default)]
 pub struct DiskListing {
-    /// Data files in shard folders named by a valid fileID, with their length, sorted by key.
-    pub data_files: Vec<(FileKey, u64)>,
+    /// Data files named by a valid fileID (in shard folders, or flat for iOS 4–9), fingerprinted per shard,
+    /// with their lengths when measured.
+    pub data: Digests,
+    pub sizes: DiskSizes,
     /// Files in shard folders that no fileID names (e.g. `<fileID>.upload` temporaries): orphans by definition.
     pub stray: Counts,
-    /// Every regular file under the folder (plists, Manifest.db, data, leftovers), by apparent length.
-    pub total: Counts,
+    /// Every regular file that is not a data file (plists, Manifest.db, strays, leftovers), by apparent length.
+    pub others: Counts,
     /// A `Snapshot/` folder, left when a backup was interrupted.
     pub has_snapshot_dir: bool,
     /// Folders that could not be read, with the reason; their contents are not counted.
@@ -86,10 +101,14 @@ pub struct DiskListing {
     pub manifest_wal_bytes: u64,
 }
 
-/// Lists `dir`: the 256 shard folders in parallel (one `read_dir` each), other entries walked without
-/// following symlinks.
-pub fn list_backup_dir(dir: &Path) -> Result<DiskListing> {
-    let mut listing = DiskListing::default();
+/// Lists `dir`: the 256 shard folders in parallel (one `read_dir` each, plus a `stat` per file when
+/// `sizes` is [`DiskSizes::Measured`]), other entries walked without following symlinks.
+pub fn list_backup_dir(dir: &Path, sizes: DiskSizes) -> Result<DiskListing> {
+    let measured = sizes == DiskSizes::Measured;
+    let mut listing = DiskListing {
+        sizes,
+        ..DiskListing::default()
+    };
     let mut shards = Vec::new();
     let mut others = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
@@ -97,10 +116,7 @@ pub fn list_backup_dir(dir: &Path) -> Result<DiskListing> {
         let file_type = entry.file_type().map_err(|e| Error::io(&entry.path(), e))?;
         let name = entry.file_name();
         if file_type.is_dir() {
-            let shard = name
-                .to_str()
-                .filter(|n| n.len() == 2 && n.bytes().all(|c| hex_digit(c).is_some()));
-            match shard {
+            match shard_number(&name) {
                 Some(_) => shards.push(entry.path()),
                 None => {
                     listing.has_snapshot_dir |= name == "Snapshot";
@@ -108,56 +124,68 @@ pub fn list_backup_dir(dir: &Path) -> Result<DiskListing> {
                 }
             }
         } else if file_type.is_file() {
+            // iOS 4–9 backups keep data flat beside the manifest, named by fileID.
+            let flat = name.to_str().map(flat_data_name);
+            if let (Some(FlatName::Data(key)), false) = (&flat, measured) {
+                listing.data.add(key, None);
+                continue;
+            }
             let len = entry
                 .metadata()
                 .map_err(|e| Error::io(&entry.path(), e))?
                 .len();
-            listing.total.add(len);
-            if name == "Manifest.db-wal" {
-                listing.manifest_wal_bytes = len;
-            }
-            // iOS 4–9 backups keep data flat beside the manifest, named by fileID.
-            match name.to_str().map(flat_data_name) {
-                Some(FlatName::Data(key)) => listing.data_files.push((key, len)),
-                Some(FlatName::Stray) => listing.stray.add(len),
-                _ => {}
+            match flat {
+                Some(FlatName::Data(key)) => listing.data.add(&key, Some(len)),
+                Some(FlatName::Stray) => {
+                    listing.stray.add(len);
+                    listing.others.add(len);
+                }
+                _ => {
+                    listing.others.add(len);
+                    if name == "Manifest.db-wal" {
+                        listing.manifest_wal_bytes = len;
+                    }
+                }
             }
         }
     }
 
-    let shard_listings: Vec<ShardListing> =
-        shards.par_iter().map(|shard| list_shard(shard)).collect();
+    let shard_listings: Vec<ShardListing> = shards
+        .par_iter()
+        .map(|shard| list_shard(shard, measured))
+        .collect();
     for (path, shard) in shards.iter().zip(shard_listings) {
         if !shard.unreadable.is_empty() {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            if let Ok(prefix) = u8::from_str_radix(name, 16) {
+            if let Some(prefix) = path.file_name().and_then(shard_number) {
                 listing.unreadable_shards.push(prefix);
             }
         }
-        listing.total.merge(shard.total);
+        listing.data.merge(&shard.data);
         listing.stray.merge(shard.stray);
-        listing.data_files.extend(shard.data_files);
+        listing.others.merge(shard.stray);
         listing.unreadable.extend(shard.unreadable);
     }
     for other in others {
         walk_other(&other, &mut listing);
     }
-    listing.data_files.par_sort_unstable_by_key(|k| k.0);
     Ok(listing)
+}
+
+/// A shard folder's number, if `name` is two lowercase hex digits.
+fn shard_number(name: &std::ffi::OsStr) -> Option<u8> {
+    let name = name.to_str().filter(|n| n.len() == 2)?;
+    let bytes = name.as_bytes();
+    Some((hex_digit(bytes[0])? << 4) | hex_digit(bytes[1])?)
 }
 
 #[derive(Default)]
 struct ShardListing {
-    data_files: Vec<(FileKey, u64)>,
+    data: Digests,
     stray: Counts,
-    total: Counts,
     unreadable: Vec<(PathBuf, String)>,
 }
 
-fn list_shard(shard: &Path) -> ShardListing {
+fn list_shard(shard: &Path, measured: bool) -> ShardListing {
     let mut out = ShardListing::default();
     let entries = match std::fs::read_dir(shard) {
         Ok(entries) => entries,
@@ -174,28 +202,75 @@ fn list_shard(shard: &Path) -> ShardListing {
                 continue;
             }
         };
+        // The type comes with the name from readdir: no stat unless lengths are asked for.
+        match entry.file_type() {
+            Ok(t) if t.is_file() => {}
+            Ok(_) => continue,
+            Err(_) => {
+                out.unreadable.push((entry.path(), "cannot stat".into()));
+                continue;
+            }
+        }
+        let key = entry.file_name().to_str().and_then(file_key);
+        if let (Some(key), false) = (key, measured) {
+            out.data.add(&key, None);
+            continue;
+        }
         let Ok(meta) = entry.metadata() else {
             out.unreadable.push((entry.path(), "cannot stat".into()));
             continue;
         };
-        if !meta.is_file() {
-            continue;
-        }
-        let len = meta.len();
-        out.total.add(len);
-        match entry.file_name().to_str().and_then(file_key) {
-            Some(key) => out.data_files.push((key, len)),
-            None => out.stray.add(len),
+        match key {
+            Some(key) => out.data.add(&key, Some(meta.len())),
+            None => out.stray.add(meta.len()),
         }
     }
     out
+}
+
+/// The data files of the shards in `set`, each with its measured length: the close look at shards whose
+/// fingerprints differ from the manifest's. Entries that cannot be read are left out (the first listing
+/// already reported them).
+pub fn data_files_in(dir: &Path, set: &ShardSet) -> Vec<(FileKey, u64)> {
+    let mut files = Vec::new();
+    let Ok(top) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in top.flatten() {
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        if file_type.is_dir() {
+            if shard_number(&name).is_some_and(|n| set.contains(&[n; 20])) {
+                let Ok(inner) = std::fs::read_dir(entry.path()) else {
+                    continue;
+                };
+                for file in inner.flatten() {
+                    let key = file.file_name().to_str().and_then(file_key);
+                    if let (Some(key), Ok(meta)) = (key, file.metadata()) {
+                        if meta.is_file() {
+                            files.push((key, meta.len()));
+                        }
+                    }
+                }
+            }
+        } else if file_type.is_file() {
+            if let Some(FlatName::Data(key)) = name.to_str().map(flat_data_name) {
+                if let (true, Ok(meta)) = (set.contains(&key), entry.metadata()) {
+                    files.push((key, meta.len()));
+                }
+            }
+        }
+    }
+    files
 }
 
 fn walk_other(dir: &Path, listing: &mut DiskListing) {
     for entry in walkdir::WalkDir::new(dir).follow_links(false) {
         match entry {
             Ok(entry) if entry.file_type().is_file() => match entry.metadata() {
-                Ok(meta) => listing.total.add(meta.len()),
+                Ok(meta) => listing.others.add(meta.len()),
                 Err(e) => listing
                     .unreadable
                     .push((entry.path().to_path_buf(), e.to_string())),
@@ -235,16 +310,23 @@ mod tests {
         std::fs::write(dir.join("Snapshot/3d/x"), [0u8; 5]).unwrap();
         std::fs::write(dir.join("Info.plist"), [0u8; 7]).unwrap();
 
-        let listing = list_backup_dir(dir).unwrap();
-        assert_eq!(listing.data_files, vec![(file_key(id).unwrap(), 10)]);
-        assert_eq!(listing.stray, Counts { files: 1, bytes: 3 });
-        assert_eq!(
-            listing.total,
-            Counts {
-                files: 4,
-                bytes: 25
-            }
-        );
-        assert!(listing.has_snapshot_dir);
+        for sizes in [DiskSizes::Named, DiskSizes::Measured] {
+            let listing = list_backup_dir(dir, sizes).unwrap();
+            let key = file_key(id).unwrap();
+            let mut want = Digests::default();
+            want.add(&key, (sizes == DiskSizes::Measured).then_some(10));
+            assert_eq!(listing.data, want);
+            assert_eq!(listing.stray, Counts { files: 1, bytes: 3 });
+            assert_eq!(
+                listing.others,
+                Counts {
+                    files: 3,
+                    bytes: 15
+                }
+            );
+            assert!(listing.has_snapshot_dir);
+            assert_eq!(data_files_in(dir, &ShardSet::new([0x3d])), vec![(key, 10)]);
+            assert!(data_files_in(dir, &ShardSet::new([0x3e])).is_empty());
+        }
     }
 }

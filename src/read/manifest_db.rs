@@ -103,21 +103,41 @@ pub fn open_encrypted(path: &Path, key: &crate::read::crypto::Key) -> Result<Con
     Ok(conn)
 }
 
-/// Calls `visit` for every row of `Files`, streaming: rows are never collected. Returns how many rows there were.
-pub fn for_each_row(path: &Path, visit: impl FnMut(&ManifestRow<'_>)) -> Result<u64> {
-    for_each_row_in(&open(path)?, path, visit)
+/// Which rows of `Files` to read.
+#[derive(Debug, Clone)]
+pub enum Rows {
+    All,
+    /// Rows with a rowid in this inclusive range: a slice of the table for one thread.
+    Rowids(i64, i64),
+    /// Rows with `from <= fileID < to`, found through the primary-key index.
+    FileIds(String, String),
 }
 
-/// [`for_each_row`] on an open connection (e.g. a decrypted in-memory copy); `path` names it in errors.
+/// Calls `visit` for every row of `Files`, streaming: rows are never collected. Returns how many rows there were.
+pub fn for_each_row(path: &Path, visit: impl FnMut(&ManifestRow<'_>)) -> Result<u64> {
+    for_each_row_in(&open(path)?, path, &Rows::All, visit)
+}
+
+/// Calls `visit` for the chosen rows on an open connection (e.g. a decrypted one); `path` names it in errors.
 pub fn for_each_row_in(
     conn: &Connection,
     path: &Path,
+    rows: &Rows,
     mut visit: impl FnMut(&ManifestRow<'_>),
 ) -> Result<u64> {
-    let mut stmt = conn
-        .prepare("SELECT fileID, domain, relativePath, flags, file FROM Files")
-        .map_err(|e| Error::sqlite(path, e))?;
-    let mut rows = stmt.query([]).map_err(|e| Error::sqlite(path, e))?;
+    const COLUMNS: &str = "SELECT fileID, domain, relativePath, flags, file FROM Files";
+    let sql = match rows {
+        Rows::All => COLUMNS.to_string(),
+        Rows::Rowids(..) => format!("{COLUMNS} WHERE rowid BETWEEN ?1 AND ?2"),
+        Rows::FileIds(..) => format!("{COLUMNS} WHERE fileID >= ?1 AND fileID < ?2"),
+    };
+    let mut stmt = conn.prepare(&sql).map_err(|e| Error::sqlite(path, e))?;
+    let mut rows = match rows {
+        Rows::All => stmt.query([]),
+        Rows::Rowids(first, last) => stmt.query(rusqlite::params![first, last]),
+        Rows::FileIds(from, to) => stmt.query(rusqlite::params![from, to]),
+    }
+    .map_err(|e| Error::sqlite(path, e))?;
     let mut count = 0u64;
     while let Some(row) = rows.next().map_err(|e| Error::sqlite(path, e))? {
         count += 1;
@@ -138,6 +158,39 @@ pub fn for_each_row_in(
         });
     }
     Ok(count)
+}
+
+/// How many rows `Files` has: SQLite counts them from the smallest index, without reading the rows.
+pub fn count_rows(conn: &Connection, path: &Path) -> Result<u64> {
+    conn.query_row("SELECT count(*) FROM Files", [], |row| row.get::<_, i64>(0))
+        .map(|n| u64::try_from(n).unwrap_or(0))
+        .map_err(|e| Error::sqlite(path, e))
+}
+
+/// Splits the table into up to `parts` rowid ranges of about equal width (rowids of a real manifest are
+/// dense). `None` when the table has no rowids to split by (empty, or not a rowid table).
+pub fn rowid_ranges(conn: &Connection, parts: u32) -> Option<Vec<(i64, i64)>> {
+    let (first, last): (i64, i64) = conn
+        .query_row("SELECT min(rowid), max(rowid) FROM Files", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .ok()?;
+    let width = i128::from(last) - i128::from(first) + 1;
+    let step = (width / i128::from(parts.max(1))).max(1);
+    let mut ranges = Vec::new();
+    let mut start = i128::from(first);
+    while start <= i128::from(last) {
+        let end = (start + step - 1).min(i128::from(last));
+        // The last part takes the remainder.
+        let end = if ranges.len() + 1 == parts as usize {
+            i128::from(last)
+        } else {
+            end
+        };
+        ranges.push((start as i64, end as i64));
+        start = end + 1;
+    }
+    Some(ranges)
 }
 
 /// A text column as `str`, with invalid UTF-8 replaced (names from a phone are normally valid) and NULL as "".
@@ -184,6 +237,40 @@ mod tests {
             uri,
             "file:/a%20b/c%3Fd%23e%25f/Manifest.db?mode=ro&immutable=1"
         );
+    }
+
+    #[test]
+    fn rowid_ranges_cover_the_table_once() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB);",
+        )
+        .unwrap();
+        assert_eq!(rowid_ranges(&conn, 4), None);
+        for i in 0..10 {
+            conn.execute(
+                "INSERT INTO Files VALUES (?1, 'HomeDomain', 'x', 1, x'00')",
+                [format!("{i:02x}")],
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            rowid_ranges(&conn, 4).unwrap(),
+            vec![(1, 2), (3, 4), (5, 6), (7, 10)]
+        );
+        assert_eq!(rowid_ranges(&conn, 1).unwrap(), vec![(1, 10)]);
+        assert_eq!(rowid_ranges(&conn, 20).unwrap().len(), 10);
+        let path = Path::new("Manifest.db");
+        let mut seen = 0;
+        for (a, b) in rowid_ranges(&conn, 3).unwrap() {
+            seen += for_each_row_in(&conn, path, &Rows::Rowids(a, b), |_| {}).unwrap();
+        }
+        assert_eq!(seen, 10);
+        assert_eq!(count_rows(&conn, path).unwrap(), 10);
+        let ids = Rows::FileIds("03".into(), "06".into());
+        let mut got = Vec::new();
+        for_each_row_in(&conn, path, &ids, |row| got.push(row.file_id.to_string())).unwrap();
+        assert_eq!(got, ["03", "04", "05"]);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct MbdbRecord<'a> {
     pub size: u64,
     /// SHA-1 of `domain-path`: the name of the file's data in the backup folder.
     pub key: FileKey,
+    /// Whether the record has an encryption key: the file is stored encrypted (and padded).
+    pub encrypted: bool,
 }
 
 const HEADER: &[u8; 6] = b"mbdb\x05\x00";
@@ -52,9 +54,9 @@ pub fn for_each_record(path: &Path, mut visit: impl FnMut(&MbdbRecord<'_>)) -> R
     while reader.more()? {
         reader.string(&mut domain)?;
         reader.string(&mut relative)?;
-        for _ in 0..3 {
-            reader.skip_string()?; // link target, data hash, encryption key
-        }
+        reader.skip_string()?; // link target
+        reader.skip_string()?; // data hash
+        let encrypted = reader.skip_string()?; // encryption key: null when the file is stored plain
         reader.exact(&mut fixed, "a record")?;
         for _ in 0..2 * u16::from(fixed[FIXED_LEN - 1]) {
             reader.skip_string()?; // extended attributes: name, value
@@ -72,6 +74,7 @@ pub fn for_each_record(path: &Path, mut visit: impl FnMut(&MbdbRecord<'_>)) -> R
             mode: u16::from_be_bytes([fixed[0], fixed[1]]),
             size: u64::from_be_bytes(fixed[30..38].try_into().unwrap_or_default()),
             key: hasher.finalize().into(),
+            encrypted,
         });
         count += 1;
     }
@@ -129,8 +132,10 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn skip_string(&mut self) -> Result<()> {
-        if let Some(len) = self.length()? {
+    /// Skips a string; returns whether it was there (not the `0xFFFF` null).
+    fn skip_string(&mut self) -> Result<bool> {
+        let length = self.length()?;
+        if let Some(len) = length {
             let copied = std::io::copy(
                 &mut (&mut self.inner).take(len as u64),
                 &mut std::io::sink(),
@@ -141,7 +146,7 @@ impl Reader<'_> {
                 return Err(self.truncated("a string"));
             }
         }
-        Ok(())
+        Ok(length.is_some())
     }
 }
 

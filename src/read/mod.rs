@@ -2,23 +2,24 @@
 
 pub mod bplist;
 pub mod crypto;
+pub mod digest;
 pub mod disk;
 pub mod extracted;
+pub mod manifest;
 pub mod manifest_db;
 pub mod mbdb;
 pub mod mbfile;
 pub mod plists;
 pub mod product;
-
-use std::path::Path;
+pub mod reconcile;
 
 use serde::Serialize;
 
-pub use disk::{Counts, DiskListing, FileKey};
+pub use digest::{Digests, ShardSet};
+pub use disk::{Counts, DiskListing, DiskSizes, FileKey};
+pub use manifest::{Manifest, ManifestSource};
 pub use plists::{AppCatalog, DeviceInfo};
-
-use crate::error::Result;
-use manifest_db::flags;
+pub use reconcile::{reconcile, Reconciliation};
 
 /// One regular file of the manifest, as the attribution stage sees it.
 #[derive(Debug, Clone, Copy)]
@@ -45,145 +46,77 @@ pub struct ManifestStats {
     pub unreadable_rows: u64,
     /// A few of the unreadable rows' problems, for the message.
     pub problems: Vec<String>,
-    /// Regular files by fileID and size, sorted, to compare with the disk listing.
+    /// Regular files fingerprinted per shard, with the length each should have on disk.
     #[serde(skip)]
-    pub keys: Vec<(FileKey, u64)>,
+    pub shards: Digests,
     /// Regular files whose fileID is not 40 hex digits: they cannot be located on disk, so count as missing.
     pub unlocatable: Counts,
 }
 
-/// Where the manifest's rows come from.
-pub enum ManifestSource<'a> {
-    /// A plain `Manifest.db`, opened read-only and immutable.
-    Plain(&'a Path),
-    /// An encrypted `Manifest.db` and its key: decrypted into memory.
-    Encrypted(&'a Path, &'a crypto::Key),
-}
-
-/// Streams an iOS 10+ `Manifest.db`, decoding each file row's MBFile and handing regular files to `visit`.
-pub fn read_manifest_db(
-    source: ManifestSource<'_>,
-    mut visit: impl FnMut(ManifestFile<'_>),
-) -> Result<ManifestStats> {
-    let (conn, path) = match source {
-        ManifestSource::Plain(path) => (manifest_db::open(path)?, path),
-        ManifestSource::Encrypted(path, key) => (manifest_db::open_encrypted(path, key)?, path),
-    };
-    let mut stats = ManifestStats::default();
-    stats.rows = manifest_db::for_each_row_in(&conn, path, |row| {
-        if row.domain.is_empty() {
-            stats.ignored_rows += 1;
-            return;
-        }
-        match row.flags {
-            flags::DIRECTORY => stats.directories += 1,
-            flags::SYMLINK => stats.symlinks += 1,
-            flags::FILE => match mbfile::decode(row.blob) {
-                Ok(file) => {
-                    stats.add_file(disk::file_key(&row.file_id), file.size);
-                    visit(ManifestFile {
-                        domain: &row.domain,
-                        relative_path: &row.relative_path,
-                        size: file.size,
-                    });
-                }
-                Err(e) => {
-                    stats.unreadable_rows += 1;
-                    if stats.problems.len() < SAMPLE_PROBLEMS {
-                        stats
-                            .problems
-                            .push(format!("row {} ({}): {e}", row.file_id, row.domain));
-                    }
-                }
-            },
-            _ => stats.ignored_rows += 1,
-        }
-    })?;
-    stats.keys.sort_unstable_by_key(|k| k.0);
-    Ok(stats)
-}
-
 impl ManifestStats {
     /// Counts a regular file; one without a usable fileID cannot be found on disk, so it counts as missing.
-    fn add_file(&mut self, key: Option<FileKey>, size: u64) {
+    fn add_file(&mut self, key: Option<FileKey>, size: u64, encrypted: bool) {
         self.files.add(size);
         match key {
-            Some(key) => self.keys.push((key, size)),
+            Some(key) => self.shards.add(&key, Some(disk_len(size, encrypted))),
             None => self.unlocatable.add(size),
         }
     }
-}
 
-/// Streams an iOS 4–9 `Manifest.mbdb`, handing regular files to `visit`; the same figures as for Manifest.db.
-pub fn read_manifest_mbdb(
-    path: &Path,
-    mut visit: impl FnMut(ManifestFile<'_>),
-) -> Result<ManifestStats> {
-    let mut stats = ManifestStats::default();
-    stats.rows = mbdb::for_each_record(path, |record| match record.mode & 0xF000 {
-        0x8000 => {
-            stats.add_file(Some(record.key), record.size);
-            visit(ManifestFile {
-                domain: record.domain,
-                relative_path: record.path,
-                size: record.size,
-            });
-        }
-        0x4000 => stats.directories += 1,
-        0xA000 => stats.symlinks += 1,
-        _ => stats.ignored_rows += 1,
-    })?;
-    stats.keys.sort_unstable_by_key(|k| k.0);
-    Ok(stats)
-}
-
-/// Files the manifest lists that are absent on disk, and files on disk the manifest does not list.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Reconciliation {
-    pub missing: Counts,
-    pub orphans: Counts,
-}
-
-/// Merges the two sorted key lists in one pass.
-pub fn reconcile(manifest: &ManifestStats, disk: &DiskListing) -> Reconciliation {
-    let mut out = Reconciliation {
-        missing: manifest.unlocatable,
-        orphans: disk.stray,
-    };
-    // Files of a shard folder that could not be listed may well be there: not missing, just unknown.
-    let unknown = |entry: &&(FileKey, u64)| disk.unreadable_shards.contains(&entry.0[0]);
-    let (mut m, mut d) = (
-        manifest.keys.iter().peekable(),
-        disk.data_files.iter().peekable(),
-    );
-    loop {
-        match (m.peek(), d.peek()) {
-            (Some(a), Some(b)) if a.0 == b.0 => {
-                m.next();
-                d.next();
-            }
-            (Some(a), Some(b)) if a.0 < b.0 => {
-                if !unknown(a) {
-                    out.missing.add(a.1);
-                }
-                m.next();
-            }
-            (Some(_), Some(b)) => {
-                out.orphans.add(b.1);
-                d.next();
-            }
-            (Some(a), None) => {
-                if !unknown(a) {
-                    out.missing.add(a.1);
-                }
-                m.next();
-            }
-            (None, Some(b)) => {
-                out.orphans.add(b.1);
-                d.next();
-            }
-            (None, None) => break,
+    fn problem(&mut self, problem: impl FnOnce() -> String) {
+        self.unreadable_rows += 1;
+        if self.problems.len() < SAMPLE_PROBLEMS {
+            self.problems.push(problem());
         }
     }
-    out
+
+    /// Adds the figures of a later slice of the manifest.
+    fn merge(&mut self, other: ManifestStats) {
+        self.rows += other.rows;
+        self.files.merge(other.files);
+        self.directories += other.directories;
+        self.symlinks += other.symlinks;
+        self.ignored_rows += other.ignored_rows;
+        self.unreadable_rows += other.unreadable_rows;
+        let room = SAMPLE_PROBLEMS.saturating_sub(self.problems.len());
+        self.problems.extend(other.problems.into_iter().take(room));
+        self.shards.merge(&other.shards);
+        self.unlocatable.merge(other.unlocatable);
+    }
+}
+
+/// The length a file of `size` bytes has in the backup folder: encrypted files are AES-CBC with PKCS#7
+/// padding, 1 to 16 bytes more.
+pub fn disk_len(size: u64, encrypted: bool) -> u64 {
+    if encrypted {
+        (size / 16 + 1).saturating_mul(16)
+    } else {
+        size
+    }
+}
+
+/// Told how far reading a manifest has got, from any thread.
+pub trait Progress: Sync {
+    /// The number of rows there are to read.
+    fn total(&self, _rows: u64) {}
+    /// `rows` more rows were read.
+    fn advance(&self, _rows: u64) {}
+}
+
+/// Progress that goes nowhere.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encrypted_files_are_padded_by_one_to_sixteen_bytes() {
+        assert_eq!(disk_len(0, true), 16);
+        assert_eq!(disk_len(15, true), 16);
+        assert_eq!(disk_len(16, true), 32);
+        assert_eq!(disk_len(17, false), 17);
+        assert_eq!(disk_len(u64::MAX, true), u64::MAX);
+    }
 }
