@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Times `cloudfit scan --json` against `du -s` and the sqlite3 floor (every Manifest.db row and blob read once)
-# on the same generated backup, warm cache, and measures cloudfit's peak memory.
+# Times `cloudfit scan --json` against `du -s` and the sqlite3 floor (every Manifest.db row and blob read
+# once) on the same generated backup, warm cache, and measures cloudfit's peak memory.
 #
-#   benches/scan.sh [FILES ...]        default: 1000000
+#   benches/scan.sh [FILES ...]        default: 300000 1000000 1500000
 #
 # Needs hyperfine, sqlite3 and GNU time (Debian: apt-get install hyperfine sqlite3 time).
+# Opt-in: PYIOSBACKUP_PYTHON=/path/to/venv/bin/python (a Python with `pip install pyiosbackup`) adds
+# pyiosbackup's full listing of the same backup, one run (it takes minutes at these sizes).
 # Generated backups are sparse (no disk cost for their bytes) and cached in target/bench-backups/<FILES>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,16 +16,34 @@ for tool in hyperfine sqlite3 du /usr/bin/time; do
 done
 
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(1000000)
+[ ${#sizes[@]} -gt 0 ] || sizes=(300000 1000000 1500000)
 
 cargo build --release --quiet --bin cloudfit --example make-backup
 bin=target/release/cloudfit
 cache=target/bench-backups
 mkdir -p "$cache"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# pyiosbackup writes a decrypted copy of Manifest.db to the temp folder on every open and leaves it there:
+# point it at our own temp folder, which is removed on exit.
+cat > "$work/pyiosbackup_list.py" <<'EOF'
+import sys
+import pyiosbackup
+backup = pyiosbackup.Backup.from_path(sys.argv[1])
+entries = size = 0
+for entry in backup.iter_entries():
+    entries += 1
+    size += entry.size
+print(entries, size)
+EOF
 
 echo "machine: $(nproc) cores, $(uname -sr)"
-printf '| files | cloudfit scan --json | du -s | sqlite3 floor | cloudfit/du | cloudfit/sqlite3 | cloudfit peak RSS |\n'
-printf '|---:|---:|---:|---:|---:|---:|---:|\n'
+header='| files | Manifest.db | cloudfit scan --json | du -s | sqlite3 floor | cloudfit/du | cloudfit/sqlite3 | cloudfit peak RSS |'
+[ -z "${PYIOSBACKUP_PYTHON:-}" ] || header="$header pyiosbackup listing |"
+echo "$header"
+echo "$header" | awk -F'|' '{ s = "|"; for (i = 2; i < NF; i++) s = s "---:|"; print s }'
+declare -A medians
 for n in "${sizes[@]}"; do
   out="$cache/$n"
   if [ ! -f "$out/expected.json" ]; then
@@ -32,15 +52,33 @@ for n in "${sizes[@]}"; do
   fi
   backup=$(find "$out" -mindepth 1 -maxdepth 1 -type d | head -n 1)
   uri="file:$backup/Manifest.db?immutable=1"
-  csv=$(mktemp)
+  db_bytes=$(stat -c %s "$backup/Manifest.db")
+  csv="$work/$n.csv"
   hyperfine --warmup 2 --runs 10 --style none --export-csv "$csv" \
     -n cloudfit "$bin scan $backup --json" \
     -n du "du -s $backup" \
     -n sqlite3 "sqlite3 '$uri' 'select count(*), sum(length(file)) from Files'" >/dev/null
   median() { awk -F, -v n="$1" '$1==n {print $4}' "$csv"; }
   c=$(median cloudfit); d=$(median du); s=$(median sqlite3)
+  medians[$n]=$c
   rss=$(/usr/bin/time -v "$bin" scan "$backup" --json 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}')
-  awk -v n="$n" -v c="$c" -v d="$d" -v s="$s" -v rss="$rss" 'BEGIN {
-    printf "| %d | %.3f s | %.3f s | %.3f s | %.2f | %.2f | %d MB |\n", n, c, d, s, c / d, c / s, rss * 1024 / 1000000 }'
-  rm -f "$csv"
+  row=$(awk -v n="$n" -v db="$db_bytes" -v c="$c" -v d="$d" -v s="$s" -v rss="$rss" 'BEGIN {
+    printf "| %d | %.2f GB | %.3f s | %.3f s | %.3f s | %.2f | %.2f | %d MB |", n, db / 1e9, c, d, s, c / d, c / s, rss * 1024 / 1e6 }')
+  if [ -n "${PYIOSBACKUP_PYTHON:-}" ]; then
+    start=$(date +%s.%N)
+    if TMPDIR="$work" "$PYIOSBACKUP_PYTHON" "$work/pyiosbackup_list.py" "$backup" >/dev/null 2>"$work/py.err"; then
+      row="$row $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }') |"
+    else
+      row="$row fails: $(tail -n 1 "$work/py.err" | cut -c1-60) |"
+    fi
+    rm -rf "${work:?}"/tmp* 2>/dev/null || true
+  fi
+  echo "$row"
 done
+
+# Linear cost: the largest size's time over the smallest's, against the ratio of their file counts.
+if [ ${#sizes[@]} -gt 1 ]; then
+  small=${sizes[0]}; large=${sizes[-1]}
+  awk -v a="$small" -v b="$large" -v ta="${medians[$small]}" -v tb="${medians[$large]}" 'BEGIN {
+    printf "scaling: %d files take %.2f x the time of %d files (%.1f x the files)\n", b, tb / ta, a, b / a }'
+fi

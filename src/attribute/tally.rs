@@ -34,6 +34,8 @@ struct DomainTally {
 pub struct Tally {
     index: FxHashMap<Box<str>, u32>,
     domains: Vec<DomainTally>,
+    /// The domain of the previous file: manifests list a domain's files together, so most lookups end here.
+    last: Option<u32>,
 }
 
 /// One domain's counts, split by data type (`Apps` for app containers), as the tally ends.
@@ -46,10 +48,14 @@ pub struct DomainCounts {
 
 impl Tally {
     pub fn add(&mut self, file: ManifestFile<'_>) {
-        let slot = match self.index.get(file.domain) {
-            Some(&slot) => slot,
-            None => self.intern(file.domain),
+        let slot = match self.last {
+            Some(last) if *self.domains[last as usize].name == *file.domain => last,
+            _ => match self.index.get(file.domain) {
+                Some(&slot) => slot,
+                None => self.intern(file.domain),
+            },
         };
+        self.last = Some(slot);
         let domain = &mut self.domains[slot as usize];
         let key = match &domain.sorting {
             Sorting::Whole(category) => (*category, None),

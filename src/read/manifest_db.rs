@@ -196,7 +196,11 @@ pub fn rowid_ranges(conn: &Connection, parts: u32) -> Option<Vec<(i64, i64)>> {
 /// A text column as `str`, with invalid UTF-8 replaced (names from a phone are normally valid) and NULL as "".
 fn text(value: rusqlite::Result<ValueRef<'_>>) -> Cow<'_, str> {
     match value {
-        Ok(ValueRef::Text(bytes)) | Ok(ValueRef::Blob(bytes)) => String::from_utf8_lossy(bytes),
+        // `from_utf8` checks ASCII a word at a time; the lossy path is only for the rare bad name.
+        Ok(ValueRef::Text(bytes)) | Ok(ValueRef::Blob(bytes)) => match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        },
         _ => Cow::Borrowed(""),
     }
 }
