@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use zeroize::Zeroizing;
 
 use cloudfit::discover::BackupDir;
@@ -81,9 +81,16 @@ impl Interaction for Console {
         let bar = ProgressBar::with_draw_target(Some(rows), ProgressDrawTarget::hidden());
         bar.set_style(
             ProgressStyle::with_template(
-                "{msg} [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, {eta} left",
+                "{msg} [{bar:30}] {human_pos}/{human_len} rows, {rate} rows/s, {eta} left",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
+            // indicatif's own {per_sec} prints four decimals: whole rows read better.
+            .with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}", HumanCount(state.per_sec() as u64));
+                },
+            )
             .progress_chars("=> "),
         );
         bar.set_message(format!(

@@ -154,6 +154,19 @@ impl<'a> Bplist<'a> {
         Some((value, at + 2 + len))
     }
 
+    /// An ASCII string of fewer than 15 bytes (every MBFile key), read without the general decoder:
+    /// `Some(None)` when the object is something else, for [`Bplist::object`] to decide.
+    #[inline]
+    fn short_ascii(&self, index: usize) -> Option<Option<&'a [u8]>> {
+        let at = self.offset(index)?;
+        let marker = *self.data.get(at)?;
+        if marker >> 4 != 0x5 || marker & 0x0F == 0x0F {
+            return Some(None);
+        }
+        let len = usize::from(marker & 0x0F);
+        Some(Some(self.data.get(at + 1..at + 1 + len)?))
+    }
+
     fn dict(&self, index: usize) -> Option<(usize, usize)> {
         match self.object(index)? {
             Found::Dict { count, refs } => Some((count, refs)),
@@ -171,11 +184,24 @@ impl<'a> Bplist<'a> {
         keys: [&[u8]; N],
     ) -> Option<[Option<usize>; N]> {
         let mut found = [None; N];
-        for i in 0..count {
-            let Found::Ascii(name) = self.object(self.reference(refs, i)?)? else {
-                return None;
+        // The key references, then the value references, each `ref_size` bytes.
+        let key_refs = self
+            .data
+            .get(refs..refs.checked_add(count.checked_mul(self.ref_size)?)?)?;
+        for (i, key_ref) in key_refs.chunks_exact(self.ref_size).enumerate() {
+            let index = usize::try_from(be(key_ref)).ok()?;
+            let name = match self.short_ascii(index)? {
+                Some(name) => name,
+                None => match self.object(index)? {
+                    Found::Ascii(name) => name,
+                    _ => return None,
+                },
             };
-            if let Some(k) = keys.iter().position(|key| *key == name) {
+            // Lengths first: most keys differ from the wanted ones in length, and need no comparison.
+            if let Some(k) = keys
+                .iter()
+                .position(|key| key.len() == name.len() && *key == name)
+            {
                 found[k] = Some(self.reference(refs, count.checked_add(i)?)?);
             }
         }
@@ -208,6 +234,12 @@ impl<'a> Bplist<'a> {
 }
 
 /// A big-endian unsigned integer of 1 to 8 bytes.
+#[inline]
 fn be(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+    // References and offsets are 1 or 2 bytes in an MBFile: those lengths skip the loop.
+    match *bytes {
+        [a] => u64::from(a),
+        [a, b] => u64::from(u16::from_be_bytes([a, b])),
+        _ => bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+    }
 }

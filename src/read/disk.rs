@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 pub type FileKey = [u8; 20];
 
 /// Parses a fileID that is exactly 40 lowercase hex digits; anything else is never joined into a path.
-pub fn file_key(file_id: &str) -> Option<FileKey> {
-    let bytes = file_id.as_bytes();
+pub fn file_key(file_id: impl AsRef<[u8]>) -> Option<FileKey> {
+    let bytes = file_id.as_ref();
     if bytes.len() != 40 {
         return None;
     }
@@ -292,7 +292,7 @@ mod tests {
     fn file_keys_are_exactly_forty_lowercase_hex() {
         let id = "3d0d7e5fb2ce288813306e4d4636395e047a3d28";
         assert_eq!(file_key(id).unwrap()[0], 0x3d);
-        assert_eq!(file_key(&id.to_uppercase()), None);
+        assert_eq!(file_key(id.to_uppercase()), None);
         assert_eq!(file_key("../../../../etc/passwd"), None);
         assert_eq!(file_key(&id[..39]), None);
         assert_eq!(file_key("3d0d7e5fb2ce288813306e4d4636395e047a3d2g"), None);

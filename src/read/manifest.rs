@@ -8,7 +8,9 @@ use rayon::prelude::*;
 use rusqlite::Connection;
 
 use super::manifest_db::{self, flags, ManifestRow, Rows};
-use super::{crypto, disk, mbdb, mbfile, FileKey, ManifestFile, ManifestStats, Progress, ShardSet};
+use super::{
+    btree, crypto, disk, mbdb, mbfile, FileKey, ManifestFile, ManifestStats, Progress, ShardSet,
+};
 use crate::error::Result;
 
 /// Where the manifest's rows come from.
@@ -37,6 +39,8 @@ pub struct Manifest<'a> {
     files_encrypted: bool,
     /// The first connection, kept for the whole read (an encrypted database is decrypted once).
     conn: Option<Mutex<Connection>>,
+    /// Whether a plain Manifest.db may be read by the b-tree reader rather than SQLite.
+    btree: bool,
 }
 
 impl<'a> Manifest<'a> {
@@ -51,7 +55,14 @@ impl<'a> Manifest<'a> {
             source,
             files_encrypted,
             conn: conn.map(Mutex::new),
+            btree: true,
         })
+    }
+
+    /// Reads rows through SQLite only: the reference the b-tree reader is tested against.
+    pub fn sqlite_only(mut self) -> Self {
+        self.btree = false;
+        self
     }
 
     fn path(&self) -> &'a Path {
@@ -80,37 +91,57 @@ impl<'a> Manifest<'a> {
             return self.read_mbdb(progress, make, visit);
         };
         let path = self.path();
-        let slices = {
+        let threads = u32::try_from(rayon::current_num_threads()).unwrap_or(1);
+        let (total, table, slices) = {
             let conn = lock(main);
             let total = manifest_db::count_rows(&conn, path)?;
-            progress.total(total);
-            let threads = u32::try_from(rayon::current_num_threads()).unwrap_or(1);
-            match self.can_split() && total >= MIN_ROWS_TO_SPLIT && threads > 1 {
-                true => manifest_db::rowid_ranges(&conn, threads * SLICES_PER_THREAD),
-                false => None,
-            }
+            // The b-tree reader for a plain file; SQLite for the rest and whatever the reader declines.
+            let table = match self.source {
+                ManifestSource::Plain(path) if self.btree => {
+                    btree::FilesTable::open(path, &conn).ok().flatten()
+                }
+                _ => None,
+            };
+            let split = self.can_split() && total >= MIN_ROWS_TO_SPLIT && threads > 1;
+            let slices = split
+                .then(|| manifest_db::rowid_ranges(&conn, threads * SLICES_PER_THREAD))
+                .flatten();
+            (total, table, slices)
         };
+        progress.total(total);
+        if let Some(table) = &table {
+            let leaves = table.leaves();
+            let per_slice = leaves
+                .len()
+                .div_ceil((threads * SLICES_PER_THREAD) as usize);
+            let parts: Vec<std::result::Result<(ManifestStats, T), btree::Declined>> = leaves
+                .par_chunks(per_slice.max(1))
+                .map(|leaves| {
+                    let mut sink = Sink::new(self, progress, make());
+                    let rows = table.for_each_row(leaves, |row| sink.row(row, visit))?;
+                    Ok(sink.finish(rows))
+                })
+                .collect();
+            if let Ok(parts) = parts
+                .into_iter()
+                .collect::<std::result::Result<Vec<_>, _>>()
+            {
+                return combine(parts.into_iter().map(Ok), make, merge);
+            }
+            // Declined part-way (a damaged page): SQLite reads it all again, with its own messages.
+            progress.total(total);
+        }
         let Some(slices) = slices else {
-            return self.read_rows(&lock(main), &Rows::All, progress, make, visit);
+            return self.read_rows(&lock(main), &Rows::All, progress, make(), visit);
         };
         let parts: Vec<Result<(ManifestStats, T)>> = slices
             .into_par_iter()
             .map(|(first, last)| {
                 let conn = manifest_db::open(path)?;
-                self.read_rows(&conn, &Rows::Rowids(first, last), progress, make, visit)
+                self.read_rows(&conn, &Rows::Rowids(first, last), progress, make(), visit)
             })
             .collect();
-        let mut parts = parts.into_iter();
-        let (mut stats, mut acc) = match parts.next() {
-            Some(first) => first?,
-            None => (ManifestStats::default(), make()),
-        };
-        for part in parts {
-            let (more_stats, more) = part?;
-            stats.merge(more_stats);
-            merge(&mut acc, more);
-        }
-        Ok((stats, acc))
+        combine(parts.into_iter(), make, merge)
     }
 
     fn read_rows<T>(
@@ -118,38 +149,13 @@ impl<'a> Manifest<'a> {
         conn: &Connection,
         rows: &Rows,
         progress: &dyn Progress,
-        make: &(dyn Fn() -> T + Sync),
+        acc: T,
         visit: &(dyn Fn(&mut T, ManifestFile<'_>) + Sync),
     ) -> Result<(ManifestStats, T)> {
-        let mut stats = ManifestStats::default();
-        let mut acc = make();
-        let mut unreported = 0;
-        stats.rows = manifest_db::for_each_row_in(conn, self.path(), rows, |row| {
-            unreported += 1;
-            if unreported == PROGRESS_STEP {
-                progress.advance(unreported);
-                unreported = 0;
-            }
-            match classify(row) {
-                Row::Ignored => stats.ignored_rows += 1,
-                Row::Directory => stats.directories += 1,
-                Row::Symlink => stats.symlinks += 1,
-                Row::File(size) => {
-                    stats.add_file(disk::file_key(&row.file_id), size, self.files_encrypted);
-                    let file = ManifestFile {
-                        domain: &row.domain,
-                        relative_path: &row.relative_path,
-                        size,
-                    };
-                    visit(&mut acc, file);
-                }
-                Row::Unreadable(e) => {
-                    stats.problem(|| format!("row {} ({}): {e}", row.file_id, row.domain))
-                }
-            }
-        })?;
-        progress.advance(unreported);
-        Ok((stats, acc))
+        let mut sink = Sink::new(self, progress, acc);
+        let rows =
+            manifest_db::for_each_row_in(conn, self.path(), rows, |row| sink.row(row, visit))?;
+        Ok(sink.finish(rows))
     }
 
     fn read_mbdb<T>(
@@ -206,10 +212,80 @@ impl<'a> Manifest<'a> {
         let rows = Rows::FileIds(format!("{first:02x}"), to);
         manifest_db::for_each_row_in(&lock(main), self.path(), &rows, |row| {
             if let Row::File(size) = classify(row) {
-                keep(disk::file_key(&row.file_id), size, self.files_encrypted);
+                keep(disk::file_key(row.file_id), size, self.files_encrypted);
             }
         })?;
         Ok(())
+    }
+}
+
+/// Merges the slices' figures and accumulators in table order.
+fn combine<T>(
+    parts: impl Iterator<Item = Result<(ManifestStats, T)>>,
+    make: &(dyn Fn() -> T + Sync),
+    merge: &(dyn Fn(&mut T, T) + Sync),
+) -> Result<(ManifestStats, T)> {
+    let (mut stats, mut acc) = (ManifestStats::default(), make());
+    for part in parts {
+        let (more_stats, more) = part?;
+        stats.merge(more_stats);
+        merge(&mut acc, more);
+    }
+    Ok((stats, acc))
+}
+
+/// Where one slice's rows go: its figures, its accumulator, and progress reported in steps.
+struct Sink<'m, 'p, T> {
+    manifest: &'m Manifest<'m>,
+    progress: &'p dyn Progress,
+    stats: ManifestStats,
+    acc: T,
+    unreported: u64,
+}
+
+impl<'m, 'p, T> Sink<'m, 'p, T> {
+    fn new(manifest: &'m Manifest<'m>, progress: &'p dyn Progress, acc: T) -> Self {
+        Sink {
+            manifest,
+            progress,
+            stats: ManifestStats::default(),
+            acc,
+            unreported: 0,
+        }
+    }
+
+    fn row(&mut self, row: &ManifestRow<'_>, visit: &(dyn Fn(&mut T, ManifestFile<'_>) + Sync)) {
+        self.unreported += 1;
+        if self.unreported == PROGRESS_STEP {
+            self.progress.advance(self.unreported);
+            self.unreported = 0;
+        }
+        let stats = &mut self.stats;
+        match classify(row) {
+            Row::Ignored => stats.ignored_rows += 1,
+            Row::Directory => stats.directories += 1,
+            Row::Symlink => stats.symlinks += 1,
+            Row::File(size) => {
+                let key = disk::file_key(row.file_id);
+                stats.add_file(key, size, self.manifest.files_encrypted);
+                let file = ManifestFile {
+                    domain: &row.domain,
+                    relative_path: &row.relative_path,
+                    size,
+                };
+                visit(&mut self.acc, file);
+            }
+            Row::Unreadable(e) => stats.problem(|| {
+                let id = String::from_utf8_lossy(row.file_id);
+                format!("row {id} ({}): {e}", row.domain)
+            }),
+        }
+    }
+
+    fn finish(mut self, rows: u64) -> (ManifestStats, T) {
+        self.progress.advance(self.unreported);
+        self.stats.rows = rows;
+        (self.stats, self.acc)
     }
 }
 
@@ -242,5 +318,59 @@ fn classify(row: &ManifestRow<'_>) -> Row {
             Err(e) => Row::Unreadable(e),
         },
         _ => Row::Ignored,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribute::Tally;
+    use crate::read::NoProgress;
+    use crate::synth::{sample_specs, write_backup};
+
+    fn read(manifest: &Manifest<'_>) -> (ManifestStats, String) {
+        let (stats, tally) = manifest
+            .read(
+                &NoProgress,
+                &Tally::default,
+                &|t: &mut Tally, f| t.add(f),
+                &|t: &mut Tally, o| t.merge(o),
+            )
+            .unwrap();
+        let mut domains: Vec<String> = tally
+            .into_domains()
+            .into_iter()
+            .map(|d| format!("{d:?}"))
+            .collect();
+        domains.sort();
+        (stats, domains.join("\n"))
+    }
+
+    #[test]
+    fn the_btree_reader_and_sqlite_agree_on_generated_manifests() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (seed, files) in [(1, 300), (2, 30_000)] {
+            let mut spec = sample_specs().swap_remove(0);
+            spec.seed = seed;
+            spec.files = files;
+            spec.missing = 3;
+            spec.orphans = 2;
+            let out = tmp.path().join(seed.to_string());
+            let record = write_backup(&out, &spec).unwrap();
+            let db = out.join(&record.id).join("Manifest.db");
+            let fast = Manifest::open(ManifestSource::Plain(&db), false).unwrap();
+            {
+                let conn = lock(fast.conn.as_ref().unwrap());
+                assert!(btree::FilesTable::open(&db, &conn).unwrap().is_some());
+            }
+            let slow = Manifest::open(ManifestSource::Plain(&db), false)
+                .unwrap()
+                .sqlite_only();
+            let (a, b) = (read(&fast), read(&slow));
+            assert_eq!(format!("{:?}", a.0), format!("{:?}", b.0));
+            assert_eq!(a.0.shards, b.0.shards);
+            assert_eq!(a.1, b.1);
+            assert_eq!(Some(a.0.files.files), record.files);
+        }
     }
 }

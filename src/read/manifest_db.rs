@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 /// One row of the `Files` table, borrowed from SQLite for the duration of a callback.
 #[derive(Debug)]
 pub struct ManifestRow<'a> {
-    pub file_id: Cow<'a, str>,
+    /// The fileID's bytes as stored (40 hex digits in a sound row): only parsed, never shown unchecked.
+    pub file_id: &'a [u8],
     pub domain: Cow<'a, str>,
     pub relative_path: Cow<'a, str>,
     pub flags: i64,
@@ -150,7 +151,7 @@ pub fn for_each_row_in(
             _ => &[],
         };
         visit(&ManifestRow {
-            file_id: text(row.get_ref(0)),
+            file_id: raw(row.get_ref(0)),
             domain: text(row.get_ref(1)),
             relative_path: text(row.get_ref(2)),
             flags,
@@ -170,11 +171,11 @@ pub fn count_rows(conn: &Connection, path: &Path) -> Result<u64> {
 /// Splits the table into up to `parts` rowid ranges of about equal width (rowids of a real manifest are
 /// dense). `None` when the table has no rowids to split by (empty, or not a rowid table).
 pub fn rowid_ranges(conn: &Connection, parts: u32) -> Option<Vec<(i64, i64)>> {
-    let (first, last): (i64, i64) = conn
-        .query_row("SELECT min(rowid), max(rowid) FROM Files", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
-        .ok()?;
+    // Two queries: SQLite finds a lone min() or max() of the rowid at one end of the table, but both in one
+    // query scan every row.
+    let end = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).ok();
+    let first = end("SELECT min(rowid) FROM Files")?;
+    let last = end("SELECT max(rowid) FROM Files")?;
     let width = i128::from(last) - i128::from(first) + 1;
     let step = (width / i128::from(parts.max(1))).max(1);
     let mut ranges = Vec::new();
@@ -191,6 +192,14 @@ pub fn rowid_ranges(conn: &Connection, parts: u32) -> Option<Vec<(i64, i64)>> {
         start = end + 1;
     }
     Some(ranges)
+}
+
+/// A text column's bytes, NULL as empty.
+fn raw(value: rusqlite::Result<ValueRef<'_>>) -> &[u8] {
+    match value {
+        Ok(ValueRef::Text(bytes)) | Ok(ValueRef::Blob(bytes)) => bytes,
+        _ => &[],
+    }
 }
 
 /// A text column as `str`, with invalid UTF-8 replaced (names from a phone are normally valid) and NULL as "".
@@ -273,7 +282,10 @@ mod tests {
         assert_eq!(count_rows(&conn, path).unwrap(), 10);
         let ids = Rows::FileIds("03".into(), "06".into());
         let mut got = Vec::new();
-        for_each_row_in(&conn, path, &ids, |row| got.push(row.file_id.to_string())).unwrap();
+        for_each_row_in(&conn, path, &ids, |row| {
+            got.push(String::from_utf8_lossy(row.file_id).into_owned())
+        })
+        .unwrap();
         assert_eq!(got, ["03", "04", "05"]);
     }
 

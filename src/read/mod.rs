@@ -1,6 +1,7 @@
 //! Reads a backup folder: its plists, its manifest (streamed) and its on-disk listing.
 
 pub mod bplist;
+pub mod btree;
 pub mod crypto;
 pub mod digest;
 pub mod disk;
