@@ -1,13 +1,14 @@
-//! Unlocks encrypted backups: password → keybag class keys → Manifest.db key → decrypted Manifest.db in memory.
+//! Unlocks encrypted backups: password → keybag class keys → Manifest.db key → Manifest.db decrypted as read.
 //!
 //! Steps (dinosec iphone-dataprotection; jsharkey13/iphone_backup_decrypt; backup-formats notes §5):
 //! `k1 = PBKDF2-HMAC-SHA256(password, DPSL, DPIC)` (iOS 10.2+), `K = PBKDF2-HMAC-SHA1(k1 or password, SALT, ITER)`;
 //! each password-wrapped class key is `AESKeyUnwrap(K, WPKY)` (RFC 3394; a failed check means a wrong password);
 //! `ManifestKey` is a u32 little-endian class and a key wrapped with that class key; Manifest.db is AES-256-CBC
-//! with a zero IV and PKCS#7 padding. Plaintext never touches the disk: it is decrypted straight into SQLite's
-//! in-memory database.
+//! with a zero IV and PKCS#7 padding. Plaintext never touches the disk: [`vfs`] decrypts the pages SQLite asks
+//! for; [`DecryptingReader`] streams the whole file (the in-memory copy kept as a reference).
 
 pub mod keybag;
+pub mod vfs;
 
 use std::io::Read;
 use std::path::Path;
@@ -160,25 +161,7 @@ impl DecryptingReader<std::io::BufReader<std::fs::File>> {
     pub fn open(path: &Path, key: &Key) -> Result<Self, DecryptError> {
         use std::io::{Seek, SeekFrom};
         let mut file = std::fs::File::open(path)?;
-        let len = file.metadata()?.len();
-        if len == 0 || len % 16 != 0 {
-            return Err(DecryptError::NotBlocks(len));
-        }
-        // CBC: the last plaintext block is D(C[n]) xor C[n-1] (the IV, zero, when there is one block).
-        let mut tail = [0u8; 32];
-        let tail_len = len.min(32) as usize;
-        file.seek(SeekFrom::Start(len - tail_len as u64))?;
-        file.read_exact(&mut tail[32 - tail_len..])?;
-        let mut last = aes::Block::clone_from_slice(&tail[16..]);
-        let iv = aes::Block::clone_from_slice(&tail[..16]);
-        let mut cipher = cbc::Decryptor::<aes::Aes256>::new(key.as_ref().into(), &iv);
-        cipher.decrypt_block_mut(&mut last);
-        let pad = last[15];
-        let valid = (1..=16).contains(&pad) && last[16 - pad as usize..].iter().all(|&b| b == pad);
-        last.zeroize();
-        if !valid {
-            return Err(DecryptError::BadPadding);
-        }
+        let plain = plaintext_len(&file, key)?;
         file.seek(SeekFrom::Start(0))?;
         Ok(DecryptingReader {
             inner: std::io::BufReader::with_capacity(1 << 20, file),
@@ -186,11 +169,37 @@ impl DecryptingReader<std::io::BufReader<std::fs::File>> {
             buffer: Zeroizing::new(Vec::with_capacity(CHUNK)),
             blocks: Vec::with_capacity(CHUNK / 16),
             start: 0,
-            remaining: len - u64::from(pad),
+            remaining: plain,
             patch_wal_header: true,
             offset: 0,
         })
     }
+}
+
+/// Checks that `file` is whole AES blocks with valid PKCS#7 padding and returns its plaintext length.
+/// Moves the file's cursor.
+pub(crate) fn plaintext_len(mut file: &std::fs::File, key: &Key) -> Result<u64, DecryptError> {
+    use std::io::{Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    if len == 0 || len % 16 != 0 {
+        return Err(DecryptError::NotBlocks(len));
+    }
+    // CBC: the last plaintext block is D(C[n]) xor C[n-1] (the IV, zero, when there is one block).
+    let mut tail = [0u8; 32];
+    let tail_len = len.min(32) as usize;
+    file.seek(SeekFrom::Start(len - tail_len as u64))?;
+    file.read_exact(&mut tail[32 - tail_len..])?;
+    let mut last = aes::Block::clone_from_slice(&tail[16..]);
+    let iv = aes::Block::clone_from_slice(&tail[..16]);
+    let mut cipher = cbc::Decryptor::<aes::Aes256>::new(key.as_ref().into(), &iv);
+    cipher.decrypt_block_mut(&mut last);
+    let pad = last[15];
+    let valid = (1..=16).contains(&pad) && last[16 - pad as usize..].iter().all(|&b| b == pad);
+    last.zeroize();
+    if !valid {
+        return Err(DecryptError::BadPadding);
+    }
+    Ok(len - u64::from(pad))
 }
 
 impl<R: Read> DecryptingReader<R> {
