@@ -13,7 +13,8 @@ pub mod vfs;
 use std::io::Read;
 use std::path::Path;
 
-use aes::cipher::{BlockDecryptMut, KeyIvInit};
+use aes::cipher::block_padding::NoPadding;
+use aes::cipher::{BlockDecryptMut, InnerIvInit, KeyInit, KeyIvInit};
 use zeroize::{Zeroize, Zeroizing};
 
 pub use keybag::{ClassKey, Keybag, KeybagError};
@@ -136,9 +137,11 @@ fn unwrap(kek: &Key, wrapped: &[u8]) -> Result<Key, UnlockError> {
 /// handed to SQLite without a second copy. The caller reads exactly [`DecryptingReader::plaintext_len`] bytes.
 pub struct DecryptingReader<R> {
     inner: R,
-    cipher: cbc::Decryptor<aes::Aes256>,
+    /// The key schedule (wiped on drop) and the CBC chaining value carried from one chunk to the next.
+    cipher: aes::Aes256Dec,
+    iv: aes::Block,
+    /// Decrypted in place; allocated once at `CHUNK` bytes so it never reallocates (and leaves no copy).
     buffer: Zeroizing<Vec<u8>>,
-    blocks: Vec<aes::Block>,
     start: usize,
     remaining: u64,
     patch_wal_header: bool,
@@ -165,9 +168,9 @@ impl DecryptingReader<std::io::BufReader<std::fs::File>> {
         file.seek(SeekFrom::Start(0))?;
         Ok(DecryptingReader {
             inner: std::io::BufReader::with_capacity(1 << 20, file),
-            cipher: cbc::Decryptor::<aes::Aes256>::new(key.as_ref().into(), &aes::Block::default()),
+            cipher: aes::Aes256Dec::new(key.as_ref().into()),
+            iv: aes::Block::default(),
             buffer: Zeroizing::new(Vec::with_capacity(CHUNK)),
-            blocks: Vec::with_capacity(CHUNK / 16),
             start: 0,
             remaining: plain,
             patch_wal_header: true,
@@ -208,27 +211,26 @@ impl<R: Read> DecryptingReader<R> {
     }
 
     fn refill(&mut self) -> std::io::Result<()> {
-        self.buffer.clear();
         self.start = 0;
-        let mut chunk = Zeroizing::new([0u8; CHUNK]);
+        self.buffer.resize(CHUNK, 0);
         let mut filled = 0;
         while filled < CHUNK {
-            match self.inner.read(&mut chunk[filled..])? {
+            match self.inner.read(&mut self.buffer[filled..])? {
                 0 => break,
                 n => filled += n,
             }
         }
-        self.blocks.clear();
-        self.blocks.extend(
-            chunk[..filled - filled % 16]
-                .chunks_exact(16)
-                .map(aes::Block::clone_from_slice),
-        );
-        self.cipher.decrypt_blocks_mut(&mut self.blocks);
-        for block in &mut self.blocks {
-            self.buffer.extend_from_slice(block);
-            block.zeroize();
+        let whole = filled - filled % 16;
+        self.buffer.truncate(whole);
+        if whole == 0 {
+            return Ok(());
         }
+        let next_iv = aes::Block::clone_from_slice(&self.buffer[whole - 16..]);
+        // One call over the chunk, in place: AES-NI decrypts 8 blocks at a time.
+        cbc::Decryptor::<aes::Aes256Dec>::inner_iv_init(self.cipher.clone(), &self.iv)
+            .decrypt_padded_mut::<NoPadding>(&mut self.buffer)
+            .map_err(|_| std::io::Error::other("a ciphertext chunk is not whole blocks"))?;
+        self.iv = next_iv;
         Ok(())
     }
 }
