@@ -68,9 +68,17 @@ pub fn open(path: &Path) -> Result<Connection> {
     Connection::open_with_flags(uri, flags).map_err(|e| Error::sqlite(path, e))
 }
 
-/// Decrypts an encrypted Manifest.db straight into an in-memory, read-only SQLite database: the plaintext
-/// exists only in SQLite's memory, never on disk.
+/// Opens an encrypted Manifest.db read-only, decrypting pages on demand as SQLite reads them
+/// ([`crate::read::crypto::vfs`]): memory stays flat at any size and the plaintext never touches the disk.
+/// Each call gives an independent connection, so several threads may read one file at once.
 pub fn open_encrypted(path: &Path, key: &crate::read::crypto::Key) -> Result<Connection> {
+    crate::read::crypto::vfs::open(path, key)
+}
+
+/// Decrypts a whole encrypted Manifest.db into an in-memory, read-only SQLite database: the plaintext exists
+/// only in SQLite's memory, never on disk, but all of it at once (at most 2 GiB). Kept as the reference the
+/// page-by-page reader is tested and measured against.
+pub fn open_encrypted_in_memory(path: &Path, key: &crate::read::crypto::Key) -> Result<Connection> {
     use crate::read::crypto::DecryptingReader;
     let problem = |p: String| Error::Encryption {
         path: path.to_path_buf(),
@@ -216,7 +224,7 @@ fn text(value: rusqlite::Result<ValueRef<'_>>) -> Cow<'_, str> {
 
 /// `file:<percent-encoded absolute path>?mode=ro&immutable=1`: the path may hold spaces (`Application Support`),
 /// `?`, `#` or `%`, which a URI must escape.
-fn immutable_uri(path: &Path) -> std::io::Result<String> {
+pub(crate) fn immutable_uri(path: &Path) -> std::io::Result<String> {
     let absolute = std::path::absolute(path)?;
     // The path's own bytes, percent-encoded: a folder name that is not UTF-8 must still open.
     #[cfg(unix)]

@@ -1,18 +1,20 @@
-//! Unlocks encrypted backups: password → keybag class keys → Manifest.db key → decrypted Manifest.db in memory.
+//! Unlocks encrypted backups: password → keybag class keys → Manifest.db key → Manifest.db decrypted as read.
 //!
 //! Steps (dinosec iphone-dataprotection; jsharkey13/iphone_backup_decrypt; backup-formats notes §5):
 //! `k1 = PBKDF2-HMAC-SHA256(password, DPSL, DPIC)` (iOS 10.2+), `K = PBKDF2-HMAC-SHA1(k1 or password, SALT, ITER)`;
 //! each password-wrapped class key is `AESKeyUnwrap(K, WPKY)` (RFC 3394; a failed check means a wrong password);
 //! `ManifestKey` is a u32 little-endian class and a key wrapped with that class key; Manifest.db is AES-256-CBC
-//! with a zero IV and PKCS#7 padding. Plaintext never touches the disk: it is decrypted straight into SQLite's
-//! in-memory database.
+//! with a zero IV and PKCS#7 padding. Plaintext never touches the disk: [`vfs`] decrypts the pages SQLite asks
+//! for; [`DecryptingReader`] streams the whole file (the in-memory copy kept as a reference).
 
 pub mod keybag;
+pub mod vfs;
 
 use std::io::Read;
 use std::path::Path;
 
-use aes::cipher::{BlockDecryptMut, KeyIvInit};
+use aes::cipher::block_padding::NoPadding;
+use aes::cipher::{BlockDecryptMut, InnerIvInit, KeyInit, KeyIvInit};
 use zeroize::{Zeroize, Zeroizing};
 
 pub use keybag::{ClassKey, Keybag, KeybagError};
@@ -135,9 +137,11 @@ fn unwrap(kek: &Key, wrapped: &[u8]) -> Result<Key, UnlockError> {
 /// handed to SQLite without a second copy. The caller reads exactly [`DecryptingReader::plaintext_len`] bytes.
 pub struct DecryptingReader<R> {
     inner: R,
-    cipher: cbc::Decryptor<aes::Aes256>,
+    /// The key schedule (wiped on drop) and the CBC chaining value carried from one chunk to the next.
+    cipher: aes::Aes256Dec,
+    iv: aes::Block,
+    /// Decrypted in place; allocated once at `CHUNK` bytes so it never reallocates (and leaves no copy).
     buffer: Zeroizing<Vec<u8>>,
-    blocks: Vec<aes::Block>,
     start: usize,
     remaining: u64,
     patch_wal_header: bool,
@@ -160,37 +164,45 @@ impl DecryptingReader<std::io::BufReader<std::fs::File>> {
     pub fn open(path: &Path, key: &Key) -> Result<Self, DecryptError> {
         use std::io::{Seek, SeekFrom};
         let mut file = std::fs::File::open(path)?;
-        let len = file.metadata()?.len();
-        if len == 0 || len % 16 != 0 {
-            return Err(DecryptError::NotBlocks(len));
-        }
-        // CBC: the last plaintext block is D(C[n]) xor C[n-1] (the IV, zero, when there is one block).
-        let mut tail = [0u8; 32];
-        let tail_len = len.min(32) as usize;
-        file.seek(SeekFrom::Start(len - tail_len as u64))?;
-        file.read_exact(&mut tail[32 - tail_len..])?;
-        let mut last = aes::Block::clone_from_slice(&tail[16..]);
-        let iv = aes::Block::clone_from_slice(&tail[..16]);
-        let mut cipher = cbc::Decryptor::<aes::Aes256>::new(key.as_ref().into(), &iv);
-        cipher.decrypt_block_mut(&mut last);
-        let pad = last[15];
-        let valid = (1..=16).contains(&pad) && last[16 - pad as usize..].iter().all(|&b| b == pad);
-        last.zeroize();
-        if !valid {
-            return Err(DecryptError::BadPadding);
-        }
+        let plain = plaintext_len(&file, key)?;
         file.seek(SeekFrom::Start(0))?;
         Ok(DecryptingReader {
             inner: std::io::BufReader::with_capacity(1 << 20, file),
-            cipher: cbc::Decryptor::<aes::Aes256>::new(key.as_ref().into(), &aes::Block::default()),
+            cipher: aes::Aes256Dec::new(key.as_ref().into()),
+            iv: aes::Block::default(),
             buffer: Zeroizing::new(Vec::with_capacity(CHUNK)),
-            blocks: Vec::with_capacity(CHUNK / 16),
             start: 0,
-            remaining: len - u64::from(pad),
+            remaining: plain,
             patch_wal_header: true,
             offset: 0,
         })
     }
+}
+
+/// Checks that `file` is whole AES blocks with valid PKCS#7 padding and returns its plaintext length.
+/// Moves the file's cursor.
+pub(crate) fn plaintext_len(mut file: &std::fs::File, key: &Key) -> Result<u64, DecryptError> {
+    use std::io::{Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    if len == 0 || len % 16 != 0 {
+        return Err(DecryptError::NotBlocks(len));
+    }
+    // CBC: the last plaintext block is D(C[n]) xor C[n-1] (the IV, zero, when there is one block).
+    let mut tail = [0u8; 32];
+    let tail_len = len.min(32) as usize;
+    file.seek(SeekFrom::Start(len - tail_len as u64))?;
+    file.read_exact(&mut tail[32 - tail_len..])?;
+    let mut last = aes::Block::clone_from_slice(&tail[16..]);
+    let iv = aes::Block::clone_from_slice(&tail[..16]);
+    let mut cipher = cbc::Decryptor::<aes::Aes256>::new(key.as_ref().into(), &iv);
+    cipher.decrypt_block_mut(&mut last);
+    let pad = last[15];
+    let valid = (1..=16).contains(&pad) && last[16 - pad as usize..].iter().all(|&b| b == pad);
+    last.zeroize();
+    if !valid {
+        return Err(DecryptError::BadPadding);
+    }
+    Ok(len - u64::from(pad))
 }
 
 impl<R: Read> DecryptingReader<R> {
@@ -199,27 +211,26 @@ impl<R: Read> DecryptingReader<R> {
     }
 
     fn refill(&mut self) -> std::io::Result<()> {
-        self.buffer.clear();
         self.start = 0;
-        let mut chunk = Zeroizing::new([0u8; CHUNK]);
+        self.buffer.resize(CHUNK, 0);
         let mut filled = 0;
         while filled < CHUNK {
-            match self.inner.read(&mut chunk[filled..])? {
+            match self.inner.read(&mut self.buffer[filled..])? {
                 0 => break,
                 n => filled += n,
             }
         }
-        self.blocks.clear();
-        self.blocks.extend(
-            chunk[..filled - filled % 16]
-                .chunks_exact(16)
-                .map(aes::Block::clone_from_slice),
-        );
-        self.cipher.decrypt_blocks_mut(&mut self.blocks);
-        for block in &mut self.blocks {
-            self.buffer.extend_from_slice(block);
-            block.zeroize();
+        let whole = filled - filled % 16;
+        self.buffer.truncate(whole);
+        if whole == 0 {
+            return Ok(());
         }
+        let next_iv = aes::Block::clone_from_slice(&self.buffer[whole - 16..]);
+        // One call over the chunk, in place: AES-NI decrypts 8 blocks at a time.
+        cbc::Decryptor::<aes::Aes256Dec>::inner_iv_init(self.cipher.clone(), &self.iv)
+            .decrypt_padded_mut::<NoPadding>(&mut self.buffer)
+            .map_err(|_| std::io::Error::other("a ciphertext chunk is not whole blocks"))?;
+        self.iv = next_iv;
         Ok(())
     }
 }
