@@ -18,7 +18,7 @@ use crate::error::Result;
 pub enum ManifestSource<'a> {
     /// A plain `Manifest.db`, opened read-only and immutable.
     Plain(&'a Path),
-    /// An encrypted `Manifest.db` and its key.
+    /// An encrypted `Manifest.db` and its key: pages are decrypted as SQLite reads them.
     Encrypted(&'a Path, &'a crypto::Key),
     /// An iOS 4–9 `Manifest.mbdb`.
     Mbdb(&'a Path),
@@ -73,9 +73,16 @@ impl<'a> Manifest<'a> {
         }
     }
 
-    /// Whether more connections can be opened cheaply, to read slices of the table side by side.
-    fn can_split(&self) -> bool {
-        matches!(self.source, ManifestSource::Plain(_))
+    /// Another connection, to read a slice of the table beside the first: cheap for a plain file, and for
+    /// an encrypted one too (its pages are decrypted as they are read).
+    fn open_another(&self) -> Result<Connection> {
+        match self.source {
+            ManifestSource::Plain(path) => manifest_db::open(path),
+            ManifestSource::Encrypted(path, key) => manifest_db::open_encrypted(path, key),
+            ManifestSource::Mbdb(path) => Err(crate::error::Error::WrongSchema {
+                path: path.to_path_buf(),
+            }),
+        }
     }
 
     /// Streams every regular file to `visit`, into accumulators made by `make` (one per slice) and merged
@@ -102,7 +109,7 @@ impl<'a> Manifest<'a> {
                 }
                 _ => None,
             };
-            let split = self.can_split() && total >= MIN_ROWS_TO_SPLIT && threads > 1;
+            let split = total >= MIN_ROWS_TO_SPLIT && threads > 1;
             let slices = split
                 .then(|| manifest_db::rowid_ranges(&conn, threads * SLICES_PER_THREAD))
                 .flatten();
@@ -137,7 +144,7 @@ impl<'a> Manifest<'a> {
         let parts: Vec<Result<(ManifestStats, T)>> = slices
             .into_par_iter()
             .map(|(first, last)| {
-                let conn = manifest_db::open(path)?;
+                let conn = self.open_another()?;
                 self.read_rows(&conn, &Rows::Rowids(first, last), progress, make(), visit)
             })
             .collect();
