@@ -90,8 +90,10 @@ fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
         let opened = started.elapsed().as_secs_f64();
         let mut bytes = 0u64;
-        let rows = manifest_db::for_each_row_in(&conn, &db, |row| bytes += row.blob.len() as u64)
-            .map_err(|e| e.to_string())?;
+        let rows = manifest_db::for_each_row_in(&conn, &db, &manifest_db::Rows::All, |row| {
+            bytes += row.blob.len() as u64
+        })
+        .map_err(|e| e.to_string())?;
         let total = started.elapsed().as_secs_f64();
         println!("{how}: open {opened:.3} s, open + {rows} rows ({bytes} blob bytes) {total:.3} s");
     }

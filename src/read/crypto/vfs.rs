@@ -667,9 +667,9 @@ mod tests {
 
     fn rows(conn: &Connection, path: &Path) -> Vec<Row> {
         let mut out = Vec::new();
-        manifest_db::for_each_row_in(conn, path, |r| {
+        manifest_db::for_each_row_in(conn, path, &manifest_db::Rows::All, |r| {
             out.push((
-                r.file_id.to_string(),
+                String::from_utf8_lossy(r.file_id).into_owned(),
                 r.domain.to_string(),
                 r.relative_path.to_string(),
                 r.flags,
@@ -865,7 +865,8 @@ mod tests {
             let err = open(&path, &key)
                 .and_then(|conn| {
                     let mut n = 0;
-                    manifest_db::for_each_row_in(&conn, &path, |_| n += 1).map(|_| conn)
+                    manifest_db::for_each_row_in(&conn, &path, &manifest_db::Rows::All, |_| n += 1)
+                        .map(|_| conn)
                 })
                 .err()
                 .unwrap_or_else(|| panic!("{why}: opened"));
@@ -901,7 +902,7 @@ mod tests {
         }
         std::fs::write(&path, &bad_middle).unwrap();
         if let Ok(conn) = open(&path, &key) {
-            let _ = manifest_db::for_each_row_in(&conn, &path, |_| {});
+            let _ = manifest_db::for_each_row_in(&conn, &path, &manifest_db::Rows::All, |_| {});
         }
         let wrong = Zeroizing::new([1u8; 32]);
         std::fs::write(&path, &good).unwrap();
@@ -923,7 +924,7 @@ mod tests {
             .unwrap()
             .set_len(len / 2 / 16 * 16)
             .unwrap();
-        let result = manifest_db::for_each_row_in(&conn, &path, |_| {});
+        let result = manifest_db::for_each_row_in(&conn, &path, &manifest_db::Rows::All, |_| {});
         assert!(result.is_err(), "{result:?}");
     }
 
