@@ -29,8 +29,10 @@ cache=target/bench-backups
 mkdir -p "$cache"
 
 echo "machine: $(nproc) cores, $(uname -sr); layout: $layout"
-printf '| files | folders | cloudfit scan --json | du -s | cloudfit/du | cloudfit peak RSS |\n'
-printf '|---:|---:|---:|---:|---:|---:|\n'
+# Medians of wall time; CPU is the mean user + system time of a run (on a busy machine the walk gets fewer cores,
+# and CPU shows how much work each tool does regardless).
+printf '| files | folders | cloudfit scan --json | du -s | cloudfit/du | cloudfit CPU | du CPU | cloudfit peak RSS |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for n in "${sizes[@]}"; do
   out="$cache/extracted-$layout-$n"
   if [ ! -f "$out/expected.json" ]; then
@@ -46,9 +48,10 @@ for n in "${sizes[@]}"; do
     -n cloudfit "$bin scan '$tree' --json" \
     -n du "du -s '$tree'" >/dev/null
   median() { awk -F, -v n="$1" '$1==n {print $4}' "$csv"; }
-  c=$(median cloudfit); d=$(median du)
+  cpu() { awk -F, -v n="$1" '$1==n {print $5 + $6}' "$csv"; }
+  c=$(median cloudfit); d=$(median du); cc=$(cpu cloudfit); dc=$(cpu du)
   rss=$(/usr/bin/time -v "$bin" scan "$tree" --json 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}')
-  awk -v n="$n" -v f="$folders" -v c="$c" -v d="$d" -v rss="$rss" 'BEGIN {
-    printf "| %d | %d | %.3f s | %.3f s | %.2f | %d MB |\n", n, f, c, d, c / d, rss * 1024 / 1000000 }'
+  awk -v n="$n" -v f="$folders" -v c="$c" -v d="$d" -v cc="$cc" -v dc="$dc" -v rss="$rss" 'BEGIN {
+    printf "| %d | %d | %.3f s | %.3f s | %.2f | %.2f s | %.2f s | %d MB |\n", n, f, c, d, c / d, cc, dc, rss * 1024 / 1000000 }'
   rm -f "$csv"
 done
