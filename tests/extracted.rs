@@ -109,3 +109,27 @@ fn a_symlink_loop_cannot_trap_the_walk() {
     assert_eq!(doc["backups"][0]["bytes"], 10);
     assert_eq!(doc["backups"][0]["symlinks"], 2);
 }
+
+#[test]
+fn a_larger_generated_tree_reads_as_recorded_in_both_layouts() {
+    // Thousands of folders, so the parallel walk's threads share the tree; hard links counted once.
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = synth::BackupSpec {
+        files: 20_000,
+        extracted_hard_links: true,
+        ..synth::BackupSpec::default()
+    };
+    let layouts = [
+        synth::ExtractedLayout::Domains,
+        synth::ExtractedLayout::DevicePaths,
+    ];
+    for layout in layouts {
+        let parent = tmp.path().join(layout.id());
+        let want = synth::write_extracted(&parent, &spec, layout).unwrap();
+        let (doc, output) = json(&["scan".as_ref(), parent.join(&want.id).as_os_str()]);
+        assert_exit(&output, 0);
+        let got = find(&doc, &want.id);
+        assert_tree_matches(got, &want);
+        assert_eq!(got["directories"].as_u64(), want.directories, "{}", want.id);
+    }
+}
