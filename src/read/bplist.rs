@@ -154,6 +154,32 @@ impl<'a> Bplist<'a> {
         Some((value, at + 2 + len))
     }
 
+    /// The common case of [`Bplist::short_ascii`] in a few instructions: 1- or 2-byte offsets (every
+    /// MBFile), a short ASCII string. `None` means "not this case", never "malformed".
+    #[inline(always)]
+    fn key_name(&self, index: usize) -> Option<&'a [u8]> {
+        if index >= self.objects || self.offset_size > 2 {
+            return None;
+        }
+        let at = self.table + index * self.offset_size;
+        let offset = match self.offset_size {
+            1 => usize::from(*self.data.get(at)?),
+            _ => usize::from(u16::from_be_bytes([
+                *self.data.get(at)?,
+                *self.data.get(at + 1)?,
+            ])),
+        };
+        if offset < 8 || offset >= self.table {
+            return None;
+        }
+        let marker = *self.data.get(offset)?;
+        if marker >> 4 != 0x5 || marker & 0x0F == 0x0F {
+            return None;
+        }
+        self.data
+            .get(offset + 1..offset + 1 + usize::from(marker & 0x0F))
+    }
+
     /// An ASCII string of fewer than 15 bytes (every MBFile key), read without the general decoder:
     /// `Some(None)` when the object is something else, for [`Bplist::object`] to decide.
     #[inline]
@@ -189,12 +215,19 @@ impl<'a> Bplist<'a> {
             .data
             .get(refs..refs.checked_add(count.checked_mul(self.ref_size)?)?)?;
         for (i, key_ref) in key_refs.chunks_exact(self.ref_size).enumerate() {
-            let index = usize::try_from(be(key_ref)).ok()?;
-            let name = match self.short_ascii(index)? {
+            // One-byte references (any archive of fewer than 256 objects, so every MBFile) skip `be`.
+            let index = match *key_ref {
+                [one] => usize::from(one),
+                _ => usize::try_from(be(key_ref)).ok()?,
+            };
+            let name = match self.key_name(index) {
                 Some(name) => name,
-                None => match self.object(index)? {
-                    Found::Ascii(name) => name,
-                    _ => return None,
+                None => match self.short_ascii(index)? {
+                    Some(name) => name,
+                    None => match self.object(index)? {
+                        Found::Ascii(name) => name,
+                        _ => return None,
+                    },
                 },
             };
             // Lengths first: most keys differ from the wanted ones in length, and need no comparison.

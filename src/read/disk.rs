@@ -18,13 +18,30 @@ pub fn file_key(file_id: impl AsRef<[u8]>) -> Option<FileKey> {
         return None;
     }
     let mut key = [0u8; 20];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        key[i] = (hex_digit(pair[0])? << 4) | hex_digit(pair[1])?;
+    // Every row and every data file goes through here: a table lookup per digit, one check per key.
+    let mut bad = 0u8;
+    for (out, pair) in key.iter_mut().zip(bytes.chunks_exact(2)) {
+        let (high, low) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+        bad |= (high | low) & 0x80;
+        *out = (high << 4) | (low & 0x0F);
     }
-    Some(key)
+    (bad == 0).then_some(key)
 }
 
-fn hex_digit(c: u8) -> Option<u8> {
+/// The value of each lowercase hex digit; 0x80 marks every other byte.
+const HEX: [u8; 256] = {
+    let mut table = [0x80u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        if let Some(v) = hex_digit(c as u8) {
+            table[c] = v;
+        }
+        c += 1;
+    }
+    table
+};
+
+const fn hex_digit(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
