@@ -39,7 +39,7 @@ for n in "${sizes[@]}"; do
     rm -rf "$out"
     target/release/examples/make-backup "$out" --files "$n" --extracted "$layout" >/dev/null
   fi
-  tree=$(find "$out" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+  tree=$(find "$out/" -mindepth 1 -maxdepth 1 -type d | head -n 1)  # the slash: $out may be a symlink
   folders=$(grep -o '"directories": *[0-9]*' "$out/expected.json" | head -n 1 | grep -o '[0-9]*$')
   # Warm the dentry and inode caches once before hyperfine's own warmup runs.
   du -s "$tree" >/dev/null
