@@ -77,21 +77,27 @@ impl Interaction for Console {
         if !self.show {
             return;
         }
-        // Hidden until SHOW_AFTER has passed, so that short scans never flash a bar.
-        let bar = ProgressBar::with_draw_target(Some(rows), ProgressDrawTarget::hidden());
-        bar.set_style(
-            ProgressStyle::with_template(
+        // Hidden until SHOW_AFTER has passed, so that short scans never flash a bar. Without a total (an
+        // extracted tree, an iOS 4–9 manifest) it counts up with a spinner instead.
+        let (total, template) = match rows {
+            0 => (None, "{spinner} {msg}: {human_pos} entries, {rate}/s"),
+            n => (
+                Some(n),
                 "{msg} [{bar:30}] {human_pos}/{human_len} rows, {rate} rows/s, {eta} left",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            // indicatif's own {per_sec} prints four decimals: whole rows read better.
-            .with_key(
-                "rate",
-                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{}", HumanCount(state.per_sec() as u64));
-                },
-            )
-            .progress_chars("=> "),
+            ),
+        };
+        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                // indicatif's own {per_sec} prints four decimals: whole rows read better.
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{}", HumanCount(state.per_sec() as u64));
+                    },
+                )
+                .progress_chars("=> "),
         );
         bar.set_message(format!(
             "Reading {}",

@@ -39,7 +39,8 @@ pub trait Interaction: Sync {
     fn unlocking(&self, _device: &str) {}
     /// Key derivation has ended.
     fn unlocked(&self) {}
-    /// Reading a manifest of `rows` rows has begun (a chance to show a progress bar).
+    /// Reading a manifest of `rows` rows (0: not known beforehand, e.g. an extracted tree) has begun: a
+    /// chance to show a progress bar.
     fn reading(&self, _device: &str, _rows: u64) {}
     /// `rows` more rows were read; called from any thread.
     fn read_rows(&self, _rows: u64) {}
@@ -104,7 +105,7 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
 /// Reads one backup: the plists, then the manifest and the disk listing side by side.
 pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
     if dir.layout != Layout::Backup {
-        return Ok(scan_extracted(dir, options.now));
+        return Ok(scan_extracted(dir, options));
     }
     let info = read::plists::read_device_info(&dir.path)?;
     let manifest_db = dir.path.join("Manifest.db");
@@ -205,14 +206,26 @@ impl read::Progress for ProgressOf<'_> {
 
 /// A tree another tool extracted: no plists and no manifest, so sizes come from the file system and the
 /// domain from each path.
-fn scan_extracted(dir: &BackupDir, now: SystemTime) -> BackupSummary {
-    let (walk, tally) = read::extracted::walk(
+fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> BackupSummary {
+    let now = options.now;
+    let interaction = options.interaction;
+    interaction.reading(&dir.id, 0);
+    // Each thread's tally carries the files it has not reported yet, so progress costs no shared counter.
+    let (walk, (tally, _)) = read::extracted::walk(
         &dir.path,
         dir.layout,
-        &Tally::default,
-        &|tally: &mut Tally, file| tally.add(file),
-        &|tally: &mut Tally, other| tally.merge(other),
+        &|| (Tally::default(), 0u64),
+        &|(tally, unreported): &mut (Tally, u64), file| {
+            tally.add(file);
+            *unreported += 1;
+            if *unreported == 16_384 {
+                interaction.read_rows(*unreported);
+                *unreported = 0;
+            }
+        },
+        &|(tally, _): &mut (Tally, u64), (other, _)| tally.merge(other),
     );
+    interaction.read_done();
     let attribution = attribute::attribute(tally, &read::AppCatalog::default());
     let mut info = DeviceInfo {
         // An extracted tree has no snapshot state: it holds whatever the exporter wrote.

@@ -173,22 +173,32 @@ impl<'a> Manifest<'a> {
     ) -> Result<(ManifestStats, T)> {
         let mut stats = ManifestStats::default();
         let mut acc = make();
-        stats.rows = mbdb::for_each_record(self.path(), |record| match record.mode & 0xF000 {
-            0x8000 => {
-                // Each record says whether its own file is encrypted.
-                stats.add_file(Some(record.key), record.size, record.encrypted);
-                let file = ManifestFile {
-                    domain: record.domain,
-                    relative_path: record.path,
-                    size: record.size,
-                };
-                visit(&mut acc, file);
+        // An mbdb does not say how many records it holds: the count grows without a total.
+        progress.total(0);
+        let mut unreported = 0;
+        stats.rows = mbdb::for_each_record(self.path(), |record| {
+            unreported += 1;
+            if unreported == PROGRESS_STEP {
+                progress.advance(unreported);
+                unreported = 0;
             }
-            0x4000 => stats.directories += 1,
-            0xA000 => stats.symlinks += 1,
-            _ => stats.ignored_rows += 1,
+            match record.mode & 0xF000 {
+                0x8000 => {
+                    // Each record says whether its own file is encrypted.
+                    stats.add_file(Some(record.key), record.size, record.encrypted);
+                    let file = ManifestFile {
+                        domain: record.domain,
+                        relative_path: record.path,
+                        size: record.size,
+                    };
+                    visit(&mut acc, file);
+                }
+                0x4000 => stats.directories += 1,
+                0xA000 => stats.symlinks += 1,
+                _ => stats.ignored_rows += 1,
+            }
         })?;
-        progress.advance(stats.rows);
+        progress.advance(unreported);
         Ok((stats, acc))
     }
 

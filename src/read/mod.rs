@@ -98,7 +98,7 @@ pub fn disk_len(size: u64, encrypted: bool) -> u64 {
 
 /// Told how far reading a manifest has got, from any thread.
 pub trait Progress: Sync {
-    /// The number of rows there are to read.
+    /// The number of rows there are to read; 0 when it is not known beforehand.
     fn total(&self, _rows: u64) {}
     /// `rows` more rows were read.
     fn advance(&self, _rows: u64) {}
