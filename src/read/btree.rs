@@ -35,6 +35,8 @@ pub struct FilesTable {
     usable: usize,
     pages: u64,
     leaves: Vec<u32>,
+    /// Pages visited while collecting leaves: more than the file holds means pages are shared or loop.
+    visited: u64,
 }
 
 impl FilesTable {
@@ -60,6 +62,7 @@ impl FilesTable {
             usable: page_size - reserved,
             pages: len / page_size as u64,
             leaves: Vec::new(),
+            visited: 0,
         };
         let mut page = vec![0u8; page_size];
         match table.collect_leaves(root, 0, &mut page) {
@@ -85,7 +88,8 @@ impl FilesTable {
 
     /// Walks the interior pages from `number` down, appending leaf page numbers in order.
     fn collect_leaves(&mut self, number: u32, depth: usize, page: &mut Vec<u8>) -> Read<()> {
-        if depth > MAX_DEPTH || self.leaves.len() as u64 > self.pages {
+        self.visited += 1;
+        if depth > MAX_DEPTH || self.visited > self.pages {
             return Err(Declined("the b-tree loops"));
         }
         self.read_page(number, page)?;

@@ -161,6 +161,33 @@ fn damaged_pages_are_declined_not_misread() {
 }
 
 #[test]
+fn interior_pages_pointing_back_are_declined_quickly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = awkward_db(tmp.path(), 512, 3000);
+    let conn = crate::read::manifest_db::open(&path).unwrap();
+    let (root, _) = schema(&conn).unwrap();
+    drop(conn);
+    // Point every child of the root (an interior page) back at the root itself: without a bound on the
+    // pages visited, the walk would branch without end.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = (root as usize - 1) * 512;
+    assert_eq!(bytes[page], 0x05, "the root is an interior page");
+    let cells = usize::from(u16::from_be_bytes([bytes[page + 3], bytes[page + 4]]));
+    for i in 0..cells {
+        let at = page
+            + usize::from(u16::from_be_bytes([
+                bytes[page + 12 + 2 * i],
+                bytes[page + 13 + 2 * i],
+            ]));
+        bytes[at..at + 4].copy_from_slice(&root.to_be_bytes());
+    }
+    bytes[page + 8..page + 12].copy_from_slice(&root.to_be_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let conn = crate::read::manifest_db::open(&path).unwrap();
+    assert!(FilesTable::open(&path, &conn).unwrap().is_none());
+}
+
+#[test]
 fn varints_take_one_to_nine_bytes() {
     assert_eq!(varint(&[0x05], 0), Ok((5, 1)));
     assert_eq!(varint(&[0x81, 0x00], 0), Ok((128, 2)));
