@@ -104,7 +104,10 @@ impl Interaction for Console {
             cloudfit::render::table::clean(device)
         ));
         if let Ok(mut slot) = self.bar.lock() {
-            *slot = Some(Bar { bar, drawn: false });
+            // A reading that starts over (SQLite taking over from the b-tree reader) replaces its bar.
+            if let Some(old) = slot.replace(Bar { bar, drawn: false }) {
+                old.bar.finish_and_clear();
+            }
         }
     }
 
