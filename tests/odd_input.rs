@@ -288,3 +288,33 @@ fn a_data_file_in_another_shards_folder_is_counted_once() {
         assert_eq!(backup["orphans"]["files"].as_u64(), Some(1));
     }
 }
+
+#[test]
+fn a_file_id_stored_as_a_blob_is_still_found_when_its_shard_differs() {
+    let (tmp, record) = sample();
+    let dir = tmp.path().join("Backup").join(plain_id(&record));
+    let conn = rusqlite::Connection::open(dir.join("Manifest.db")).unwrap();
+    // A blob sorts after every text, so a fileID range query through the index never returns it.
+    conn.execute(
+        "UPDATE Files SET fileID = CAST(fileID AS BLOB) WHERE fileID < '8'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let id: String = rusqlite::Connection::open(dir.join("Manifest.db"))
+        .unwrap()
+        .query_row(
+            "SELECT CAST(fileID AS TEXT) FROM Files WHERE typeof(fileID) = 'blob' AND flags = 1 LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let _ = std::fs::remove_file(dir.join("Manifest.db-wal"));
+    let _ = std::fs::remove_file(dir.join("Manifest.db-shm"));
+    std::fs::remove_file(dir.join(&id[..2]).join(&id)).unwrap();
+    let (doc, output) = json(&["scan".as_ref(), dir.as_os_str()]);
+    assert_exit(&output, 0);
+    let backup = &doc["backups"][0];
+    assert_eq!(backup["missing"]["files"].as_u64(), Some(1));
+    assert_eq!(backup["orphans"]["files"].as_u64(), Some(0));
+}
