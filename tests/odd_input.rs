@@ -261,7 +261,10 @@ fn a_data_file_in_another_shards_folder_is_counted_once() {
         s
     };
     let first_file = |shard: &std::path::Path| {
-        let mut f: Vec<_> = std::fs::read_dir(shard).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut f: Vec<_> = std::fs::read_dir(shard)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         f.sort();
         f.remove(0)
     };
@@ -282,7 +285,11 @@ fn a_data_file_in_another_shards_folder_is_counted_once() {
         let (doc, output) = json(&args);
         assert_exit(&output, 0);
         let backup = &doc["backups"][0];
-        assert_eq!(backup["disk_files"].as_u64(), Some(on_disk), "measure {measure}");
+        assert_eq!(
+            backup["disk_files"].as_u64(),
+            Some(on_disk),
+            "measure {measure}"
+        );
         // Where the backup looks for it, the moved file is missing; where it sits, it is an orphan.
         assert_eq!(backup["missing"]["files"].as_u64(), Some(2));
         assert_eq!(backup["orphans"]["files"].as_u64(), Some(1));

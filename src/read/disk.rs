@@ -368,7 +368,13 @@ mod tests {
         for sizes in [DiskSizes::Named, DiskSizes::Measured] {
             let listing = list_backup_dir(dir, sizes).unwrap();
             assert_eq!(listing.data, Digests::default());
-            assert_eq!(listing.stray, Counts { files: 1, bytes: 10 });
+            assert_eq!(
+                listing.stray,
+                Counts {
+                    files: 1,
+                    bytes: 10
+                }
+            );
             // The close look at either shard agrees: not a data file of 3d, nor of 01.
             assert!(data_files_in(dir, &ShardSet::new([0x01, 0x3d])).is_empty());
         }
