@@ -246,3 +246,82 @@ fn a_closed_stderr_is_not_a_crash() {
     let status = child.wait().unwrap();
     assert_ne!(status.code(), Some(101));
 }
+
+#[test]
+fn a_data_file_in_another_shards_folder_is_counted_once() {
+    let (tmp, record) = sample();
+    let dir = tmp.path().join("Backup").join(plain_id(&record));
+    let shards: Vec<std::path::PathBuf> = {
+        let mut s: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir() && p.file_name().unwrap().len() == 2)
+            .collect();
+        s.sort();
+        s
+    };
+    let first_file = |shard: &std::path::Path| {
+        let mut f: Vec<_> = std::fs::read_dir(shard)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        f.sort();
+        f.remove(0)
+    };
+    // One file moved into the next shard's folder, and that shard made to differ by losing a file.
+    let moved = first_file(&shards[0]);
+    let lost = first_file(&shards[1]);
+    std::fs::remove_file(&lost).unwrap();
+    std::fs::rename(&moved, shards[1].join(moved.file_name().unwrap())).unwrap();
+    let on_disk = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter(|e| e.as_ref().unwrap().file_type().is_file())
+        .count() as u64;
+    for measure in [false, true] {
+        let mut args = vec!["scan".as_ref(), dir.as_os_str()];
+        if measure {
+            args.push("--measure-disk".as_ref());
+        }
+        let (doc, output) = json(&args);
+        assert_exit(&output, 0);
+        let backup = &doc["backups"][0];
+        assert_eq!(
+            backup["disk_files"].as_u64(),
+            Some(on_disk),
+            "measure {measure}"
+        );
+        // Where the backup looks for it, the moved file is missing; where it sits, it is an orphan.
+        assert_eq!(backup["missing"]["files"].as_u64(), Some(2));
+        assert_eq!(backup["orphans"]["files"].as_u64(), Some(1));
+    }
+}
+
+#[test]
+fn a_file_id_stored_as_a_blob_is_still_found_when_its_shard_differs() {
+    let (tmp, record) = sample();
+    let dir = tmp.path().join("Backup").join(plain_id(&record));
+    let conn = rusqlite::Connection::open(dir.join("Manifest.db")).unwrap();
+    // A blob sorts after every text, so a fileID range query through the index never returns it.
+    conn.execute(
+        "UPDATE Files SET fileID = CAST(fileID AS BLOB) WHERE fileID < '8'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let id: String = rusqlite::Connection::open(dir.join("Manifest.db"))
+        .unwrap()
+        .query_row(
+            "SELECT CAST(fileID AS TEXT) FROM Files WHERE typeof(fileID) = 'blob' AND flags = 1 LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let _ = std::fs::remove_file(dir.join("Manifest.db-wal"));
+    let _ = std::fs::remove_file(dir.join("Manifest.db-shm"));
+    std::fs::remove_file(dir.join(&id[..2]).join(&id)).unwrap();
+    let (doc, output) = json(&["scan".as_ref(), dir.as_os_str()]);
+    assert_exit(&output, 0);
+    let backup = &doc["backups"][0];
+    assert_eq!(backup["missing"]["files"].as_u64(), Some(1));
+    assert_eq!(backup["orphans"]["files"].as_u64(), Some(0));
+}

@@ -218,13 +218,21 @@ fn schema(conn: &Connection) -> Option<(u32, usize)> {
         )
         .ok()?;
     let mut stmt = conn.prepare("PRAGMA table_info(Files)").ok()?;
-    let names: Vec<String> = stmt
-        .query_map([], |r| r.get(1))
+    // (name, declared type, default, position in the primary key)
+    let columns: Vec<(String, String, Option<String>, i64)> = stmt
+        .query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(4)?, r.get(5)?)))
         .ok()?
         .collect::<rusqlite::Result<_>>()
         .ok()?;
+    let names: Vec<&str> = columns.iter().map(|c| c.0.as_str()).collect();
+    // SQLite gives a value the record does not hold: a column's DEFAULT for records written before an
+    // ALTER TABLE added it, and the rowid for an INTEGER PRIMARY KEY (stored as NULL). Leave both to SQLite.
+    let stored_as_read = columns.iter().all(|(_, kind, default, pk)| {
+        default.is_none() && (*pk == 0 || !kind.eq_ignore_ascii_case("INTEGER"))
+    });
     let plain = encoding == "UTF-8"
         && names == COLUMNS
+        && stored_as_read
         && !sql.to_ascii_uppercase().contains("WITHOUT ROWID");
     plain.then_some((u32::try_from(root).ok()?, usize::try_from(page_size).ok()?))
 }

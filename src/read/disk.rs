@@ -204,6 +204,7 @@ struct ShardListing {
 
 fn list_shard(shard: &Path, measured: bool) -> ShardListing {
     let mut out = ShardListing::default();
+    let number = shard.file_name().and_then(shard_number);
     let entries = match std::fs::read_dir(shard) {
         Ok(entries) => entries,
         Err(e) => {
@@ -228,7 +229,12 @@ fn list_shard(shard: &Path, measured: bool) -> ShardListing {
                 continue;
             }
         }
-        let key = entry.file_name().to_str().and_then(file_key);
+        // A fileID in another shard's folder is not where the backup would look for it: a stray.
+        let key = entry
+            .file_name()
+            .to_str()
+            .and_then(file_key)
+            .filter(|key| Some(key[0]) == number);
         if let (Some(key), false) = (key, measured) {
             out.data.add(&key, None);
             continue;
@@ -259,12 +265,17 @@ pub fn data_files_in(dir: &Path, set: &ShardSet) -> Vec<(FileKey, u64)> {
         };
         let name = entry.file_name();
         if file_type.is_dir() {
-            if shard_number(&name).is_some_and(|n| set.contains(&[n; 20])) {
+            if let Some(n) = shard_number(&name).filter(|&n| set.contains(&[n; 20])) {
                 let Ok(inner) = std::fs::read_dir(entry.path()) else {
                     continue;
                 };
                 for file in inner.flatten() {
-                    let key = file.file_name().to_str().and_then(file_key);
+                    // As the listing does: a fileID of another shard is a stray, counted there.
+                    let key = file
+                        .file_name()
+                        .to_str()
+                        .and_then(file_key)
+                        .filter(|key| key[0] == n);
                     if let (Some(key), Ok(meta)) = (key, file.metadata()) {
                         if meta.is_file() {
                             files.push((key, meta.len()));
@@ -344,6 +355,28 @@ mod tests {
             assert!(listing.has_snapshot_dir);
             assert_eq!(data_files_in(dir, &ShardSet::new([0x3d])), vec![(key, 10)]);
             assert!(data_files_in(dir, &ShardSet::new([0x3e])).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_data_file_in_another_shards_folder_is_a_stray() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let id = "3d0d7e5fb2ce288813306e4d4636395e047a3d28";
+        std::fs::create_dir(dir.join("01")).unwrap();
+        std::fs::write(dir.join("01").join(id), [0u8; 10]).unwrap();
+        for sizes in [DiskSizes::Named, DiskSizes::Measured] {
+            let listing = list_backup_dir(dir, sizes).unwrap();
+            assert_eq!(listing.data, Digests::default());
+            assert_eq!(
+                listing.stray,
+                Counts {
+                    files: 1,
+                    bytes: 10
+                }
+            );
+            // The close look at either shard agrees: not a data file of 3d, nor of 01.
+            assert!(data_files_in(dir, &ShardSet::new([0x01, 0x3d])).is_empty());
         }
     }
 }

@@ -203,8 +203,14 @@ impl<'a> Manifest<'a> {
     }
 
     /// Calls `visit` with the key, `Size` and on-disk length of every regular file in the shards of `set`,
-    /// by the same rules as [`Manifest::read`].
-    pub fn files_in(&self, set: &ShardSet, visit: &mut dyn FnMut(FileKey, u64, u64)) -> Result<()> {
+    /// by the same rules as [`Manifest::read`]. `by_index` finds a Manifest.db's rows through the fileID
+    /// index (fast); otherwise the whole table is scanned, as [`Manifest::read`] does.
+    pub fn files_in(
+        &self,
+        set: &ShardSet,
+        by_index: bool,
+        visit: &mut dyn FnMut(FileKey, u64, u64),
+    ) -> Result<()> {
         let mut keep = |key: Option<FileKey>, size: u64, encrypted: bool| {
             if let Some(key) = key.filter(|k| set.contains(k)) {
                 visit(key, size, super::disk_len(size, encrypted));
@@ -226,7 +232,10 @@ impl<'a> Manifest<'a> {
             0xff => "g".to_string(),
             n => format!("{:02x}", n + 1),
         };
-        let rows = Rows::FileIds(format!("{first:02x}"), to);
+        let rows = match by_index {
+            true => Rows::FileIds(format!("{first:02x}"), to),
+            false => Rows::All,
+        };
         manifest_db::for_each_row_in(&lock(main), self.path(), &rows, |row| {
             if let Row::File(size) = classify(row) {
                 keep(disk::file_key(row.file_id), size, self.files_encrypted);

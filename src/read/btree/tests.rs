@@ -120,6 +120,19 @@ fn declines_layouts_it_does_not_know() {
             "CREATE TABLE Files (domain TEXT, fileID TEXT PRIMARY KEY, relativePath TEXT, flags INTEGER, file BLOB);",
         ),
         (
+            // flags is the rowid: SQLite reads it from the cell, the record holds NULL.
+            "rowid-alias.db",
+            "CREATE TABLE Files (fileID TEXT, domain TEXT, relativePath TEXT, flags INTEGER PRIMARY KEY, file BLOB);",
+        ),
+        (
+            // Records written before the ALTER TABLE lack flags and file: SQLite reads the defaults.
+            "defaults.db",
+            "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT);
+             INSERT INTO Files VALUES ('00', 'HomeDomain', 'a');
+             ALTER TABLE Files ADD COLUMN flags INTEGER DEFAULT 1;
+             ALTER TABLE Files ADD COLUMN file BLOB DEFAULT x'00';",
+        ),
+        (
             "utf16.db",
             "PRAGMA encoding = 'UTF-16le'; CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB);",
         ),
