@@ -53,7 +53,8 @@ impl FilesTable {
             return Ok(None);
         }
         let reserved = usize::from(header[20]);
-        if page_size < 512 || reserved >= page_size - 480 {
+        // The format allows a usable page size down to 480 bytes.
+        if page_size < 512 || page_size - reserved < 480 {
             return Ok(None);
         }
         let mut table = FilesTable {

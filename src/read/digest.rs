@@ -9,8 +9,8 @@ pub struct ShardDigest {
     pub files: u64,
     /// Sum of the files' lengths, when they are known.
     pub bytes: u64,
-    /// Wrapping sum of the keys' last 16 bytes. FileIDs are SHA-1 hashes, so two different sets of the same
-    /// size have equal sums only by a 2^-128 chance.
+    /// Wrapping sum of the keys (their last 16 bytes plus their first 4). FileIDs are SHA-1 hashes, so two
+    /// different sets of the same size have equal sums only by a 2^-128 chance.
     key_sum: u128,
     /// Wrapping sum of each key mixed with its length: differs when any file's length does.
     len_sum: u64,
@@ -19,9 +19,12 @@ pub struct ShardDigest {
 impl ShardDigest {
     fn add(&mut self, key: &FileKey, len: Option<u64>) {
         self.files += 1;
-        let mut tail = [0u8; 16];
+        let (mut head, mut tail) = ([0u8; 4], [0u8; 16]);
+        head.copy_from_slice(&key[..4]);
         tail.copy_from_slice(&key[4..]);
-        self.key_sum = self.key_sum.wrapping_add(u128::from_le_bytes(tail));
+        // Every byte counts, so no two fileIDs look alike to the sum.
+        let value = u128::from_le_bytes(tail).wrapping_add(u128::from(u32::from_be_bytes(head)));
+        self.key_sum = self.key_sum.wrapping_add(value);
         if let Some(len) = len {
             self.bytes = self.bytes.saturating_add(len);
             self.len_sum = self.len_sum.wrapping_add(mix(key, len));
