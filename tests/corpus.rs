@@ -1,0 +1,643 @@
+//! The bad-input corpus: each case is a good generated sample set with one damage done to one backup. Every
+//! case must end without a panic, within seconds, with a whole JSON document on stdout, the expected exit
+//! code and message, every other backup still reported, and not one byte changed on disk.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{assert_no_panic, cloudfit, sample, snapshot};
+use plist::Value as Plist;
+use rusqlite::Connection;
+
+/// Which sample a case damages.
+#[derive(Clone, Copy)]
+enum Target {
+    /// Maya's iPhone, iOS 18, plain.
+    Plain,
+    /// Sam's iPhone, encrypted (the password is given).
+    Encrypted,
+    /// The iOS 9 `Manifest.mbdb` backup.
+    Mbdb,
+}
+
+/// What the scan must say.
+enum Outcome {
+    /// The backup fails: exit 1 (the others are read), an error naming `file` and saying `says`.
+    Fails {
+        file: &'static str,
+        says: &'static str,
+    },
+    /// The backup is read with a warning saying `says`: exit 0.
+    Warns { says: &'static str },
+}
+
+struct Case {
+    name: &'static str,
+    target: Target,
+    damage: fn(&Path),
+    outcome: Outcome,
+}
+
+const SAM_PASSWORD: &str = "correct horse battery staple";
+
+fn target_id(target: Target, record: &cloudfit::synth::SampleSet) -> String {
+    let want = |pred: &dyn Fn(&cloudfit::synth::ExpectedBackup) -> bool| {
+        record
+            .backups
+            .iter()
+            .find(|b| pred(b))
+            .expect("a sample of that kind")
+            .id
+            .clone()
+    };
+    match target {
+        Target::Plain => want(&|b| b.id == "00008120-001A2B3C4D5E6F70"),
+        Target::Encrypted => want(&|b| b.device_name == "Sam's iPhone"),
+        Target::Mbdb => want(&|b| b.format == "manifest-mbdb"),
+    }
+}
+
+fn run(case: &Case) {
+    let (tmp, record) = sample();
+    let id = target_id(case.target, &record);
+    let dir = tmp.path().join("Backup").join(&id);
+    (case.damage)(&dir);
+    let passwords = tmp.path().join("passwords.txt");
+    std::fs::write(
+        &passwords,
+        format!("00008030-0009783C22EA802E={SAM_PASSWORD}\n"),
+    )
+    .unwrap();
+    let before = snapshot(&tmp.path().join("Backup"));
+
+    let started = Instant::now();
+    let output = cloudfit()
+        .arg("scan")
+        .arg(tmp.path())
+        .arg("--json")
+        .arg("--password-file")
+        .arg(&passwords)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let name = case.name;
+    assert_no_panic(&output);
+    assert!(took < Duration::from_secs(20), "{name}: took {took:?}");
+    assert_eq!(
+        before,
+        snapshot(&tmp.path().join("Backup")),
+        "{name}: the tree changed"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{name}: stdout is not one JSON document ({e})"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // `CORPUS_PRINT=1 cargo test --test corpus -- --nocapture` shows what a user would read for each case.
+    if std::env::var_os("CORPUS_PRINT").is_some() {
+        println!("== {name} (exit {:?})\n{stderr}", output.status.code());
+    }
+    // Every other backup is still reported.
+    for other in record.backups.iter().filter(|b| b.id != id) {
+        assert!(
+            doc["backups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|b| b["id"] == *other.id),
+            "{name}: {} not reported; stderr: {stderr}",
+            other.id
+        );
+    }
+    match case.outcome {
+        Outcome::Fails { file, says } => {
+            assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+            let error = doc["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["path"].as_str().is_some_and(|p| p.ends_with(&id)))
+                .unwrap_or_else(|| panic!("{name}: no error for the backup; stderr: {stderr}"));
+            let message = error["error"].as_str().unwrap();
+            assert!(message.contains(says), "{name}: {message}");
+            assert!(message.contains(file), "{name}: names {file}: {message}");
+            assert!(stderr.contains(says), "{name}: {stderr}");
+        }
+        Outcome::Warns { says } => {
+            assert_eq!(output.status.code(), Some(0), "{name}: {stderr}");
+            let backup = doc["backups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["id"] == *id)
+                .unwrap_or_else(|| panic!("{name}: the backup is not reported"));
+            let warnings = backup["warnings"].to_string();
+            assert!(warnings.contains(says), "{name}: {warnings}");
+        }
+    }
+}
+
+// ---- damages ----
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn truncate(path: &Path, keep: u64) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(keep)
+        .unwrap();
+}
+
+fn half(path: &Path) {
+    let len = std::fs::metadata(path).unwrap().len();
+    truncate(path, len / 2);
+}
+
+/// Runs SQL on a backup's (plain) Manifest.db: the test's own copy, so writing is fine here.
+fn sql(dir: &Path, statement: &str) {
+    let db = dir.join("Manifest.db");
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch(statement).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
+    drop(conn);
+    let _ = std::fs::remove_file(dir.join("Manifest.db-wal"));
+    let _ = std::fs::remove_file(dir.join("Manifest.db-shm"));
+}
+
+/// Replaces the MBFile blob of the first regular file with what `edit` makes of the decoded archive.
+fn edit_first_mbfile(dir: &Path, edit: impl FnOnce(&mut Plist) -> Vec<u8>) {
+    let db = dir.join("Manifest.db");
+    let conn = Connection::open(&db).unwrap();
+    let (rowid, blob): (i64, Vec<u8>) = conn
+        .query_row(
+            "SELECT rowid, file FROM Files WHERE flags = 1 ORDER BY rowid LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let mut archive = Plist::from_reader(std::io::Cursor::new(&blob)).unwrap();
+    let new = edit(&mut archive);
+    conn.execute(
+        "UPDATE Files SET file = ?1 WHERE rowid = ?2",
+        rusqlite::params![new, rowid],
+    )
+    .unwrap();
+    drop(conn);
+    sql(dir, "SELECT 1;");
+}
+
+fn binary(value: &Plist) -> Vec<u8> {
+    let mut out = Vec::new();
+    value.to_writer_binary(&mut out).unwrap();
+    out
+}
+
+/// The MBFile dictionary inside an archive (`$objects[1]` in every generated and real one).
+fn mbfile(archive: &mut Plist) -> &mut plist::Dictionary {
+    archive.as_dictionary_mut().unwrap()["$objects"]
+        .as_array_mut()
+        .unwrap()[1]
+        .as_dictionary_mut()
+        .unwrap()
+}
+
+fn set_size(archive: &mut Plist, size: Plist) -> Vec<u8> {
+    mbfile(archive).insert("Size".into(), size);
+    binary(archive)
+}
+
+fn plist_of(path: &Path, value: Plist) {
+    value.to_file_binary(path).unwrap();
+}
+
+/// Edits a tag of the keybag in Manifest.plist (tag, then a 4-byte length, then the value).
+fn edit_keybag(dir: &Path, edit: impl FnOnce(&mut Vec<u8>)) {
+    let path = dir.join("Manifest.plist");
+    let mut plist = Plist::from_file(&path).unwrap();
+    let dict = plist.as_dictionary_mut().unwrap();
+    let mut bag = dict["BackupKeyBag"].as_data().unwrap().to_vec();
+    edit(&mut bag);
+    dict.insert("BackupKeyBag".into(), Plist::Data(bag));
+    plist.to_file_binary(&path).unwrap();
+}
+
+/// Byte offsets of every `tag` record in a keybag: (start of the value, its length).
+fn tags(bag: &[u8], tag: &[u8; 4]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 8 <= bag.len() {
+        let len = u32::from_be_bytes(bag[at + 4..at + 8].try_into().unwrap()) as usize;
+        if &bag[at..at + 4] == tag {
+            out.push((at + 8, len));
+        }
+        at += 8 + len;
+    }
+    out
+}
+
+fn cases() -> Vec<Case> {
+    use Outcome::*;
+    use Target::*;
+    vec![
+        // Manifest.db
+        Case {
+            name: "Manifest.db is 0 bytes",
+            target: Plain,
+            damage: |d| write(&d.join("Manifest.db"), b""),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "0 bytes",
+            },
+        },
+        Case {
+            name: "Manifest.db cut to 3000 bytes",
+            target: Plain,
+            damage: |d| truncate(&d.join("Manifest.db"), 3000),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "Manifest.db",
+            },
+        },
+        Case {
+            name: "Manifest.db cut in half",
+            target: Plain,
+            damage: |d| half(&d.join("Manifest.db")),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "Manifest.db",
+            },
+        },
+        Case {
+            name: "Manifest.db is not SQLite",
+            target: Plain,
+            damage: |d| write(&d.join("Manifest.db"), &[0x8a; 8192]),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "not a SQLite database",
+            },
+        },
+        Case {
+            name: "Manifest.db has another schema",
+            target: Plain,
+            damage: |d| {
+                write(&d.join("Manifest.db"), b"");
+                std::fs::remove_file(d.join("Manifest.db")).unwrap();
+                Connection::open(d.join("Manifest.db"))
+                    .unwrap()
+                    .execute_batch("CREATE TABLE Other (x);")
+                    .unwrap();
+            },
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "no Files table",
+            },
+        },
+        Case {
+            name: "an MBFile blob cut short",
+            target: Plain,
+            damage: |d| {
+                edit_first_mbfile(d, |a| {
+                    let b = binary(a);
+                    b[..b.len() / 2].to_vec()
+                })
+            },
+            outcome: Warns {
+                says: "could not be decoded",
+            },
+        },
+        Case {
+            name: "an MBFile blob that is not an archive",
+            target: Plain,
+            damage: |d| {
+                edit_first_mbfile(d, |_| {
+                    binary(&Plist::Dictionary(
+                        [("a".to_string(), Plist::Integer(1.into()))]
+                            .into_iter()
+                            .collect(),
+                    ))
+                })
+            },
+            outcome: Warns {
+                says: "could not be decoded",
+            },
+        },
+        Case {
+            name: "an MBFile with a negative Size",
+            target: Plain,
+            damage: |d| edit_first_mbfile(d, |a| set_size(a, Plist::Integer((-5i64).into()))),
+            outcome: Warns {
+                says: "could not be decoded",
+            },
+        },
+        Case {
+            name: "an MBFile with an absurd Size",
+            target: Plain,
+            damage: |d| {
+                edit_first_mbfile(d, |a| {
+                    set_size(a, Plist::Integer(4_000_000_000_000_000_000u64.into()))
+                })
+            },
+            outcome: Warns {
+                says: "could not be decoded",
+            },
+        },
+        Case {
+            name: "an MBFile whose root points past $objects",
+            target: Plain,
+            damage: |d| {
+                edit_first_mbfile(d, |a| {
+                    a.as_dictionary_mut().unwrap()["$top"]
+                        .as_dictionary_mut()
+                        .unwrap()
+                        .insert("root".into(), Plist::Uid(plist::Uid::new(999)));
+                    binary(a)
+                })
+            },
+            outcome: Warns {
+                says: "could not be decoded",
+            },
+        },
+        Case {
+            name: "an MBFile with a UID cycle",
+            target: Plain,
+            damage: |d| {
+                edit_first_mbfile(d, |a| {
+                    let objects = a.as_dictionary_mut().unwrap()["$objects"]
+                        .as_array_mut()
+                        .unwrap();
+                    let n = objects.len() as u64;
+                    objects.push(Plist::Uid(plist::Uid::new(n + 1)));
+                    objects.push(Plist::Uid(plist::Uid::new(n)));
+                    set_size(a, Plist::Uid(plist::Uid::new(n)))
+                })
+            },
+            outcome: Warns {
+                says: "could not be decoded",
+            },
+        },
+        Case {
+            name: "a fileID that is not hex",
+            target: Plain,
+            damage: |d| {
+                sql(d, "UPDATE Files SET fileID = 'zz' || substr(fileID, 3) WHERE rowid = (SELECT min(rowid) FROM Files WHERE flags = 1);")
+            },
+            outcome: Warns { says: "" },
+        },
+        Case {
+            name: "a fileID that climbs out with ../",
+            target: Plain,
+            damage: |d| {
+                sql(d, "UPDATE Files SET fileID = '../../../../etc/passwd' WHERE rowid = (SELECT min(rowid) FROM Files WHERE flags = 1);")
+            },
+            outcome: Warns { says: "" },
+        },
+        Case {
+            name: "rows with flags 16 and no domain",
+            target: Plain,
+            damage: |d| {
+                sql(d, "INSERT INTO Files VALUES ('ffffffffffffffffffffffffffffffffffffffff', '', '', 16, NULL);")
+            },
+            outcome: Warns { says: "" },
+        },
+        Case {
+            name: "a Manifest.db-wal left beside it",
+            target: Plain,
+            damage: |d| write(&d.join("Manifest.db-wal"), &[0u8; 4096]),
+            outcome: Warns {
+                says: "Manifest.db-wal holds 4096 bytes",
+            },
+        },
+        Case {
+            name: "a Snapshot folder left over",
+            target: Plain,
+            damage: |d| std::fs::create_dir_all(d.join("Snapshot/00")).unwrap(),
+            outcome: Warns {
+                says: "Snapshot folder",
+            },
+        },
+        // The plists
+        Case {
+            name: "Info.plist is empty",
+            target: Plain,
+            damage: |d| write(&d.join("Info.plist"), b""),
+            outcome: Warns { says: "Info.plist" },
+        },
+        Case {
+            name: "Info.plist cut in half",
+            target: Plain,
+            damage: |d| half(&d.join("Info.plist")),
+            outcome: Warns { says: "Info.plist" },
+        },
+        Case {
+            name: "Info.plist is an array",
+            target: Plain,
+            damage: |d| plist_of(&d.join("Info.plist"), Plist::Array(vec![])),
+            outcome: Warns { says: "Info.plist" },
+        },
+        Case {
+            name: "Manifest.plist is missing",
+            target: Plain,
+            damage: |d| std::fs::remove_file(d.join("Manifest.plist")).unwrap(),
+            outcome: Warns {
+                says: "Manifest.plist",
+            },
+        },
+        Case {
+            name: "Manifest.plist is empty",
+            target: Plain,
+            damage: |d| write(&d.join("Manifest.plist"), b""),
+            outcome: Warns {
+                says: "Manifest.plist",
+            },
+        },
+        Case {
+            name: "Manifest.plist is a string",
+            target: Plain,
+            damage: |d| plist_of(&d.join("Manifest.plist"), Plist::String("x".into())),
+            outcome: Warns {
+                says: "Manifest.plist",
+            },
+        },
+        Case {
+            name: "Status.plist cut in half",
+            target: Plain,
+            damage: |d| half(&d.join("Status.plist")),
+            outcome: Warns {
+                says: "Status.plist",
+            },
+        },
+        Case {
+            name: "Status.plist is missing",
+            target: Plain,
+            damage: |d| std::fs::remove_file(d.join("Status.plist")).unwrap(),
+            outcome: Warns {
+                says: "Status.plist",
+            },
+        },
+        // Encrypted
+        Case {
+            name: "a wrong password (the keybag's salt changed)",
+            target: Encrypted,
+            damage: |d| {
+                edit_keybag(d, |bag| {
+                    for (at, _) in tags(bag, b"SALT") {
+                        bag[at] ^= 1;
+                    }
+                })
+            },
+            outcome: Fails {
+                file: "Sam's iPhone",
+                says: "wrong password",
+            },
+        },
+        Case {
+            name: "a keybag asking for 4 billion rounds",
+            target: Encrypted,
+            damage: |d| {
+                edit_keybag(d, |bag| {
+                    for (at, _) in tags(bag, b"DPIC") {
+                        bag[at..at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+                    }
+                })
+            },
+            outcome: Fails {
+                file: "Manifest.plist",
+                says: "rounds",
+            },
+        },
+        Case {
+            name: "a keybag without its class keys",
+            target: Encrypted,
+            damage: |d| {
+                edit_keybag(d, |bag| {
+                    let first = tags(bag, b"UUID").get(1).map(|&(at, _)| at - 8).unwrap();
+                    bag.truncate(first);
+                })
+            },
+            outcome: Fails {
+                file: "Manifest.plist",
+                says: "class",
+            },
+        },
+        Case {
+            name: "a wrapped key of the wrong length",
+            target: Encrypted,
+            damage: |d| {
+                edit_keybag(d, |bag| {
+                    let (at, len) = tags(bag, b"WPKY")[0];
+                    bag.drain(at + len - 8..at + len);
+                    let l = (len - 8) as u32;
+                    bag[at - 4..at].copy_from_slice(&l.to_be_bytes());
+                })
+            },
+            outcome: Fails {
+                file: "Manifest.plist",
+                says: "",
+            },
+        },
+        Case {
+            name: "a ManifestKey of the wrong length",
+            target: Encrypted,
+            damage: |d| {
+                let path = d.join("Manifest.plist");
+                let mut p = Plist::from_file(&path).unwrap();
+                p.as_dictionary_mut()
+                    .unwrap()
+                    .insert("ManifestKey".into(), Plist::Data(vec![4, 0, 0, 0, 1, 2, 3]));
+                p.to_file_binary(&path).unwrap();
+            },
+            outcome: Fails {
+                file: "Manifest.plist",
+                says: "",
+            },
+        },
+        Case {
+            name: "an encrypted Manifest.db cut short",
+            target: Encrypted,
+            damage: |d| truncate(&d.join("Manifest.db"), 4099),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "",
+            },
+        },
+        // iOS 4–9
+        Case {
+            name: "Manifest.mbdb cut mid-record",
+            target: Mbdb,
+            damage: |d| half(&d.join("Manifest.mbdb")),
+            outcome: Fails {
+                file: "Manifest.mbdb",
+                says: "truncated",
+            },
+        },
+        Case {
+            name: "Manifest.mbdb with a string running past the end",
+            target: Mbdb,
+            damage: |d| {
+                let p = d.join("Manifest.mbdb");
+                let mut b = std::fs::read(&p).unwrap();
+                b[6] = 0x7F;
+                b[7] = 0xFF;
+                b.truncate(200);
+                write(&p, &b)
+            },
+            outcome: Fails {
+                file: "Manifest.mbdb",
+                says: "truncated",
+            },
+        },
+        Case {
+            name: "Manifest.mbdb is 0 bytes",
+            target: Mbdb,
+            damage: |d| write(&d.join("Manifest.mbdb"), b""),
+            outcome: Fails {
+                file: "Manifest.mbdb",
+                says: "",
+            },
+        },
+        Case {
+            name: "Manifest.mbdb has another header",
+            target: Mbdb,
+            damage: |d| {
+                let p = d.join("Manifest.mbdb");
+                let mut b = std::fs::read(&p).unwrap();
+                b[..4].copy_from_slice(b"mbdx");
+                write(&p, &b)
+            },
+            outcome: Fails {
+                file: "Manifest.mbdb",
+                says: "header",
+            },
+        },
+    ]
+}
+
+#[test]
+fn every_damaged_backup_ends_cleanly() {
+    let cases = cases();
+    assert!(cases.len() >= 30, "{} cases", cases.len());
+    let mut failed = Vec::new();
+    for case in &cases {
+        if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(case))) {
+            let message = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failed.push(format!("{}: {message}", case.name));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failed.len(),
+        cases.len(),
+        failed.join("\n")
+    );
+}
