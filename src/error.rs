@@ -27,6 +27,9 @@ pub enum Error {
     #[error("cannot read {}: {err}", path.display())]
     Sqlite { path: PathBuf, err: rusqlite::Error },
 
+    #[error("{} is damaged ({err}): the last backup may not have finished; back up again in Finder or iTunes", path.display())]
+    DamagedDb { path: PathBuf, err: rusqlite::Error },
+
     #[error("{} is not a readable iOS 4–9 manifest: {problem}", path.display())]
     Mbdb { path: PathBuf, problem: String },
 
@@ -80,6 +83,18 @@ impl Error {
             return Error::WrongSchema {
                 path: path.to_path_buf(),
             };
+        }
+        // A damaged file is the user's next step, not SQLite's words alone.
+        if let rusqlite::Error::SqliteFailure(failure, _) = &err {
+            if matches!(
+                failure.code,
+                rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+            ) {
+                return Error::DamagedDb {
+                    path: path.to_path_buf(),
+                    err,
+                };
+            }
         }
         Error::Sqlite {
             path: path.to_path_buf(),

@@ -261,7 +261,7 @@ fn cases() -> Vec<Case> {
             damage: |d| truncate(&d.join("Manifest.db"), 3000),
             outcome: Fails {
                 file: "Manifest.db",
-                says: "Manifest.db",
+                says: "is damaged",
             },
         },
         Case {
@@ -270,7 +270,7 @@ fn cases() -> Vec<Case> {
             damage: |d| half(&d.join("Manifest.db")),
             outcome: Fails {
                 file: "Manifest.db",
-                says: "Manifest.db",
+                says: "is damaged",
             },
         },
         Case {
