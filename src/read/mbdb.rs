@@ -92,7 +92,11 @@ impl Reader<'_> {
     fn truncated(&self, what: &str) -> Error {
         Error::Mbdb {
             path: self.path.to_path_buf(),
-            problem: format!("it is truncated in {what} at byte {}", self.offset),
+            problem: format!(
+                "it is truncated in {what} at byte {}: the file was written or copied only in part; copy \
+                 the backup again from where it came from",
+                self.offset
+            ),
         }
     }
 
