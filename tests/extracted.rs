@@ -133,3 +133,48 @@ fn a_larger_generated_tree_reads_as_recorded_in_both_layouts() {
         assert_eq!(got["directories"].as_u64(), want.directories, "{}", want.id);
     }
 }
+
+#[test]
+fn a_path_longer_than_the_system_limit_is_walked_and_counted() {
+    // 60 folders of 80 characters: the deepest file's path is about 4,900 bytes, past PATH_MAX (4,096).
+    let tmp = tempfile::tempdir().unwrap();
+    let export = tmp.path().join("export");
+    std::fs::create_dir_all(export.join("MediaDomain")).unwrap();
+    let mut dir = export.join("HomeDomain");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("top.plist"), [0u8; 3]).unwrap();
+    // Built one level at a time relative to the previous one: the whole path is too long for one call.
+    let name = "d".repeat(80);
+    let mut fd = std::fs::File::open(&dir).unwrap();
+    for _ in 0..60 {
+        use std::os::fd::AsRawFd;
+        let at = format!("/proc/self/fd/{}/{name}", fd.as_raw_fd());
+        std::fs::create_dir(&at).unwrap();
+        fd = std::fs::File::open(&at).unwrap();
+        dir = dir.join(&name);
+    }
+    use std::os::fd::AsRawFd;
+    std::fs::write(
+        format!("/proc/self/fd/{}/deep.db", fd.as_raw_fd()),
+        [0u8; 7],
+    )
+    .unwrap();
+    assert!(dir.as_os_str().len() > 4096);
+
+    // (The snapshot helper stats by whole path, which this tree is too deep for; read-only is shown elsewhere.)
+    let output = common::cloudfit()
+        .args(["scan", "--json"])
+        .arg(&export)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    common::assert_no_panic(&output);
+    let doc: Value = serde_json::from_slice(&output.stdout).expect("one whole JSON document");
+    assert_eq!(
+        doc["backups"][0]["bytes"],
+        10,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(doc["backups"][0]["files"], 2);
+}
