@@ -208,24 +208,23 @@ impl read::Progress for ProgressOf<'_> {
 /// domain from each path.
 fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> BackupSummary {
     let now = options.now;
-    let interaction = options.interaction;
-    interaction.reading(&dir.id, 0);
-    // Each thread's tally carries the files it has not reported yet, so progress costs no shared counter.
+    let progress = ProgressOf {
+        interaction: options.interaction,
+        device: &dir.id,
+    };
+    read::Progress::total(&progress, 0);
+    // Each thread's tally carries its own ticker, so progress costs no shared counter per file.
     let (walk, (tally, _)) = read::extracted::walk(
         &dir.path,
         dir.layout,
-        &|| (Tally::default(), 0u64),
-        &|(tally, unreported): &mut (Tally, u64), file| {
+        &|| (Tally::default(), read::Ticker::new(&progress)),
+        &|(tally, ticker): &mut (Tally, read::Ticker<'_>), file| {
             tally.add(file);
-            *unreported += 1;
-            if *unreported == 16_384 {
-                interaction.read_rows(*unreported);
-                *unreported = 0;
-            }
+            ticker.tick();
         },
-        &|(tally, _): &mut (Tally, u64), (other, _)| tally.merge(other),
+        &|(tally, _): &mut (Tally, read::Ticker<'_>), (other, _)| tally.merge(other),
     );
-    interaction.read_done();
+    options.interaction.read_done();
     let attribution = attribute::attribute(tally, &read::AppCatalog::default());
     let mut info = DeviceInfo {
         // An extracted tree has no snapshot state: it holds whatever the exporter wrote.

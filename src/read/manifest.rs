@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use super::manifest_db::{self, flags, ManifestRow, Rows};
 use super::{
     btree, crypto, disk, mbdb, mbfile, FileKey, ManifestFile, ManifestStats, Progress, ShardSet,
+    Ticker,
 };
 use crate::error::Result;
 
@@ -28,8 +29,6 @@ pub enum ManifestSource<'a> {
 const MIN_ROWS_TO_SPLIT: u64 = 20_000;
 /// Slices per thread, so a thread that finishes early (e.g. after the disk listing) can take more.
 const SLICES_PER_THREAD: u32 = 4;
-/// Rows read between two progress reports.
-const PROGRESS_STEP: u64 = 16_384;
 
 /// An open manifest.
 pub struct Manifest<'a> {
@@ -99,7 +98,7 @@ impl<'a> Manifest<'a> {
         };
         let path = self.path();
         let threads = u32::try_from(rayon::current_num_threads()).unwrap_or(1);
-        let (total, table, slices) = {
+        let (total, table) = {
             let conn = lock(main);
             let total = manifest_db::count_rows(&conn, path)?;
             // The b-tree reader for a plain file; SQLite for the rest and whatever the reader declines.
@@ -109,11 +108,7 @@ impl<'a> Manifest<'a> {
                 }
                 _ => None,
             };
-            let split = total >= MIN_ROWS_TO_SPLIT && threads > 1;
-            let slices = split
-                .then(|| manifest_db::rowid_ranges(&conn, threads * SLICES_PER_THREAD))
-                .flatten();
-            (total, table, slices)
+            (total, table)
         };
         progress.total(total);
         if let Some(table) = &table {
@@ -138,6 +133,10 @@ impl<'a> Manifest<'a> {
             // Declined part-way (a damaged page): SQLite reads it all again, with its own messages.
             progress.total(total);
         }
+        let split = total >= MIN_ROWS_TO_SPLIT && threads > 1;
+        let slices = split
+            .then(|| manifest_db::rowid_ranges(&lock(main), threads * SLICES_PER_THREAD))
+            .flatten();
         let Some(slices) = slices else {
             return self.read_rows(&lock(main), &Rows::All, progress, make(), visit);
         };
@@ -175,13 +174,9 @@ impl<'a> Manifest<'a> {
         let mut acc = make();
         // An mbdb does not say how many records it holds: the count grows without a total.
         progress.total(0);
-        let mut unreported = 0;
+        let mut ticker = Ticker::new(progress);
         stats.rows = mbdb::for_each_record(self.path(), |record| {
-            unreported += 1;
-            if unreported == PROGRESS_STEP {
-                progress.advance(unreported);
-                unreported = 0;
-            }
+            ticker.tick();
             match record.mode & 0xF000 {
                 0x8000 => {
                     // Each record says whether its own file is encrypted.
@@ -198,7 +193,6 @@ impl<'a> Manifest<'a> {
                 _ => stats.ignored_rows += 1,
             }
         })?;
-        progress.advance(unreported);
         Ok((stats, acc))
     }
 
@@ -260,32 +254,26 @@ fn combine<T>(
     Ok((stats, acc))
 }
 
-/// Where one slice's rows go: its figures, its accumulator, and progress reported in steps.
+/// Where one slice's rows go: its figures, its accumulator, and its progress.
 struct Sink<'m, 'p, T> {
     manifest: &'m Manifest<'m>,
-    progress: &'p dyn Progress,
+    ticker: Ticker<'p>,
     stats: ManifestStats,
     acc: T,
-    unreported: u64,
 }
 
 impl<'m, 'p, T> Sink<'m, 'p, T> {
     fn new(manifest: &'m Manifest<'m>, progress: &'p dyn Progress, acc: T) -> Self {
         Sink {
             manifest,
-            progress,
+            ticker: Ticker::new(progress),
             stats: ManifestStats::default(),
             acc,
-            unreported: 0,
         }
     }
 
     fn row(&mut self, row: &ManifestRow<'_>, visit: &(dyn Fn(&mut T, ManifestFile<'_>) + Sync)) {
-        self.unreported += 1;
-        if self.unreported == PROGRESS_STEP {
-            self.progress.advance(self.unreported);
-            self.unreported = 0;
-        }
+        self.ticker.tick();
         let stats = &mut self.stats;
         match classify(row) {
             Row::Ignored => stats.ignored_rows += 1,
@@ -309,7 +297,6 @@ impl<'m, 'p, T> Sink<'m, 'p, T> {
     }
 
     fn finish(mut self, rows: u64) -> (ManifestStats, T) {
-        self.progress.advance(self.unreported);
         self.stats.rows = rows;
         (self.stats, self.acc)
     }

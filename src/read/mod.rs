@@ -108,6 +108,40 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// Counts rows for a [`Progress`] and reports them in steps, so threads seldom touch the shared bar; what
+/// is left is reported when the ticker is dropped.
+pub struct Ticker<'p> {
+    progress: &'p dyn Progress,
+    unreported: u64,
+}
+
+impl<'p> Ticker<'p> {
+    /// Rows counted between two reports.
+    const STEP: u64 = 16_384;
+
+    pub fn new(progress: &'p dyn Progress) -> Self {
+        Ticker {
+            progress,
+            unreported: 0,
+        }
+    }
+
+    /// One more row.
+    pub fn tick(&mut self) {
+        self.unreported += 1;
+        if self.unreported == Self::STEP {
+            self.progress.advance(self.unreported);
+            self.unreported = 0;
+        }
+    }
+}
+
+impl Drop for Ticker<'_> {
+    fn drop(&mut self) {
+        self.progress.advance(self.unreported);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
