@@ -112,7 +112,11 @@ impl ShardSet {
     }
 
     pub fn contains(&self, key: &FileKey) -> bool {
-        self.0[usize::from(key[0])]
+        self.contains_shard(key[0])
+    }
+
+    pub fn contains_shard(&self, shard: u8) -> bool {
+        self.0[usize::from(shard)]
     }
 
     /// The first and last shard in the set, if any.

@@ -265,7 +265,7 @@ pub fn data_files_in(dir: &Path, set: &ShardSet) -> Vec<(FileKey, u64)> {
         };
         let name = entry.file_name();
         if file_type.is_dir() {
-            if let Some(n) = shard_number(&name).filter(|&n| set.contains(&[n; 20])) {
+            if let Some(n) = shard_number(&name).filter(|&n| set.contains_shard(n)) {
                 let Ok(inner) = std::fs::read_dir(entry.path()) else {
                     continue;
                 };
