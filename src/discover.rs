@@ -243,14 +243,25 @@ fn collect_children(dir: &Path, depth: usize, found: &mut Found) -> Result<()> {
             found.backups.push(backup_dir(&child, layout));
             continue;
         }
-        if let Err(e) = std::fs::read_dir(&child) {
-            found.errors.push((child.clone(), Error::io(&child, e)));
-            continue;
+        match std::fs::read_dir(&child) {
+            Ok(_) => {}
+            // Listed a moment ago and gone now: moved or deleted while we looked, so not a backup to report.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                found.errors.push((child.clone(), Error::io(&child, e)));
+                continue;
+            }
         }
         let before = found.backups.len();
         if depth > 1 {
             let mut inner = Found::default();
-            collect_children(&child, depth - 1, &mut inner)?;
+            match collect_children(&child, depth - 1, &mut inner) {
+                Ok(()) => {}
+                Err(Error::Io { err, .. }) if err.kind() == std::io::ErrorKind::NotFound => {
+                    continue
+                }
+                Err(e) => return Err(e),
+            }
             if !inner.backups.is_empty() || !inner.errors.is_empty() {
                 found.backups.append(&mut inner.backups);
                 found.skipped.append(&mut inner.skipped);

@@ -12,6 +12,13 @@ pub enum Error {
     #[error("cannot read {}: {}", path.display(), IoCause(err))]
     Io { path: PathBuf, err: std::io::Error },
 
+    #[error(
+        "{} disappeared while cloudfit was reading it (moved or deleted, or a backup is running now); run \
+         cloudfit again when nothing is changing the backup",
+        path.display()
+    )]
+    Vanished { path: PathBuf },
+
     #[error("{} is not a folder", path.display())]
     NotAFolder { path: PathBuf },
 
@@ -65,7 +72,15 @@ impl fmt::Display for IoCause<'_> {
             ),
             std::io::ErrorKind::PermissionDenied => write!(f, "permission denied"),
             std::io::ErrorKind::NotFound => write!(f, "no such file or folder"),
-            _ => write!(f, "{}", self.0),
+            // Rust's words with the errno dropped: "(os error 40)" means nothing to a person.
+            _ => match self.0.raw_os_error() {
+                Some(code) => {
+                    let text = self.0.to_string();
+                    let suffix = format!(" (os error {code})");
+                    write!(f, "{}", text.strip_suffix(&suffix).unwrap_or(&text).to_lowercase())
+                }
+                None => write!(f, "{}", self.0),
+            },
         }
     }
 }
@@ -86,6 +101,12 @@ impl Error {
         }
         // A damaged file is the user's next step, not SQLite's words alone.
         if let rusqlite::Error::SqliteFailure(failure, _) = &err {
+            // "unable to open database file" hides the cause: the file system says it better.
+            if failure.code == rusqlite::ErrorCode::CannotOpen {
+                if let Err(io) = std::fs::metadata(path) {
+                    return Error::io(path, io);
+                }
+            }
             if matches!(
                 failure.code,
                 rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
@@ -116,6 +137,11 @@ impl Error {
             problem: problem.to_string(),
         }
     }
+}
+
+/// An I/O error in the words of [`Error::Io`], for warnings about parts of a backup that could not be read.
+pub fn io_cause(err: &std::io::Error) -> String {
+    IoCause(err).to_string()
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -104,8 +104,22 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
 
 /// Reads one backup: the plists, then the manifest and the disk listing side by side.
 pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
+    // Found a moment ago: if it is gone now, say so rather than report its plists as missing one by one.
+    if let Err(e) = std::fs::symlink_metadata(&dir.path) {
+        return Err(vanished_or(&dir.path, e));
+    }
+    read_backup(dir, options).map_err(|e| {
+        // Whatever failed, a folder that is gone now was moved or deleted mid-scan: that is the news.
+        match std::fs::symlink_metadata(&dir.path) {
+            Err(gone) if !matches!(e, Error::Vanished { .. }) => vanished_or(&dir.path, gone),
+            _ => e,
+        }
+    })
+}
+
+fn read_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
     if dir.layout != Layout::Backup {
-        return Ok(scan_extracted(dir, options));
+        return scan_extracted(dir, options);
     }
     let info = read::plists::read_device_info(&dir.path)?;
     let manifest_db = dir.path.join("Manifest.db");
@@ -171,7 +185,10 @@ fn read_contents(
         },
     );
     options.interaction.read_done();
-    let disk = disk?;
+    let disk = disk.map_err(|e| match e {
+        Error::Io { path, err } if path == dir.path => vanished_or(&path, err),
+        e => e,
+    })?;
     let (stats, tally) = read?;
     let reconciliation = read::reconcile(manifest, &stats, &disk, &dir.path)?;
     let attribution = attribute::attribute(tally, &info.apps);
@@ -206,7 +223,7 @@ impl read::Progress for ProgressOf<'_> {
 
 /// A tree another tool extracted: no plists and no manifest, so sizes come from the file system and the
 /// domain from each path.
-fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> BackupSummary {
+fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
     let now = options.now;
     let progress = ProgressOf {
         interaction: options.interaction,
@@ -225,6 +242,9 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> BackupSummary {
         &|(tally, _): &mut (Tally, read::Ticker<'_>), (other, _)| tally.merge(other),
     );
     options.interaction.read_done();
+    if let Some(e) = walk.root_error {
+        return Err(vanished_or(&dir.path, e));
+    }
     let attribution = attribute::attribute(tally, &read::AppCatalog::default());
     let mut info = DeviceInfo {
         // An extracted tree has no snapshot state: it holds whatever the exporter wrote.
@@ -265,7 +285,17 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> BackupSummary {
         format,
         manifest: Some((&stats, read::Reconciliation::default())),
     };
-    attribute::summary::summarize(read, attribution, now)
+    Ok(attribute::summary::summarize(read, attribution, now))
+}
+
+/// A backup folder that was there when discovered and is gone now was moved or deleted during the scan.
+fn vanished_or(path: &Path, e: std::io::Error) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Vanished {
+            path: path.to_path_buf(),
+        },
+        _ => Error::io(path, e),
+    }
 }
 
 /// What can be said of a backup without reading its manifest: device facts and what it occupies on disk.

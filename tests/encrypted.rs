@@ -27,7 +27,7 @@ fn password_file(dir: &Path, record: &cloudfit::synth::SampleSet) -> std::path::
     path
 }
 
-fn run_json(cmd: &mut assert_cmd::Command) -> (Value, std::process::Output) {
+fn run_json(cmd: &mut common::Run) -> (Value, std::process::Output) {
     let output = cmd.arg("--json").output().unwrap();
     (
         serde_json::from_slice(&output.stdout).unwrap_or(Value::Null),

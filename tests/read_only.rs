@@ -1,39 +1,73 @@
-//! cloudfit never writes into a backup: every command leaves every path, size, mtime, mode and byte as it was.
+//! cloudfit never writes into a backup: every command, on every format, leaves every path, size, mtime, mode
+//! and byte as it was, creates nothing beside Manifest.db, and writes nothing under `HOME` or the temp folder.
+//!
+//! Every run through `common::cloudfit()` is checked this way (see `common::Run`); this file runs each
+//! command on each format explicitly, and shows that the snapshot notices each kind of change.
 
 mod common;
 
-use common::{cloudfit, sample, snapshot};
+use std::ffi::OsString;
+use std::time::{Duration, SystemTime};
+
+use common::{assert_unchanged, cloudfit, sample, snapshot};
 
 #[test]
-fn no_command_changes_or_adds_anything_in_the_backups() {
+fn no_command_changes_or_adds_anything_in_any_format() {
     let (tmp, record) = sample();
-    let before = snapshot(tmp.path());
+    let formats: std::collections::BTreeSet<&str> =
+        record.backups.iter().map(|b| b.format.as_str()).collect();
+    assert!(formats.contains("manifest-db") && formats.contains("manifest-mbdb"));
+    assert!(record.backups.iter().any(|b| b.encrypted));
+    let extracted = tempfile::tempdir().unwrap();
+    cloudfit::synth::write_extracted_samples(extracted.path(), false).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let passwords = secrets.path().join("passwords.txt");
+    let lines: String = record
+        .backups
+        .iter()
+        .filter_map(|b| Some(format!("{}={}\n", b.udid, b.password.as_deref()?)))
+        .collect();
+    assert!(!lines.is_empty());
+    std::fs::write(&passwords, lines).unwrap();
+
     let one = tmp.path().join("Backup").join(&record.backups[0].id);
-    let runs: Vec<Vec<std::ffi::OsString>> = vec![
-        vec!["scan".into(), tmp.path().into()],
-        vec!["scan".into(), tmp.path().into(), "--json".into()],
-        vec!["scan".into(), tmp.path().into(), "--all".into()],
-        vec!["scan".into(), one.clone().into()],
-        vec!["list".into(), tmp.path().into()],
-        vec!["list".into(), tmp.path().into(), "--json".into()],
-        vec!["plan".into(), tmp.path().into()],
-        vec![
-            "plan".into(),
-            tmp.path().into(),
-            "--used".into(),
-            "4.9999GB".into(),
-            "--json".into(),
-        ],
+    let root: OsString = tmp.path().into();
+    let tree: OsString = extracted.path().into();
+    let unlock = || -> Vec<OsString> { vec!["--password-file".into(), passwords.clone().into()] };
+    let mut runs: Vec<Vec<OsString>> = Vec::new();
+    for path in [&root, &tree, &one.clone().into_os_string()] {
+        for command in ["scan", "list", "plan"] {
+            for extra in [
+                vec![],
+                vec!["--json".into()],
+                unlock(),
+                vec!["--measure-disk".into()],
+            ] {
+                let mut args: Vec<OsString> = vec![command.into(), path.clone()];
+                args.extend(extra);
+                runs.push(args);
+            }
+        }
+    }
+    runs.push(vec!["scan".into(), root.clone(), "--all".into()]);
+    runs.push(vec!["scan".into(), one.join("Manifest.db").into()]);
+    let plan = [
+        "plan".into(),
+        root.clone(),
+        "--used".into(),
+        "4.9999GB".into(),
     ];
+    runs.push(plan.to_vec());
     for args in runs {
-        let output = cloudfit().args(&args).output().unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let after = snapshot(tmp.path());
-        assert_eq!(before, after, "{args:?} changed the backup tree");
+        // The guard inside `cloudfit()` snapshots every path named and checks HOME and TMPDIR stay empty.
+        let output = cloudfit()
+            .args(&args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        common::assert_no_panic(&output);
+        // Every sample is readable (encrypted ones without the password are listed locked): exit 0.
+        common::assert_exit(&output, 0);
     }
 }
 
@@ -52,4 +86,85 @@ fn no_sqlite_side_files_appear_even_for_a_damaged_database() {
     let before = snapshot(tmp.path());
     let _ = cloudfit().arg("scan").arg(tmp.path()).output().unwrap();
     assert_eq!(before, snapshot(tmp.path()));
+}
+
+/// The guard is only worth something if it sees every kind of change a careless reader could make.
+#[test]
+fn the_snapshot_notices_every_kind_of_change() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("Backup");
+    std::fs::create_dir_all(dir.join("ab")).unwrap();
+    let file = dir.join("ab/abcd");
+    std::fs::write(&file, b"0123456789").unwrap();
+    std::os::unix::fs::symlink("ab", dir.join("link")).unwrap();
+    let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+    let restore_mtime = |at: SystemTime| {
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(at)
+            .unwrap()
+    };
+    let changes: Vec<(&str, Box<dyn Fn()>, Box<dyn Fn()>)> = vec![
+        (
+            "same size, same mtime, other bytes",
+            Box::new(|| {
+                std::fs::write(&file, b"0123456780").unwrap();
+                restore_mtime(mtime);
+            }),
+            Box::new(|| {
+                std::fs::write(&file, b"0123456789").unwrap();
+                restore_mtime(mtime);
+            }),
+        ),
+        (
+            "mtime only",
+            Box::new(|| restore_mtime(mtime + Duration::from_nanos(1))),
+            Box::new(|| restore_mtime(mtime)),
+        ),
+        (
+            "mode only",
+            Box::new(|| {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap()
+            }),
+            Box::new(|| {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap()
+            }),
+        ),
+        (
+            "an empty file beside Manifest.db",
+            Box::new(|| std::fs::write(dir.join("Manifest.db-journal"), b"").unwrap()),
+            Box::new(|| std::fs::remove_file(dir.join("Manifest.db-journal")).unwrap()),
+        ),
+        (
+            "a symlink pointing elsewhere",
+            Box::new(|| {
+                std::fs::remove_file(dir.join("link")).unwrap();
+                std::os::unix::fs::symlink("ba", dir.join("link")).unwrap();
+            }),
+            Box::new(|| {
+                std::fs::remove_file(dir.join("link")).unwrap();
+                std::os::unix::fs::symlink("ab", dir.join("link")).unwrap();
+            }),
+        ),
+    ];
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let before = snapshot(&dir);
+    for (name, change, undo) in changes {
+        change();
+        let after = snapshot(&dir);
+        let caught = std::panic::catch_unwind(|| assert_unchanged(&before, &after, &name));
+        assert!(caught.is_err(), "the snapshot missed: {name}");
+        undo();
+        // A symlink's own mtime moves when it is remade: compare the rest of the tree only.
+        let mut again = snapshot(&dir);
+        let mut base = before.clone();
+        again.remove(&dir.join("link"));
+        base.remove(&dir.join("link"));
+        again.remove(&dir);
+        base.remove(&dir);
+        assert_eq!(base, again, "{name} was not undone");
+    }
 }

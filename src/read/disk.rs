@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::digest::{Digests, ShardSet};
-use crate::error::{Error, Result};
+use crate::error::{io_cause, Error, Result};
 
 /// A 40-hex-digit fileID as 20 bytes, so a million of them stay small and sort fast.
 pub type FileKey = [u8; 20];
@@ -147,10 +147,12 @@ pub fn list_backup_dir(dir: &Path, sizes: DiskSizes) -> Result<DiskListing> {
                 listing.data.add(key, None);
                 continue;
             }
-            let len = entry
-                .metadata()
-                .map_err(|e| Error::io(&entry.path(), e))?
-                .len();
+            let len = match entry.metadata() {
+                Ok(meta) => meta.len(),
+                // Gone since the folder was listed (a backup running now?): it no longer occupies anything.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io(&entry.path(), e)),
+            };
             match flat {
                 Some(FlatName::Data(key)) => listing.data.add(&key, Some(len)),
                 Some(FlatName::Stray) => {
@@ -208,7 +210,7 @@ fn list_shard(shard: &Path, measured: bool) -> ShardListing {
     let entries = match std::fs::read_dir(shard) {
         Ok(entries) => entries,
         Err(e) => {
-            out.unreadable.push((shard.to_path_buf(), e.to_string()));
+            out.unreadable.push((shard.to_path_buf(), io_cause(&e)));
             return out;
         }
     };
@@ -216,7 +218,7 @@ fn list_shard(shard: &Path, measured: bool) -> ShardListing {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                out.unreadable.push((shard.to_path_buf(), e.to_string()));
+                out.unreadable.push((shard.to_path_buf(), io_cause(&e)));
                 continue;
             }
         };
@@ -224,8 +226,8 @@ fn list_shard(shard: &Path, measured: bool) -> ShardListing {
         match entry.file_type() {
             Ok(t) if t.is_file() => {}
             Ok(_) => continue,
-            Err(_) => {
-                out.unreadable.push((entry.path(), "cannot stat".into()));
+            Err(e) => {
+                out.unreadable.push((entry.path(), io_cause(&e)));
                 continue;
             }
         }
@@ -239,9 +241,14 @@ fn list_shard(shard: &Path, measured: bool) -> ShardListing {
             out.data.add(&key, None);
             continue;
         }
-        let Ok(meta) = entry.metadata() else {
-            out.unreadable.push((entry.path(), "cannot stat".into()));
-            continue;
+        let meta = match entry.metadata() {
+            Ok(meta) => meta,
+            // Gone since the folder was listed: it no longer occupies anything.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                out.unreadable.push((entry.path(), io_cause(&e)));
+                continue;
+            }
         };
         match key {
             Some(key) => out.data.add(&key, Some(meta.len())),
@@ -299,14 +306,16 @@ fn walk_other(dir: &Path, listing: &mut DiskListing) {
         match entry {
             Ok(entry) if entry.file_type().is_file() => match entry.metadata() {
                 Ok(meta) => listing.others.add(meta.len()),
-                Err(e) => listing
-                    .unreadable
-                    .push((entry.path().to_path_buf(), e.to_string())),
+                Err(e) => listing.unreadable.push((
+                    entry.path().to_path_buf(),
+                    e.io_error().map_or_else(|| e.to_string(), io_cause),
+                )),
             },
             Ok(_) => {}
             Err(e) => {
                 let path = e.path().unwrap_or(dir).to_path_buf();
-                listing.unreadable.push((path, e.to_string()));
+                let cause = e.io_error().map_or_else(|| e.to_string(), io_cause);
+                listing.unreadable.push((path, cause));
             }
         }
     }

@@ -19,6 +19,7 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 
 use super::{Counts, ManifestFile};
 use crate::discover::Layout;
+use crate::error::io_cause;
 
 /// What the walk found besides the files handed to the sinks.
 #[derive(Debug, Default)]
@@ -30,6 +31,8 @@ pub struct WalkStats {
     pub non_utf8_names: Vec<PathBuf>,
     /// Folders or files that could not be read, with why. Sorted by path.
     pub unreadable: Vec<(PathBuf, String)>,
+    /// Why the root folder itself could not be read (then nothing was counted).
+    pub root_error: Option<io::Error>,
 }
 
 impl WalkStats {
@@ -39,6 +42,7 @@ impl WalkStats {
         self.symlinks += other.symlinks;
         self.non_utf8_names.extend(other.non_utf8_names);
         self.unreadable.extend(other.unreadable);
+        self.root_error = self.root_error.take().or(other.root_error);
     }
 }
 
@@ -224,9 +228,13 @@ impl<'w, S: Send> Walker<'w, S> {
         drop(folder.parent);
         let fd = match opened {
             Ok(fd) => fd,
+            Err(e) if folder.relative.is_empty() => {
+                counted.stats.root_error = Some(io::Error::from(e));
+                return;
+            }
             Err(e) => {
                 let e = io::Error::from(e);
-                counted.stats.unreadable.push((folder.path, e.to_string()));
+                counted.stats.unreadable.push((folder.path, io_cause(&e)));
                 return;
             }
         };
@@ -264,7 +272,7 @@ impl<'w, S: Send> Walker<'w, S> {
                     Err(e) => {
                         let e = io::Error::from(e);
                         let path = folder.path.join(OsStr::from_bytes(bytes));
-                        counted.stats.unreadable.push((path, e.to_string()));
+                        counted.stats.unreadable.push((path, io_cause(&e)));
                         return;
                     }
                 },
@@ -291,7 +299,7 @@ impl<'w, S: Send> Walker<'w, S> {
                         Err(e) => {
                             let e = io::Error::from(e);
                             let path = folder.path.join(OsStr::from_bytes(bytes));
-                            counted.stats.unreadable.push((path, e.to_string()));
+                            counted.stats.unreadable.push((path, io_cause(&e)));
                         }
                     }
                 }
@@ -300,7 +308,7 @@ impl<'w, S: Send> Walker<'w, S> {
         });
         if let Err(e) = listed {
             let e = io::Error::from(e);
-            counted.stats.unreadable.push((folder.path, e.to_string()));
+            counted.stats.unreadable.push((folder.path, io_cause(&e)));
         }
         // Lend the open folder to its subfolders while few are held; otherwise they are opened by path.
         if subfolders.len() > first_sub && self.held.fetch_add(1, Ordering::Relaxed) < HELD_FOLDERS
@@ -697,13 +705,14 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_root_is_unreadable_not_fatal() {
+    fn a_missing_root_is_reported_as_the_roots_error() {
         let tmp = tempfile::tempdir().unwrap();
         let gone = tmp.path().join("gone");
         let (stats, files) = walk_all(&gone);
         assert!(files.is_empty());
-        assert_eq!(stats.unreadable.len(), 1);
-        assert_eq!(stats.unreadable[0].0, gone);
+        assert!(stats.unreadable.is_empty());
+        let kind = stats.root_error.map(|e| e.kind());
+        assert_eq!(kind, Some(io::ErrorKind::NotFound));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::unix::fs::MetadataExt;
+use std::ffi::{OsStr, OsString};
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -22,11 +24,15 @@ pub fn sample() -> (tempfile::TempDir, SampleSet) {
     (tmp, record)
 }
 
-/// The binary, with the clock pinned and colour off.
-pub fn cloudfit() -> Command {
+/// The binary, with the clock pinned and colour off, run under the read-only guard (see [`Run`]).
+pub fn cloudfit() -> Run {
     let mut cmd = Command::cargo_bin("cloudfit").expect("binary");
     cmd.env("CLOUDFIT_NOW", NOW).env("NO_COLOR", "1");
-    cmd
+    Run {
+        cmd,
+        args: Vec::new(),
+        envs: Vec::new(),
+    }
 }
 
 /// Runs `cloudfit ARGS --json` and parses stdout.
@@ -36,32 +42,197 @@ pub fn json(args: &[&std::ffi::OsStr]) -> (serde_json::Value, std::process::Outp
     (value, output)
 }
 
-/// Every path under `root` with its size, mtime, mode and content hash.
+/// One run of the binary that proves it wrote nothing: every folder and file named on the command line is
+/// snapshotted before and after, and the run gets an empty `HOME`, `TMPDIR`
+/// and `SQLITE_TMPDIR` of its own that must still be empty when it ends. Every integration test that runs
+/// the binary goes through this, so every command on every format carries the read-only check.
+pub struct Run {
+    cmd: Command,
+    args: Vec<OsString>,
+    envs: Vec<OsString>,
+}
+
+impl Run {
+    pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Self {
+        self.args.push(arg.as_ref().to_owned());
+        self.cmd.arg(arg);
+        self
+    }
+
+    pub fn args<I, S>(&mut self, args: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        for arg in args {
+            self.arg(arg);
+        }
+        self
+    }
+
+    pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Self {
+        self.envs.push(key.as_ref().to_owned());
+        self.cmd.env(key, value);
+        self
+    }
+
+    pub fn write_stdin(&mut self, input: impl Into<Vec<u8>>) -> &mut Self {
+        self.cmd.write_stdin(input);
+        self
+    }
+
+    pub fn timeout(&mut self, limit: std::time::Duration) -> &mut Self {
+        self.cmd.timeout(limit);
+        self
+    }
+
+    /// Runs the binary; panics, naming what changed, if the run wrote anywhere it may not.
+    pub fn output(&mut self) -> std::io::Result<std::process::Output> {
+        let watched = self.watched();
+        let before: Vec<Snapshot> = watched.iter().map(|root| snapshot(root)).collect();
+        let mut scratch = Vec::new();
+        for var in ["HOME", "TMPDIR", "SQLITE_TMPDIR"] {
+            if !self.envs.iter().any(|set| set == var) {
+                let dir = tempfile::tempdir()?;
+                self.cmd.env(var, dir.path());
+                scratch.push((var, dir));
+            }
+        }
+        let output = self.cmd.output()?;
+        for (root, before) in watched.iter().zip(before) {
+            assert_unchanged(&before, &snapshot(root), &self.args);
+        }
+        for (var, dir) in &scratch {
+            let left: Vec<_> = std::fs::read_dir(dir.path())?.collect();
+            assert!(
+                left.is_empty(),
+                "{:?} left {left:?} in its {var}",
+                self.args
+            );
+        }
+        Ok(output)
+    }
+
+    /// The existing paths among the arguments (a folder with all it holds), outermost only. A file named
+    /// on the command line (a password file, a Manifest.db) is watched alone, not its whole folder.
+    fn watched(&self) -> Vec<PathBuf> {
+        let mut roots: Vec<PathBuf> = self
+            .args
+            .iter()
+            .map(PathBuf::from)
+            .filter(|path| path.symlink_metadata().is_ok())
+            .collect();
+        roots.sort();
+        roots.dedup();
+        let outer: Vec<PathBuf> = roots
+            .iter()
+            .filter(|r| !roots.iter().any(|o| o != *r && r.starts_with(o)))
+            .cloned()
+            .collect();
+        outer
+    }
+}
+
+/// Fails naming the paths that appeared, vanished or changed (not the whole trees).
+pub fn assert_unchanged(before: &Snapshot, after: &Snapshot, what: &dyn std::fmt::Debug) {
+    if before == after {
+        return;
+    }
+    let mut changes = Vec::new();
+    for (path, old) in before {
+        match after.get(path) {
+            None => changes.push(format!("removed {}", path.display())),
+            Some(new) if new != old => {
+                changes.push(format!("changed {}: {old:?} -> {new:?}", path.display()))
+            }
+            _ => {}
+        }
+    }
+    for path in after.keys().filter(|p| !before.contains_key(*p)) {
+        changes.push(format!("created {}", path.display()));
+    }
+    panic!("{what:?} changed the backup tree:\n{}", changes.join("\n"));
+}
+
+/// Every path under a root with its size, mtime (s, ns), mode and content hash (a symlink's target for a
+/// link; `unreadable` where this user may not look).
 pub type Snapshot = BTreeMap<PathBuf, (u64, i64, i64, u32, String)>;
 
+/// Snapshots a tree by walking it relative to open folders, so trees deeper than `PATH_MAX` work too.
 pub fn snapshot(root: &Path) -> Snapshot {
     let mut out = Snapshot::new();
-    for entry in walkdir::WalkDir::new(root).follow_links(false) {
-        let entry = entry.expect("walk");
-        let meta = entry.path().symlink_metadata().expect("stat");
-        let hash = if meta.is_file() {
-            let bytes = std::fs::read(entry.path()).expect("read");
-            format!("{:x}", Sha1::digest(&bytes))
-        } else {
-            String::new()
-        };
-        out.insert(
-            entry.path().to_path_buf(),
-            (
-                meta.len(),
-                meta.mtime(),
-                meta.mtime_nsec(),
-                meta.mode(),
-                hash,
-            ),
-        );
-    }
+    add_to_snapshot(&mut out, rustix::fs::CWD, root, root.to_path_buf());
     out
+}
+
+fn add_to_snapshot(out: &mut Snapshot, parent: impl AsFd, name: &Path, path: PathBuf) {
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+    let stat = rustix::fs::statat(&parent, name, AtFlags::SYMLINK_NOFOLLOW)
+        .unwrap_or_else(|e| panic!("stat {}: {e}", path.display()));
+    let kind = FileType::from_raw_mode(stat.st_mode);
+    let open = |extra: OFlags| {
+        rustix::fs::openat(
+            &parent,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | extra,
+            Mode::empty(),
+        )
+    };
+    let content = match kind {
+        FileType::RegularFile => match open(OFlags::empty()) {
+            Ok(fd) => {
+                let mut file = std::fs::File::from(fd);
+                let mut hasher = Sha1::new();
+                std::io::copy(&mut file, &mut hasher).expect("read");
+                format!("{:x}", hasher.finalize())
+            }
+            Err(rustix::io::Errno::ACCESS) => "unreadable".into(),
+            Err(e) => panic!("open {}: {e}", path.display()),
+        },
+        FileType::Symlink => {
+            let target = rustix::fs::readlinkat(&parent, name, Vec::new()).expect("readlink");
+            format!("-> {}", target.to_string_lossy())
+        }
+        _ => String::new(),
+    };
+    out.insert(
+        path.clone(),
+        (
+            stat.st_size as u64,
+            stat.st_mtime as i64,
+            stat.st_mtime_nsec as i64,
+            stat.st_mode as u32,
+            content,
+        ),
+    );
+    if kind != FileType::Directory {
+        return;
+    }
+    let dir = match open(OFlags::DIRECTORY) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::ACCESS) => {
+            out.entry(path).and_modify(|e| e.4 = "unreadable".into());
+            return;
+        }
+        Err(e) => panic!("open {}: {e}", path.display()),
+    };
+    let entries = match rustix::fs::Dir::read_from(&dir) {
+        Ok(entries) => entries,
+        Err(rustix::io::Errno::ACCESS) => {
+            out.entry(path).and_modify(|e| e.4 = "unreadable".into());
+            return;
+        }
+        Err(e) => panic!("list {}: {e}", path.display()),
+    };
+    for entry in entries {
+        let entry = entry.expect("read folder");
+        let bytes = entry.file_name().to_bytes();
+        if bytes == b"." || bytes == b".." {
+            continue;
+        }
+        let child = Path::new(OsStr::from_bytes(bytes));
+        add_to_snapshot(out, &dir, child, path.join(child));
+    }
 }
 
 pub fn counts(v: &Value) -> ExpectedCounts {
