@@ -107,7 +107,8 @@ fn the_snapshot_notices_every_kind_of_change() {
             .set_modified(at)
             .unwrap()
     };
-    let changes: Vec<(&str, Box<dyn Fn()>, Box<dyn Fn()>)> = vec![
+    type Step<'a> = Box<dyn Fn() + 'a>;
+    let changes: Vec<(&str, Step, Step)> = vec![
         (
             "same size, same mtime, other bytes",
             Box::new(|| {
