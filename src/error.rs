@@ -70,7 +70,10 @@ impl fmt::Display for IoCause<'_> {
                 f,
                 "permission denied (give the terminal Full Disk Access in System Settings › Privacy & Security)"
             ),
-            std::io::ErrorKind::PermissionDenied => write!(f, "permission denied"),
+            std::io::ErrorKind::PermissionDenied => write!(
+                f,
+                "permission denied (run cloudfit as the user who owns the backup, or ask them for access)"
+            ),
             std::io::ErrorKind::NotFound => write!(f, "no such file or folder"),
             // Rust's words with the errno dropped: "(os error 40)" means nothing to a person.
             _ => match self.0.raw_os_error() {

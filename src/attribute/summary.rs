@@ -90,6 +90,9 @@ pub struct ReadBackup<'a> {
     pub manifest: Option<(&'a ManifestStats, Reconciliation)>,
 }
 
+/// Unreadable folders and files named one by one in the warnings; more are counted.
+const UNREADABLE_NAMED: usize = 5;
+
 pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime) -> BackupSummary {
     let ReadBackup {
         dir,
@@ -123,10 +126,17 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
             disk.manifest_wal_bytes
         ));
     }
-    for (path, problem) in &disk.unreadable {
+    // A few named, the rest counted: a tree of unreadable folders must not bury the other warnings.
+    for (path, problem) in disk.unreadable.iter().take(UNREADABLE_NAMED) {
         warnings.push(format!(
             "could not read {}: {problem}; its files are not counted",
             path.display()
+        ));
+    }
+    if disk.unreadable.len() > UNREADABLE_NAMED {
+        warnings.push(format!(
+            "{} more folders or files could not be read; their files are not counted",
+            disk.unreadable.len() - UNREADABLE_NAMED
         ));
     }
 

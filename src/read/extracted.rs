@@ -102,6 +102,34 @@ pub fn walk<S: Send>(
     (stats, sink)
 }
 
+/// Entries of one folder that could not be looked at: one warning per folder, not one per entry (a folder
+/// that may be listed but not entered fails for every name in it).
+#[derive(Default)]
+struct Unstatable {
+    count: u64,
+    first: Option<(PathBuf, io::Error)>,
+}
+
+impl Unstatable {
+    fn note(&mut self, folder: &Path, name: &[u8], e: rustix::io::Errno) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some((folder.join(OsStr::from_bytes(name)), io::Error::from(e)));
+        }
+    }
+
+    fn report(self, folder: &Path, unreadable: &mut Vec<(PathBuf, String)>) {
+        match (self.count, self.first) {
+            (1, Some((path, e))) => unreadable.push((path, io_cause(&e))),
+            (n, Some((_, e))) => unreadable.push((
+                folder.to_path_buf(),
+                format!("{n} entries in it: {}", io_cause(&e)),
+            )),
+            _ => {}
+        }
+    }
+}
+
 /// Folders kept open at once so their subfolders can be opened by name (see [`Folder::parent`]); far below
 /// the usual limit of 1,024 descriptors, whatever the tree's shape.
 const HELD_FOLDERS: usize = 64;
@@ -246,6 +274,7 @@ impl<'w, S: Send> Walker<'w, S> {
         }
         let base = counted.path.len();
         let first_sub = subfolders.len();
+        let mut denied = Unstatable::default();
         let listed = list(&fd, &mut local.listing, |name, kind| {
             let bytes = name.to_bytes();
             counted.path.truncate(base);
@@ -270,9 +299,7 @@ impl<'w, S: Send> Walker<'w, S> {
                         kind
                     }
                     Err(e) => {
-                        let e = io::Error::from(e);
-                        let path = folder.path.join(OsStr::from_bytes(bytes));
-                        counted.stats.unreadable.push((path, io_cause(&e)));
+                        denied.note(&folder.path, bytes, e);
                         return;
                     }
                 },
@@ -296,16 +323,13 @@ impl<'w, S: Send> Walker<'w, S> {
                     };
                     match stat {
                         Ok(st) => self.file(&st, counted),
-                        Err(e) => {
-                            let e = io::Error::from(e);
-                            let path = folder.path.join(OsStr::from_bytes(bytes));
-                            counted.stats.unreadable.push((path, io_cause(&e)));
-                        }
+                        Err(e) => denied.note(&folder.path, bytes, e),
                     }
                 }
                 _ => {}
             }
         });
+        denied.report(&folder.path, &mut counted.stats.unreadable);
         if let Err(e) = listed {
             let e = io::Error::from(e);
             counted.stats.unreadable.push((folder.path, io_cause(&e)));

@@ -26,12 +26,14 @@ pub fn sample() -> (tempfile::TempDir, SampleSet) {
 
 /// The binary, with the clock pinned and colour off, run under the read-only guard (see [`Run`]).
 pub fn cloudfit() -> Run {
-    let mut cmd = Command::cargo_bin("cloudfit").expect("binary");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cloudfit"));
     cmd.env("CLOUDFIT_NOW", NOW).env("NO_COLOR", "1");
     Run {
         cmd,
         args: Vec::new(),
         envs: Vec::new(),
+        stdin: None,
+        timeout: None,
     }
 }
 
@@ -43,13 +45,15 @@ pub fn json(args: &[&std::ffi::OsStr]) -> (serde_json::Value, std::process::Outp
 }
 
 /// One run of the binary that proves it wrote nothing: every folder and file named on the command line is
-/// snapshotted before and after, and the run gets an empty `HOME`, `TMPDIR`
-/// and `SQLITE_TMPDIR` of its own that must still be empty when it ends. Every integration test that runs
-/// the binary goes through this, so every command on every format carries the read-only check.
+/// snapshotted before and after, and the run gets an empty `HOME`, `TMPDIR` and `SQLITE_TMPDIR` of its own
+/// that must still be empty when it ends. Every integration test that runs the binary goes through this, so
+/// every command on every format carries the read-only check.
 pub struct Run {
-    cmd: Command,
+    cmd: std::process::Command,
     args: Vec<OsString>,
     envs: Vec<OsString>,
+    stdin: Option<Vec<u8>>,
+    timeout: Option<std::time::Duration>,
 }
 
 impl Run {
@@ -77,12 +81,33 @@ impl Run {
     }
 
     pub fn write_stdin(&mut self, input: impl Into<Vec<u8>>) -> &mut Self {
-        self.cmd.write_stdin(input);
+        self.stdin = Some(input.into());
         self
     }
 
     pub fn timeout(&mut self, limit: std::time::Duration) -> &mut Self {
-        self.cmd.timeout(limit);
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// Runs as another user (the caller makes sure that user can reach the binary and the folders).
+    pub fn as_user(&mut self, uid: u32, gid: u32) -> &mut Self {
+        use std::os::unix::process::CommandExt;
+        // std also drops root's supplementary groups when it switches user.
+        self.cmd.uid(uid).gid(gid);
+        self
+    }
+
+    /// Runs another build of the binary (a copy another user may execute).
+    pub fn program(&mut self, program: &Path) -> &mut Self {
+        let mut cmd = std::process::Command::new(program);
+        for (key, value) in self.cmd.get_envs() {
+            if let Some(value) = value {
+                cmd.env(key, value);
+            }
+        }
+        cmd.args(&self.args);
+        self.cmd = cmd;
         self
     }
 
@@ -98,7 +123,17 @@ impl Run {
                 scratch.push((var, dir));
             }
         }
-        let output = self.cmd.output()?;
+        let mut cmd = Command::from_std(std::mem::replace(
+            &mut self.cmd,
+            std::process::Command::new("true"),
+        ));
+        if let Some(input) = &self.stdin {
+            cmd.write_stdin(input.clone());
+        }
+        if let Some(limit) = self.timeout {
+            cmd.timeout(limit);
+        }
+        let output = cmd.output()?;
         for (root, before) in watched.iter().zip(before) {
             assert_unchanged(&before, &snapshot(root), &self.args);
         }
