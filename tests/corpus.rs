@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{assert_no_panic, cloudfit, sample};
+use common::{assert_no_panic, chmod, cloudfit_unprivileged, make_removable, sample};
 use plist::Value as Plist;
 use rusqlite::Connection;
 
@@ -72,7 +72,8 @@ fn run(case: &Case) {
     .unwrap();
     // `cloudfit()` snapshots the whole sample folder before and after: not one byte may change.
     let started = Instant::now();
-    let output = cloudfit()
+    // As a user without special permissions, as people run it (root reads even unreadable files).
+    let output = cloudfit_unprivileged(tmp.path())
         .arg("scan")
         .arg(tmp.path())
         .arg("--json")
@@ -82,6 +83,7 @@ fn run(case: &Case) {
         .output()
         .unwrap();
     let took = started.elapsed();
+    make_removable(tmp.path());
     let name = case.name;
     assert_no_panic(&output);
     assert!(took < Duration::from_secs(20), "{name}: took {took:?}");
@@ -133,6 +135,17 @@ fn run(case: &Case) {
 }
 
 // ---- damages ----
+
+/// The first two-hex-digit shard folder of a backup.
+fn first_shard(dir: &Path) -> std::path::PathBuf {
+    let mut shards: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n.len() == 2))
+        .collect();
+    shards.sort();
+    shards.remove(0)
+}
 
 fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap();
@@ -413,6 +426,42 @@ fn cases() -> Vec<Case> {
             damage: |d| std::fs::create_dir_all(d.join("Snapshot/00")).unwrap(),
             outcome: Warns {
                 says: "Snapshot folder",
+            },
+        },
+        // Permissions (the run is as a user without special permissions)
+        Case {
+            name: "Manifest.db nobody may read",
+            target: Plain,
+            damage: |d| chmod(&d.join("Manifest.db"), 0o000),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "permission denied",
+            },
+        },
+        Case {
+            name: "a shard folder nobody may read",
+            target: Plain,
+            damage: |d| chmod(&first_shard(d), 0o000),
+            outcome: Warns {
+                says: "permission denied",
+            },
+        },
+        Case {
+            name: "the backup folder nobody may read",
+            target: Plain,
+            damage: |d| chmod(d, 0o000),
+            outcome: Fails {
+                file: "",
+                says: "permission denied",
+            },
+        },
+        Case {
+            name: "Manifest.plist nobody may read (encrypted)",
+            target: Encrypted,
+            damage: |d| chmod(&d.join("Manifest.plist"), 0o000),
+            outcome: Fails {
+                file: "Manifest.plist",
+                says: "permission denied",
             },
         },
         // The plists

@@ -6,14 +6,13 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cloudfit::synth::{self, SampleSet};
 use serde_json::Value;
 
-use common::{assert_no_panic, cloudfit};
+use common::{assert_no_panic, chmod, cloudfit_unprivileged, make_removable};
 
 /// What a case must end with.
 enum Outcome {
@@ -56,10 +55,6 @@ fn some_folder(tree: &Path) -> PathBuf {
         .map(|e| e.into_path())
         .find(|d| contents(d).1 > 1)
         .expect("a folder with files")
-}
-
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 fn cases() -> Vec<Case> {
@@ -260,49 +255,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Undoes permission damage so the temp dir can be removed.
-fn make_removable(path: &Path) {
-    let Ok(meta) = path.symlink_metadata() else {
-        return;
-    };
-    if meta.is_dir() {
-        chmod(path, 0o755);
-        for entry in std::fs::read_dir(path).unwrap() {
-            make_removable(&entry.unwrap().path());
-        }
-    } else if meta.is_file() {
-        chmod(path, 0o644);
-    }
-}
-
-/// As root, who may read anything, the binary runs as `nobody` from a copy that user may execute.
-struct Unprivileged {
-    _bin: tempfile::TempDir,
-    program: PathBuf,
-}
-
-fn unprivileged(tmp: &Path) -> Option<Unprivileged> {
-    // Root, or any user who may read a file whose mode forbids it, would not meet the damage.
-    let probe = tmp.join(".probe");
-    std::fs::write(&probe, b"x").unwrap();
-    chmod(&probe, 0o000);
-    let privileged = std::fs::read(&probe).is_ok();
-    std::fs::remove_file(&probe).unwrap();
-    if !privileged {
-        return None;
-    }
-    let bin = tempfile::tempdir().unwrap();
-    chmod(bin.path(), 0o755);
-    let program = bin.path().join("cloudfit");
-    std::fs::copy(assert_cmd::cargo::cargo_bin("cloudfit"), &program).unwrap();
-    chmod(&program, 0o755);
-    // The temp dir is made 0700; nobody must be able to reach the trees inside it.
-    chmod(tmp, 0o755);
-    Some(Unprivileged { _bin: bin, program })
-}
-
-const NOBODY: u32 = 65534;
-
 fn run(case: &Case) {
     let name = case.name;
     let tmp = tempfile::tempdir().unwrap();
@@ -313,15 +265,14 @@ fn run(case: &Case) {
         .join(synth::EXTRACTED_DOMAINS_DIR)
         .join(&damaged.id);
     let outcome = (case.damage)(&tree);
-    let user = unprivileged(tmp.path());
 
     let started = Instant::now();
-    let mut command = cloudfit();
-    command.args(["scan", "--json"]).arg(tmp.path());
-    if let Some(user) = &user {
-        command.program(&user.program).as_user(NOBODY, NOBODY);
-    }
-    let output = command.timeout(Duration::from_secs(60)).output().unwrap();
+    let output = cloudfit_unprivileged(tmp.path())
+        .args(["scan", "--json"])
+        .arg(tmp.path())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
     let took = started.elapsed();
     make_removable(tmp.path());
 

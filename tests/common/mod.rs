@@ -34,6 +34,52 @@ pub fn cloudfit() -> Run {
         envs: Vec::new(),
         stdin: None,
         timeout: None,
+        keep: Vec::new(),
+    }
+}
+
+/// The binary as a user without special permissions: as root (who may read anything, so would never meet
+/// an unreadable folder) it runs as `nobody`, from a copy that user may execute, and `tmp` (a temp dir,
+/// made 0700) is opened to it. As anyone else it is [`cloudfit`].
+pub fn cloudfit_unprivileged(tmp: &Path) -> Run {
+    let mut run = cloudfit();
+    // Root, or any user who may read a file whose mode forbids it, is privileged.
+    let probe = tmp.join(".privilege-probe");
+    std::fs::write(&probe, b"x").expect("probe");
+    chmod(&probe, 0o000);
+    let privileged = std::fs::read(&probe).is_ok();
+    std::fs::remove_file(&probe).expect("probe");
+    if privileged {
+        const NOBODY: u32 = 65534;
+        let bin = tempfile::tempdir().expect("bin dir");
+        chmod(bin.path(), 0o755);
+        let program = bin.path().join("cloudfit");
+        std::fs::copy(assert_cmd::cargo::cargo_bin("cloudfit"), &program).expect("copy binary");
+        chmod(&program, 0o755);
+        chmod(tmp, 0o755);
+        run.program(&program).as_user(NOBODY, NOBODY);
+        run.keep.push(bin);
+    }
+    run
+}
+
+pub fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// Undoes permission damage so a temp dir can be removed by a user without special permissions.
+pub fn make_removable(path: &Path) {
+    let Ok(meta) = path.symlink_metadata() else {
+        return;
+    };
+    if meta.is_dir() {
+        chmod(path, 0o755);
+        for entry in std::fs::read_dir(path).expect("list") {
+            make_removable(&entry.expect("entry").path());
+        }
+    } else if meta.is_file() {
+        chmod(path, 0o644);
     }
 }
 
@@ -54,6 +100,8 @@ pub struct Run {
     envs: Vec<OsString>,
     stdin: Option<Vec<u8>>,
     timeout: Option<std::time::Duration>,
+    /// Temp dirs the run needs until it ends (a copy of the binary).
+    keep: Vec<tempfile::TempDir>,
 }
 
 impl Run {
