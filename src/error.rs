@@ -25,10 +25,18 @@ pub enum Error {
     #[error("{} is 0 bytes: the last backup did not finish writing it; back up again in Finder or iTunes", path.display())]
     EmptyFile { path: PathBuf },
 
-    #[error("{} is not a SQLite database ({problem})", path.display())]
+    #[error(
+        "{} is not a SQLite database ({problem}): back up again in Finder or iTunes (if the backup is encrypted, \
+         its Manifest.plist, which holds the key, is missing or damaged)",
+        path.display()
+    )]
     NotSqlite { path: PathBuf, problem: String },
 
-    #[error("{} has no Files table: it is not an iOS 10 or later backup manifest", path.display())]
+    #[error(
+        "{} has no Files table: it is not an iOS 10 or later backup manifest (another file copied in its \
+         place?); back up again in Finder or iTunes",
+        path.display()
+    )]
     WrongSchema { path: PathBuf },
 
     #[error("cannot read {}: {err}", path.display())]
@@ -46,7 +54,11 @@ pub enum Error {
     #[error("{} holds no iPhone or iPad backup (no Manifest.db, Manifest.plist or Info.plist inside or one folder down)", path.display())]
     NoBackup { path: PathBuf },
 
-    #[error("wrong password for {device} ({})", path.display())]
+    #[error(
+        "wrong password for {device} ({}): it is the password chosen for encrypted local backups in Finder or \
+         iTunes, not the Apple Account password or the iPhone passcode",
+        path.display()
+    )]
     WrongPassword { device: String, path: PathBuf },
 
     #[error("cannot unlock {}: {problem}", path.display())]
@@ -131,6 +143,16 @@ impl Error {
         Error::Plist {
             path: path.to_path_buf(),
             problem: "it is truncated or damaged".into(),
+        }
+    }
+
+    /// An encrypted backup whose key material or ciphertext is damaged: the password cannot help.
+    pub(crate) fn damaged_encryption(path: &Path, problem: impl fmt::Display) -> Self {
+        Error::Encryption {
+            path: path.to_path_buf(),
+            problem: format!(
+                "{problem}; the backup's encryption data is damaged: back up again in Finder or iTunes"
+            ),
         }
     }
 

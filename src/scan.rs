@@ -130,6 +130,10 @@ fn read_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSumma
         if !mbdb.is_file() {
             return Err(missing_manifest(&dir.path));
         }
+        // As for Manifest.db: 0 bytes is a backup that never got to write its manifest.
+        if std::fs::metadata(&mbdb).is_ok_and(|m| m.len() == 0) {
+            return Err(Error::EmptyFile { path: mbdb });
+        }
         let manifest = Manifest::open(ManifestSource::Mbdb(&mbdb), false)?;
         return read_contents(dir, info, Format::ManifestMbdb, &manifest, options);
     }
@@ -325,10 +329,7 @@ fn unlock(
     interaction: &dyn Interaction,
 ) -> Result<crypto::Key> {
     let manifest_plist = dir.path.join("Manifest.plist");
-    let problem = |p: String| Error::Encryption {
-        path: manifest_plist.clone(),
-        problem: p,
-    };
+    let problem = |p: String| Error::damaged_encryption(&manifest_plist, p);
     let bag = info
         .keybag
         .as_deref()

@@ -641,7 +641,7 @@ fn cases() -> Vec<Case> {
             damage: |d| write(&d.join("Manifest.mbdb"), b""),
             outcome: Fails {
                 file: "Manifest.mbdb",
-                says: "",
+                says: "is 0 bytes: the last backup did not finish writing it",
             },
         },
         Case {

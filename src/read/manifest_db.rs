@@ -49,8 +49,7 @@ pub fn check_header(path: &Path) -> Result<()> {
     if read < header.len() || header != *SQLITE_HEADER {
         return Err(Error::NotSqlite {
             path: path.to_path_buf(),
-            problem: "it does not start with the SQLite header; it may be damaged or encrypted"
-                .into(),
+            problem: "it does not start with the SQLite header".into(),
         });
     }
     Ok(())
@@ -80,15 +79,12 @@ pub fn open_encrypted(path: &Path, key: &crate::read::crypto::Key) -> Result<Con
 /// page-by-page reader is tested and measured against.
 pub fn open_encrypted_in_memory(path: &Path, key: &crate::read::crypto::Key) -> Result<Connection> {
     use crate::read::crypto::DecryptingReader;
-    let problem = |p: String| Error::Encryption {
-        path: path.to_path_buf(),
-        problem: p,
-    };
+    let problem = |p: String| Error::damaged_encryption(path, p);
     let reader = DecryptingReader::open(path, key).map_err(|e| problem(e.to_string()))?;
     // Shorter than SQLite's 100-byte header cannot be a database (and 0 bytes would fail as an allocation).
     if reader.plaintext_len() < 100 {
         return Err(problem(format!(
-            "it decrypts to {} bytes, too short to be a database; the backup is damaged",
+            "it decrypts to {} bytes, too short to be a database",
             reader.plaintext_len()
         )));
     }

@@ -54,20 +54,16 @@ static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 /// gives an independent connection (its own file handle and state), so several may read one file from
 /// several threads.
 pub fn open(path: &Path, key: &Key) -> Result<Connection> {
-    let problem = |p: String| Error::Encryption {
+    let problem = |p: String| Error::damaged_encryption(path, p);
+    register().map_err(|rc| Error::Encryption {
         path: path.to_path_buf(),
-        problem: p,
-    };
-    register().map_err(|rc| {
-        problem(format!(
-            "SQLite refused cloudfit's decrypting reader (code {rc})"
-        ))
+        problem: format!("SQLite refused cloudfit's decrypting reader (code {rc})"),
     })?;
     let state = Decrypting::open(path, key).map_err(|e| problem(e.to_string()))?;
     // Shorter than SQLite's 100-byte header cannot be a database.
     if state.plain_len < 100 {
         return Err(problem(format!(
-            "it decrypts to {} bytes, too short to be a database; the backup is damaged",
+            "it decrypts to {} bytes, too short to be a database",
             state.plain_len
         )));
     }
