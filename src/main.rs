@@ -182,6 +182,14 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    // Started here, not on first use: rayon's lazily built pool panics when the system refuses threads.
+    rayon::ThreadPoolBuilder::new()
+        .build_global()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot start worker threads: {e}; the system is short of memory or processes"
+            )
+        })?;
     let (common, top, estimate) = match &cli.command {
         Command::Scan(args) => (
             &args.common,

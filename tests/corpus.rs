@@ -80,6 +80,7 @@ fn run(case: &Case) {
         .arg("--password-file")
         .arg(&passwords)
         .timeout(Duration::from_secs(60))
+        .memory_limit(common::CORPUS_MEMORY)
         .output()
         .unwrap();
     let took = started.elapsed();

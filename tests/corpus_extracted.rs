@@ -271,6 +271,7 @@ fn run(case: &Case) {
         .args(["scan", "--json"])
         .arg(tmp.path())
         .timeout(Duration::from_secs(60))
+        .memory_limit(common::CORPUS_MEMORY)
         .output()
         .unwrap();
     let took = started.elapsed();

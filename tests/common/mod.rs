@@ -38,6 +38,10 @@ pub fn cloudfit() -> Run {
     }
 }
 
+/// The address space every corpus run gets: the samples need a fraction of it, a reader that trusted a
+/// damaged length would need far more.
+pub const CORPUS_MEMORY: u64 = 256 << 20;
+
 /// The binary as a user without special permissions: as root (who may read anything, so would never meet
 /// an unreadable folder) it runs as `nobody`, from a copy that user may execute, and `tmp` (a temp dir,
 /// made 0700) is opened to it. As anyone else it is [`cloudfit`].
@@ -146,7 +150,25 @@ impl Run {
         self
     }
 
-    /// Runs another build of the binary (a copy another user may execute).
+    /// Caps the run's address space: a run that tries to take more fails its allocation and dies, which the
+    /// corpora then see as a run that did not end cleanly. Bounded memory, asserted.
+    pub fn memory_limit(&mut self, bytes: u64) -> &mut Self {
+        use rustix::process::{setrlimit, Resource, Rlimit};
+        use std::os::unix::process::CommandExt;
+        let limit = Rlimit {
+            current: Some(bytes),
+            maximum: Some(bytes),
+        };
+        // SAFETY: setrlimit is a plain system call, safe between fork and exec; nothing is allocated.
+        unsafe {
+            self.cmd
+                .pre_exec(move || setrlimit(Resource::As, limit).map_err(Into::into));
+        }
+        self
+    }
+
+    /// Runs another build of the binary (a copy another user may execute). Call it first: it starts the
+    /// command afresh, keeping only the arguments and environment.
     pub fn program(&mut self, program: &Path) -> &mut Self {
         let mut cmd = std::process::Command::new(program);
         for (key, value) in self.cmd.get_envs() {
