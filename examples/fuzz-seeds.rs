@@ -157,7 +157,20 @@ fn main() -> Result<()> {
         [],
         |r| r.get(0),
     )?;
+    let files_only: String = manifest_db::open(&plain.join("Manifest.db"))?.query_row(
+        "SELECT sql FROM sqlite_master WHERE name = 'Files'",
+        [],
+        |r| r.get(0),
+    )?;
     let folders: Vec<_> = rows.iter().filter(|r| r.0 == flags::DIRECTORY).collect();
+    let symlinks: Vec<_> = rows.iter().filter(|r| r.0 == flags::SYMLINK).collect();
+    // Only the Files table and three short rows: the fewer bytes, the likelier a mutation lands in a row.
+    small_db(
+        &d.join("tiny"),
+        &files_only,
+        &[folders[0], symlinks[0], folders[1]],
+        false,
+    )?;
     let files: Vec<_> = rows.iter().filter(|r| r.0 == flags::FILE).collect();
     small_db(
         &d.join("folders"),
