@@ -34,10 +34,19 @@ const HEADER: &[u8; 6] = b"mbdb\x05\x00";
 const FIXED_LEN: usize = 40;
 
 /// Calls `visit` for every record, streaming with one reused buffer per string. Returns the record count.
-pub fn for_each_record(path: &Path, mut visit: impl FnMut(&MbdbRecord<'_>)) -> Result<u64> {
+pub fn for_each_record(path: &Path, visit: impl FnMut(&MbdbRecord<'_>)) -> Result<u64> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    records_from(BufReader::with_capacity(1 << 18, file), path, visit)
+}
+
+/// [`for_each_record`] over any buffered source; `path` names it in messages.
+pub fn records_from(
+    source: impl BufRead,
+    path: &Path,
+    mut visit: impl FnMut(&MbdbRecord<'_>),
+) -> Result<u64> {
     let mut reader = Reader {
-        inner: BufReader::with_capacity(1 << 18, file),
+        inner: source,
         offset: 0,
         path,
     };
@@ -82,13 +91,13 @@ pub fn for_each_record(path: &Path, mut visit: impl FnMut(&MbdbRecord<'_>)) -> R
 }
 
 /// A buffered reader that knows its offset, for messages that say where a file is damaged.
-struct Reader<'p> {
-    inner: BufReader<std::fs::File>,
+struct Reader<'p, R> {
+    inner: R,
     offset: u64,
     path: &'p Path,
 }
 
-impl Reader<'_> {
+impl<R: BufRead> Reader<'_, R> {
     fn truncated(&self, what: &str) -> Error {
         Error::Mbdb {
             path: self.path.to_path_buf(),

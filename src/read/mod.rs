@@ -6,6 +6,8 @@ pub mod crypto;
 pub mod digest;
 pub mod disk;
 pub mod extracted;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod manifest;
 pub mod manifest_db;
 pub mod mbdb;

@@ -58,15 +58,56 @@ impl AppCatalog {
 /// Reads the plists of the backup in `dir`. Manifest.plist is required when present-but-broken
 /// (it says whether the backup is encrypted); problems with the other two become warnings.
 pub fn read_device_info(dir: &Path) -> Result<DeviceInfo> {
+    let [manifest, info, status] =
+        ["Manifest.plist", "Info.plist", "Status.plist"].map(|name| dir.join(name));
+    device_info(
+        PlistFile::read(&manifest),
+        PlistFile::read(&info),
+        PlistFile::read(&status),
+        || crate::read::manifest_db::check_header(&dir.join("Manifest.db")).is_ok(),
+    )
+}
+
+/// One plist as read from disk: its path (for messages) and its bytes, `Ok(None)` when it does not exist.
+pub struct PlistFile<'p> {
+    pub path: &'p Path,
+    pub bytes: Result<Option<Vec<u8>>>,
+}
+
+impl<'p> PlistFile<'p> {
+    pub fn read(path: &'p Path) -> Self {
+        PlistFile {
+            path,
+            bytes: read_plist(path),
+        }
+    }
+
+    /// The plist's top-level dictionary; `Ok(None)` when the file does not exist.
+    fn load(self) -> Result<Option<Dictionary>> {
+        match self.bytes? {
+            Some(bytes) => parse_dict(self.path, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// [`read_device_info`] from the three plists as read. `manifest_db_is_plain` says whether the folder's
+/// Manifest.db is plainly SQLite (then the backup is not encrypted and a broken Manifest.plist is only a
+/// warning); it is asked only when Manifest.plist cannot be read.
+pub fn device_info(
+    manifest: PlistFile<'_>,
+    info_plist: PlistFile<'_>,
+    status: PlistFile<'_>,
+    manifest_db_is_plain: impl FnOnce() -> bool,
+) -> Result<DeviceInfo> {
     let mut info = DeviceInfo::default();
     let mut status_date = None;
     let mut manifest_date = None;
 
-    let manifest_path = dir.join("Manifest.plist");
-    let manifest = match load_dict(&manifest_path) {
+    let manifest = match manifest.load() {
         Ok(manifest) => manifest,
         // It says whether the backup is encrypted; a Manifest.db that is plainly SQLite says it is not.
-        Err(e) if crate::read::manifest_db::check_header(&dir.join("Manifest.db")).is_ok() => {
+        Err(e) if manifest_db_is_plain() => {
             info.warnings
                 .push(format!("{e}; device details come from Info.plist"));
             None
@@ -117,8 +158,7 @@ pub fn read_device_info(dir: &Path) -> Result<DeviceInfo> {
         None => {}
     }
 
-    let info_path = dir.join("Info.plist");
-    match load_dict(&info_path) {
+    match info_plist.load() {
         Ok(Some(plist)) => apply_info_plist(&plist, &mut info),
         Ok(None) => info
             .warnings
@@ -126,8 +166,7 @@ pub fn read_device_info(dir: &Path) -> Result<DeviceInfo> {
         Err(e) => info.warnings.push(e.to_string()),
     }
 
-    let status_path = dir.join("Status.plist");
-    match load_dict(&status_path) {
+    match status.load() {
         Ok(Some(status)) => {
             info.snapshot_state = string(&status, "SnapshotState");
             status_date = status.get("Date").and_then(date);
@@ -183,7 +222,7 @@ fn apply_info_plist(plist: &Dictionary, info: &mut DeviceInfo) {
 }
 
 /// The `itemName` inside an app's iTunesMetadata, itself a plist stored as bytes.
-fn item_name(metadata: &[u8]) -> Option<String> {
+pub(crate) fn item_name(metadata: &[u8]) -> Option<String> {
     let value = Value::from_reader(std::io::Cursor::new(metadata)).ok()?;
     let name = value.as_dictionary()?.get("itemName")?.as_string()?.trim();
     (!name.is_empty()).then(|| name.to_string())
@@ -192,8 +231,8 @@ fn item_name(metadata: &[u8]) -> Option<String> {
 /// Info.plist carries app icons and can reach tens of MB; anything near this is not a backup's plist.
 const MAX_PLIST_BYTES: u64 = 512 << 20;
 
-/// Loads a plist whose top level must be a dictionary; `Ok(None)` when the file does not exist.
-fn load_dict(path: &Path) -> Result<Option<Dictionary>> {
+/// Reads a plist's bytes; `Ok(None)` when the file does not exist.
+fn read_plist(path: &Path) -> Result<Option<Vec<u8>>> {
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -207,16 +246,22 @@ fn load_dict(path: &Path) -> Result<Option<Dictionary>> {
         let problem = format!("it is {} bytes, too large for a backup plist", meta.len());
         return Err(Error::plist(path, problem));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    std::fs::read(path)
+        .map(Some)
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Parses the plist read from `path`, whose top level must be a dictionary.
+fn parse_dict(path: &Path, bytes: &[u8]) -> Result<Dictionary> {
     if bytes.is_empty() {
         return Err(Error::EmptyFile {
             path: path.to_path_buf(),
         });
     }
     let value =
-        Value::from_reader(std::io::Cursor::new(&bytes)).map_err(|_| Error::damaged_plist(path))?;
+        Value::from_reader(std::io::Cursor::new(bytes)).map_err(|_| Error::damaged_plist(path))?;
     match value {
-        Value::Dictionary(dict) => Ok(Some(dict)),
+        Value::Dictionary(dict) => Ok(dict),
         _ => Err(Error::plist(path, "its top level is not a dictionary")),
     }
 }

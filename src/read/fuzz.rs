@@ -1,0 +1,249 @@
+//! Fuzz harnesses: one function per parser of bytes from a user's disk, each asserting what must hold.
+//!
+//! The cargo-fuzz targets in `tests/fuzz/` are one-line calls to these, and `tests/fuzz_replay.rs` runs
+//! the committed seeds and regression inputs through them on stable Rust. A harness panics only when a
+//! property fails: a parser returning an error is fine, a parser panicking or answering wrongly is not.
+
+use std::path::{Path, PathBuf};
+
+use super::crypto::{self, Keybag, UnlockError};
+use super::manifest_db::{self, ManifestRow, Rows};
+use super::plists::{self, PlistFile};
+use super::{bplist, btree, mbdb, mbfile};
+use crate::error::Error;
+
+/// One MBFile blob: the fast reader declines or agrees with the `plist` crate wherever the crate reads it,
+/// and `decode` gives the crate's answer there.
+pub fn mbfile(data: &[u8]) {
+    let reference = mbfile::decode_reference(data);
+    let fast = bplist::mbfile_size_mode(data);
+    let decoded = mbfile::decode(data);
+    if let Ok(r) = &reference {
+        assert!(r.size <= mbfile::MAX_FILE_SIZE);
+        if let Some((size, mode)) = fast {
+            // A size the fast reader finds out of range sends `decode` to the reference: not a disagreement.
+            if u64::try_from(size).is_ok_and(|s| s <= mbfile::MAX_FILE_SIZE) {
+                assert_eq!(size as u64, r.size, "fast and reference sizes differ");
+                let mode = mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0);
+                assert_eq!(mode, r.mode, "fast and reference modes differ");
+            }
+        }
+        assert_eq!(decoded.as_ref(), Ok(r), "decode differs from the reference");
+    }
+    match (&decoded, &reference) {
+        // Where the reference refuses, `decode` may still size the record, but only through the fast reader.
+        (Ok(d), Err(_)) => {
+            let (size, mode) = fast.expect("decode succeeded where neither reader did");
+            assert_eq!(size as u64, d.size);
+            assert_eq!(
+                mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0),
+                d.mode
+            );
+        }
+        (Err(e), _) => assert!(!e.to_string().is_empty()),
+        _ => {}
+    }
+}
+
+/// The smallest record: five null strings (2 bytes each) and the 40 fixed bytes.
+const MIN_MBDB_RECORD: usize = 5 * 2 + 40;
+/// A string is at most `u16::MAX - 1` bytes; as text each byte becomes at most 3 (U+FFFD for a bad byte).
+const MAX_MBDB_TEXT: usize = 3 * (u16::MAX as usize - 1);
+
+/// A whole Manifest.mbdb: records counted as visited, no more records than the bytes can hold, names no
+/// longer than a u16 length allows, errors that name the file.
+pub fn mbdb(data: &[u8]) {
+    let path = Path::new("fuzz/Manifest.mbdb");
+    let mut visited = 0u64;
+    let result = mbdb::records_from(data, path, |record| {
+        visited += 1;
+        assert!(record.domain.len() <= MAX_MBDB_TEXT && record.path.len() <= MAX_MBDB_TEXT);
+    });
+    match result {
+        Ok(count) => {
+            assert_eq!(count, visited, "the count differs from the records visited");
+            let room = data.len().saturating_sub(6) / MIN_MBDB_RECORD;
+            assert!(
+                count <= room as u64,
+                "{count} records in {} bytes",
+                data.len()
+            );
+        }
+        Err(Error::Mbdb { path: p, problem }) => {
+            assert_eq!(p, path);
+            assert!(!problem.is_empty());
+        }
+        Err(e) => panic!("reading bytes in memory gave an unexpected error: {e}"),
+    }
+}
+
+/// The password the keybag seeds are locked with, at one round of each PBKDF2.
+pub const KEYBAG_PASSWORD: &[u8] = b"fuzz";
+/// Keybags asking for more rounds than this are unwrapped with a fixed key instead of a derived one.
+const MAX_FUZZ_ROUNDS: u32 = 16;
+
+/// A keybag followed by a ManifestKey blob: `[blob length u8][blob][keybag]`. Parses the keybag, and if
+/// it parses, runs the unlock chain (password key, class keys, Manifest.db key) to an answer.
+pub fn keybag(data: &[u8]) {
+    let (blob, bag) = match data.split_first() {
+        Some((&len, rest)) if usize::from(len) <= rest.len() => rest.split_at(usize::from(len)),
+        _ => (&[][..], data),
+    };
+    let Ok(bag) = Keybag::parse(bag) else {
+        return;
+    };
+    assert!(!bag.salt.is_empty() && bag.iterations > 0);
+    assert!(bag
+        .class_keys
+        .iter()
+        .any(|k| k.wrap & crypto::keybag::WRAP_PASSCODE != 0));
+    let cheap =
+        bag.iterations <= MAX_FUZZ_ROUNDS && bag.dp_iterations.unwrap_or(0) <= MAX_FUZZ_ROUNDS;
+    let key = if cheap {
+        crypto::passcode_key(&bag, KEYBAG_PASSWORD).expect("a few rounds are allowed")
+    } else {
+        // Absurd counts are refused before any work; the others would take seconds per input.
+        let absurd = bag.iterations > crypto::MAX_ITERATIONS
+            || bag.dp_iterations.unwrap_or(0) > crypto::MAX_DP_ITERATIONS;
+        if absurd {
+            assert!(matches!(
+                crypto::passcode_key(&bag, KEYBAG_PASSWORD),
+                Err(UnlockError::TooManyRounds { .. })
+            ));
+        }
+        zeroize::Zeroizing::new([0x5A; 32])
+    };
+    let class_keys = match crypto::unwrap_class_keys(&bag, &key) {
+        Ok(keys) => keys,
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            return;
+        }
+    };
+    match crypto::manifest_key(blob, &class_keys) {
+        Ok(_) => assert_eq!(blob.len(), 44),
+        Err(UnlockError::BadManifestKey(len)) => assert_eq!(len, blob.len()),
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// Splits fuzz bytes into three plists: `[present bits u8][len u16 LE][len u16 LE]` then the bytes of
+/// Manifest.plist, Info.plist and Status.plist (the last takes the rest). A plist whose bit is clear is missing.
+pub fn split_plists(data: &[u8]) -> [Option<&[u8]>; 3] {
+    let (&present, mut rest) = data.split_first().unwrap_or((&0, &[]));
+    let mut take = |n: usize| {
+        let (head, tail) = rest.split_at(n.min(rest.len()));
+        rest = tail;
+        head
+    };
+    let len = |b: &[u8]| {
+        usize::from(u16::from_le_bytes([
+            b.first().copied().unwrap_or(0),
+            b.get(1).copied().unwrap_or(0),
+        ]))
+    };
+    let lens = take(4);
+    let (first, second) = (
+        len(&lens[..lens.len().min(2)]),
+        len(lens.get(2..).unwrap_or(&[])),
+    );
+    let parts = [take(first), take(second), take(usize::MAX)];
+    let mut out = [None; 3];
+    for (i, part) in parts.into_iter().enumerate() {
+        if present & (1 << i) != 0 {
+            out[i] = Some(part);
+        }
+    }
+    out
+}
+
+/// The three plists of a backup folder (see [`split_plists`]), through the code `read_device_info` runs.
+/// Bit 3 of the first byte says whether Manifest.db is plainly SQLite. Errors are the project's, about
+/// Manifest.plist; warnings name the plist they are about.
+pub fn plists(data: &[u8]) {
+    let names = ["Manifest.plist", "Info.plist", "Status.plist"];
+    let paths: Vec<PathBuf> = names.iter().map(|n| Path::new("fuzz").join(n)).collect();
+    let parts = split_plists(data);
+    for part in parts.iter().flatten() {
+        if let Some(name) = plists::item_name(part) {
+            assert!(!name.is_empty() && name.trim() == name);
+        }
+    }
+    let file = |i: usize| PlistFile {
+        path: &paths[i],
+        bytes: Ok(parts[i].map(<[u8]>::to_vec)),
+    };
+    let plain_db = data.first().is_some_and(|b| b & 8 != 0);
+    match plists::device_info(file(0), file(1), file(2), || plain_db) {
+        Ok(info) => {
+            for warning in &info.warnings {
+                assert!(
+                    names.iter().any(|n| warning.contains(n)),
+                    "a warning names no plist: {warning}"
+                );
+            }
+            if let Some(name) = info.apps.names.values().next() {
+                assert!(!name.is_empty());
+            }
+        }
+        Err(Error::Plist { path, problem }) => {
+            assert_eq!(path, paths[0]);
+            assert!(!problem.is_empty());
+            assert!(!plain_db);
+        }
+        Err(Error::EmptyFile { path }) => {
+            assert_eq!(path, paths[0]);
+            assert!(!plain_db);
+        }
+        Err(e) => panic!("an unexpected error from plists in memory: {e}"),
+    }
+}
+
+type OwnedRow = (Vec<u8>, String, String, i64, Vec<u8>);
+
+fn own(row: &ManifestRow<'_>) -> OwnedRow {
+    (
+        row.file_id.to_vec(),
+        row.domain.to_string(),
+        row.relative_path.to_string(),
+        row.flags,
+        row.blob.to_vec(),
+    )
+}
+
+/// A whole Manifest.db, written to a temporary file and opened as cloudfit opens one: wherever the b-tree
+/// reader and SQLite both read the `Files` table, they read the same rows.
+pub fn btree(data: &[u8]) {
+    // One file per process and thread, rewritten for each input and removed after it.
+    let name = format!(
+        "cloudfit-fuzz-{}-{:?}.db",
+        std::process::id(),
+        std::thread::current().id()
+    );
+    let path = std::env::temp_dir().join(name.replace(['(', ')'], ""));
+    std::fs::write(&path, data).expect("writing the temporary Manifest.db");
+    btree_at(&path);
+    let _ = std::fs::remove_file(&path);
+}
+
+fn btree_at(path: &Path) {
+    let Ok(conn) = manifest_db::open(path) else {
+        return;
+    };
+    let Ok(Some(table)) = btree::FilesTable::open(path, &conn) else {
+        return;
+    };
+    let mut fast = Vec::new();
+    let Ok(count) = table.for_each_row(table.leaves(), |row| fast.push(own(row))) else {
+        return;
+    };
+    assert_eq!(count as usize, fast.len());
+    let mut reference = Vec::new();
+    if manifest_db::for_each_row_in(&conn, path, &Rows::All, |row| reference.push(own(row))).is_ok()
+    {
+        assert_eq!(
+            fast, reference,
+            "the b-tree reader and SQLite read different rows"
+        );
+    }
+}
