@@ -55,7 +55,9 @@ pub fn records_from(
     if &header != HEADER {
         return Err(Error::Mbdb {
             path: path.to_path_buf(),
-            problem: "it does not start with the mbdb header".into(),
+            problem: "it does not start with the mbdb header (another file copied in its place?); copy the \
+                      backup again from where it came from"
+                .into(),
         });
     }
     let (mut domain, mut relative, mut fixed) = (Vec::new(), Vec::new(), [0u8; FIXED_LEN]);
