@@ -666,35 +666,5 @@ fn cases() -> Vec<Case> {
 fn every_damaged_backup_ends_cleanly() {
     let cases = cases();
     assert!(cases.len() >= 30, "{} cases", cases.len());
-    // Two workers: each case is a separate sample set and process, and the machine has two cores.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failed = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| loop {
-                let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(case) = cases.get(at) else { break };
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(case)));
-                if let Err(e) = outcome {
-                    let message = e
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_default();
-                    failed
-                        .lock()
-                        .unwrap()
-                        .push(format!("{}: {message}", case.name));
-                }
-            });
-        }
-    });
-    let failed = failed.into_inner().unwrap();
-    assert!(
-        failed.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failed.len(),
-        cases.len(),
-        failed.join("\n")
-    );
+    common::run_cases(&cases, |case| case.name, run);
 }

@@ -351,23 +351,5 @@ fn run(case: &Case) {
 
 #[test]
 fn every_damaged_extracted_tree_ends_cleanly() {
-    let cases = cases();
-    let mut failed = Vec::new();
-    for case in &cases {
-        if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(case))) {
-            let message = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            failed.push(format!("{}: {message}", case.name));
-        }
-    }
-    assert!(
-        failed.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failed.len(),
-        cases.len(),
-        failed.join("\n")
-    );
+    common::run_cases(&cases(), |case| case.name, run);
 }

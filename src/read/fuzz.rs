@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::crypto::{self, Keybag, UnlockError};
-use super::manifest_db::{self, ManifestRow, Rows};
+use super::manifest_db::{self, Rows};
 use super::plists::{self, PlistFile};
 use super::{bplist, btree, mbdb, mbfile};
 use crate::error::Error;
@@ -199,18 +199,6 @@ pub fn plists(data: &[u8]) {
     }
 }
 
-type OwnedRow = (Vec<u8>, String, String, i64, Vec<u8>);
-
-fn own(row: &ManifestRow<'_>) -> OwnedRow {
-    (
-        row.file_id.to_vec(),
-        row.domain.to_string(),
-        row.relative_path.to_string(),
-        row.flags,
-        row.blob.to_vec(),
-    )
-}
-
 /// A whole Manifest.db, written to a temporary file and opened as cloudfit opens one: wherever the b-tree
 /// reader and SQLite both read the `Files` table, they read the same rows.
 pub fn btree(data: &[u8]) {
@@ -234,12 +222,13 @@ fn btree_at(path: &Path) {
         return;
     };
     let mut fast = Vec::new();
-    let Ok(count) = table.for_each_row(table.leaves(), |row| fast.push(own(row))) else {
+    let Ok(count) = table.for_each_row(table.leaves(), |row| fast.push(row.owned())) else {
         return;
     };
     assert_eq!(count as usize, fast.len());
     let mut reference = Vec::new();
-    if manifest_db::for_each_row_in(&conn, path, &Rows::All, |row| reference.push(own(row))).is_ok()
+    if manifest_db::for_each_row_in(&conn, path, &Rows::All, |row| reference.push(row.owned()))
+        .is_ok()
     {
         assert_eq!(
             fast, reference,

@@ -19,6 +19,21 @@ pub struct ManifestRow<'a> {
     pub blob: &'a [u8],
 }
 
+/// A row copied out of the reader's buffers: for comparing two readers row for row.
+pub type OwnedRow = (Vec<u8>, String, String, i64, Vec<u8>);
+
+impl ManifestRow<'_> {
+    pub fn owned(&self) -> OwnedRow {
+        (
+            self.file_id.to_vec(),
+            self.domain.to_string(),
+            self.relative_path.to_string(),
+            self.flags,
+            self.blob.to_vec(),
+        )
+    }
+}
+
 /// The `flags` values of the Files table.
 pub mod flags {
     pub const FILE: i64 = 1;

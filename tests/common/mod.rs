@@ -72,6 +72,39 @@ pub fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
+/// Runs every case of a corpus, two at a time (each is its own sample set and process; the machine has two
+/// cores), and fails once at the end listing every case that failed and why.
+pub fn run_cases<C: Sync>(cases: &[C], name: fn(&C) -> &str, run: fn(&C)) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(case) = cases.get(at) else { break };
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(case)));
+                if let Err(e) = outcome {
+                    let message = e
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    let line = format!("{}: {message}", name(case));
+                    failed.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+                }
+            });
+        }
+    });
+    let failed = failed.into_inner().unwrap_or_else(|p| p.into_inner());
+    assert!(
+        failed.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failed.len(),
+        cases.len(),
+        failed.join("\n")
+    );
+}
+
 /// Undoes permission damage so a temp dir can be removed by a user without special permissions.
 pub fn make_removable(path: &Path) {
     let Ok(meta) = path.symlink_metadata() else {

@@ -1,19 +1,7 @@
 //! The b-tree reader against SQLite itself, row for row.
 
 use super::*;
-use crate::read::manifest_db::{for_each_row_in, Rows};
-
-type OwnedRow = (Vec<u8>, String, String, i64, Vec<u8>);
-
-fn own(row: &ManifestRow<'_>) -> OwnedRow {
-    (
-        row.file_id.to_vec(),
-        row.domain.to_string(),
-        row.relative_path.to_string(),
-        row.flags,
-        row.blob.to_vec(),
-    )
-}
+use crate::read::manifest_db::{for_each_row_in, OwnedRow, Rows};
 
 /// A database with the real schema and awkward rows: NULLs, text where a blob belongs, integers of every
 /// width, rows spilling onto overflow pages, bytes that are not UTF-8.
@@ -71,7 +59,7 @@ fn awkward_db(dir: &Path, page_size: u32, rows: usize) -> std::path::PathBuf {
 
 fn sqlite_rows(conn: &Connection, path: &Path) -> Vec<OwnedRow> {
     let mut rows = Vec::new();
-    for_each_row_in(conn, path, &Rows::All, |row| rows.push(own(row))).unwrap();
+    for_each_row_in(conn, path, &Rows::All, |row| rows.push(row.owned())).unwrap();
     rows
 }
 
@@ -90,7 +78,7 @@ fn reads_every_row_as_sqlite_does() {
         );
         let mut fast = Vec::new();
         let count = table
-            .for_each_row(table.leaves(), |row| fast.push(own(row)))
+            .for_each_row(table.leaves(), |row| fast.push(row.owned()))
             .unwrap();
         let want = sqlite_rows(&conn, &path);
         assert_eq!(count as usize, want.len());
@@ -99,9 +87,13 @@ fn reads_every_row_as_sqlite_does() {
         // Any split of the leaves reads the same rows.
         let (a, b) = table.leaves().split_at(table.leaves().len() / 3);
         let mut split = Vec::new();
-        table.for_each_row(b, |row| split.push(own(row))).unwrap();
+        table
+            .for_each_row(b, |row| split.push(row.owned()))
+            .unwrap();
         let mut first = Vec::new();
-        table.for_each_row(a, |row| first.push(own(row))).unwrap();
+        table
+            .for_each_row(a, |row| first.push(row.owned()))
+            .unwrap();
         first.extend(split);
         assert_eq!(first, want);
     }
