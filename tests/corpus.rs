@@ -5,9 +5,8 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use common::{assert_no_panic, chmod, cloudfit_unprivileged, make_removable, sample};
+use common::{chmod, corpus_scan, sample};
 use plist::Value as Plist;
 use rusqlite::Connection;
 
@@ -71,25 +70,13 @@ fn run(case: &Case) {
     )
     .unwrap();
     // `cloudfit()` snapshots the whole sample folder before and after: not one byte may change.
-    let started = Instant::now();
     // As a user without special permissions, as people run it (root reads even unreadable files).
-    let output = cloudfit_unprivileged(tmp.path())
-        .arg("scan")
-        .arg(tmp.path())
-        .arg("--json")
-        .arg("--password-file")
-        .arg(&passwords)
-        .timeout(Duration::from_secs(60))
-        .memory_limit(common::CORPUS_MEMORY)
-        .output()
-        .unwrap();
-    let took = started.elapsed();
-    make_removable(tmp.path());
     let name = case.name;
-    assert_no_panic(&output);
-    assert!(took < Duration::from_secs(20), "{name}: took {took:?}");
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{name}: stdout is not one JSON document ({e})"));
+    let (doc, output) = corpus_scan(
+        name,
+        tmp.path(),
+        &["--password-file".as_ref(), passwords.as_os_str()],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     // `CORPUS_PRINT=1 cargo test --test corpus -- --nocapture` shows what a user would read for each case.
     if std::env::var_os("CORPUS_PRINT").is_some() {

@@ -7,12 +7,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use cloudfit::synth::{self, SampleSet};
 use serde_json::Value;
 
-use common::{assert_no_panic, chmod, cloudfit_unprivileged, make_removable};
+use common::{chmod, corpus_scan};
 
 /// What a case must end with.
 enum Outcome {
@@ -266,22 +265,8 @@ fn run(case: &Case) {
         .join(&damaged.id);
     let outcome = (case.damage)(&tree);
 
-    let started = Instant::now();
-    let output = cloudfit_unprivileged(tmp.path())
-        .args(["scan", "--json"])
-        .arg(tmp.path())
-        .timeout(Duration::from_secs(60))
-        .memory_limit(common::CORPUS_MEMORY)
-        .output()
-        .unwrap();
-    let took = started.elapsed();
-    make_removable(tmp.path());
-
-    assert_no_panic(&output);
-    assert!(took < Duration::from_secs(20), "{name}: took {took:?}");
+    let (doc, output) = corpus_scan(name, tmp.path(), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let doc: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{name}: stdout is not one JSON document ({e}); {stderr}"));
     // `CORPUS_PRINT=1 cargo test --test corpus_extracted -- --nocapture` shows what a user would read.
     if std::env::var_os("CORPUS_PRINT").is_some() {
         let damaged = doc["backups"]

@@ -72,6 +72,30 @@ pub fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
+/// One corpus run: `cloudfit scan --json ROOT ARGS` as a user without special permissions, inside
+/// [`CORPUS_MEMORY`], under the read-only guard. Checks what every case must meet (no panic, done within
+/// seconds, one whole JSON document on stdout), restores permissions for clean-up, and returns the document
+/// with the run's output.
+pub fn corpus_scan(name: &str, root: &Path, args: &[&OsStr]) -> (Value, std::process::Output) {
+    let started = std::time::Instant::now();
+    let output = cloudfit_unprivileged(root)
+        .args(["scan", "--json"])
+        .arg(root)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(60))
+        .memory_limit(CORPUS_MEMORY)
+        .output()
+        .expect("run");
+    let took = started.elapsed();
+    make_removable(root);
+    assert_no_panic(&output);
+    assert!(took.as_secs() < 20, "{name}: took {took:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let doc = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{name}: stdout is not one JSON document ({e}); {stderr}"));
+    (doc, output)
+}
+
 /// Runs every case of a corpus, two at a time (each is its own sample set and process; the machine has two
 /// cores), and fails once at the end listing every case that failed and why.
 pub fn run_cases<C: Sync>(cases: &[C], name: fn(&C) -> &str, run: fn(&C)) {
