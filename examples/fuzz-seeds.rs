@@ -186,6 +186,19 @@ fn main() -> Result<()> {
         true,
     )?;
 
+    // btree_rows: recipes, not databases (see `fuzz::btree_rows`): a fixed walk through every value kind.
+    let d = dir("btree_rows")?;
+    let mut state = 0x2545_f491u32;
+    let mut lcg = || {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (state >> 24) as u8
+    };
+    for (name, page_size, len) in [("mixed-512", 0u8, 600usize), ("mixed-4096", 3, 2000)] {
+        let mut recipe = vec![page_size];
+        recipe.extend((0..len).map(|_| lcg()));
+        fs::write(d.join(name), recipe)?;
+    }
+
     fs::remove_dir_all(&tmp)?;
     eprintln!("wrote seeds under {}", out.display());
     Ok(())

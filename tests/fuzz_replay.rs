@@ -11,12 +11,13 @@ use cloudfit::read::{btree, crypto, fuzz, manifest_db, mbdb};
 
 type Harness = fn(&[u8]);
 
-const TARGETS: [(&str, Harness); 5] = [
+const TARGETS: [(&str, Harness); 6] = [
     ("mbfile", fuzz::mbfile),
     ("mbdb", fuzz::mbdb),
     ("keybag", fuzz::keybag),
     ("plists", fuzz::plists),
     ("btree", fuzz::btree),
+    ("btree_rows", fuzz::btree_rows),
 ];
 
 fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {

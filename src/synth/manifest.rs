@@ -12,11 +12,11 @@ use super::mbfile::{xattr_blob, MbFile, MODE_DIR, MODE_FILE, MODE_SYMLINK};
 use super::rng::Rng;
 
 /// The schema of iOS 10+ backups, statement for statement.
-const CREATE_FILES: &str =
+pub const CREATE_FILES: &str =
     "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB);";
 /// Created after the rows are in: building an index from sorted data once is several times
 /// faster than updating it per row, and `sqlite_schema` still ends up in the device's order.
-const CREATE_REST: &str = "
+pub const CREATE_REST: &str = "
 CREATE INDEX FilesDomainIdx ON Files(domain);
 CREATE INDEX FilesRelativePathIdx ON Files(relativePath);
 CREATE INDEX FilesFlagsIdx ON Files(flags);

@@ -15,6 +15,7 @@ mod content;
 mod crypto;
 mod extracted;
 mod manifest;
+pub use manifest::{CREATE_FILES, CREATE_REST};
 mod mbdb;
 mod mbfile;
 mod plists;
