@@ -258,7 +258,7 @@ pub fn btree_rows(data: &[u8]) {
     {
         let conn = rusqlite::Connection::open(&path).expect("a scratch database");
         conn.execute_batch(&format!(
-            "PRAGMA page_size = {page_size}; PRAGMA journal_mode = DELETE; {} {}",
+            "PRAGMA page_size = {page_size}; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; {} {}",
             crate::synth::CREATE_FILES,
             crate::synth::CREATE_REST
         ))
