@@ -104,16 +104,11 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
 
 /// Reads one backup: the plists, then the manifest and the disk listing side by side.
 pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
-    // Found a moment ago: if it is gone now, say so rather than report its plists as missing one by one.
-    if let Err(e) = std::fs::symlink_metadata(&dir.path) {
-        return Err(vanished_or(&dir.path, e));
-    }
-    read_backup(dir, options).map_err(|e| {
-        // Whatever failed, a folder that is gone now was moved or deleted mid-scan: that is the news.
-        match std::fs::symlink_metadata(&dir.path) {
-            Err(gone) if !matches!(e, Error::Vanished { .. }) => vanished_or(&dir.path, gone),
-            _ => e,
-        }
+    // Whatever failed (its plists missing, its manifest gone), a folder found a moment ago and gone now was
+    // moved or deleted mid-scan: that is the news.
+    read_backup(dir, options).map_err(|e| match std::fs::symlink_metadata(&dir.path) {
+        Err(gone) => vanished_or(&dir.path, gone),
+        Ok(_) => e,
     })
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{chmod, corpus_scan, sample};
+use common::{chmod, corpus_scan, error_message, find, sample};
 use plist::Value as Plist;
 use rusqlite::Connection;
 
@@ -97,25 +97,14 @@ fn run(case: &Case) {
     match case.outcome {
         Outcome::Fails { file, says } => {
             assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
-            let error = doc["errors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["path"].as_str().is_some_and(|p| p.ends_with(&id)))
-                .unwrap_or_else(|| panic!("{name}: no error for the backup; stderr: {stderr}"));
-            let message = error["error"].as_str().unwrap();
+            let message = error_message(&doc, &id);
             assert!(message.contains(says), "{name}: {message}");
             assert!(message.contains(file), "{name}: names {file}: {message}");
             assert!(stderr.contains(says), "{name}: {stderr}");
         }
         Outcome::Warns { says } => {
             assert_eq!(output.status.code(), Some(0), "{name}: {stderr}");
-            let backup = doc["backups"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|b| b["id"] == *id)
-                .unwrap_or_else(|| panic!("{name}: the backup is not reported"));
+            let backup = find(&doc, &id);
             let warnings = backup["warnings"].to_string();
             assert!(warnings.contains(says), "{name}: {warnings}");
         }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use cloudfit::synth::{self, SampleSet};
 use serde_json::Value;
 
-use common::{chmod, corpus_scan};
+use common::{chmod, corpus_scan, error_message};
 
 /// What a case must end with.
 enum Outcome {
@@ -321,13 +321,7 @@ fn run(case: &Case) {
         }
         Outcome::Fails { says } => {
             assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
-            let error = doc["errors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["path"].as_str().is_some_and(|p| p.ends_with(&damaged.id)))
-                .unwrap_or_else(|| panic!("{name}: no error for the tree; {stderr}"));
-            let message = error["error"].as_str().unwrap();
+            let message = error_message(&doc, &damaged.id);
             assert!(message.contains(says), "{name}: {message}");
             assert!(message.contains(&damaged.id), "{name}: {message}");
         }

@@ -202,16 +202,20 @@ pub fn plists(data: &[u8]) {
 /// A whole Manifest.db, written to a temporary file and opened as cloudfit opens one: wherever the b-tree
 /// reader and SQLite both read the `Files` table, they read the same rows.
 pub fn btree(data: &[u8]) {
-    // One file per process and thread, rewritten for each input and removed after it.
-    let name = format!(
-        "cloudfit-fuzz-{}-{:?}.db",
-        std::process::id(),
-        std::thread::current().id()
-    );
-    let path = std::env::temp_dir().join(name.replace(['(', ')'], ""));
+    let path = scratch_db("bytes");
     std::fs::write(&path, data).expect("writing the temporary Manifest.db");
     btree_at(&path);
     let _ = std::fs::remove_file(&path);
+}
+
+/// A temporary database path of one harness, per process and thread: rewritten for each input and removed
+/// after it.
+fn scratch_db(harness: &str) -> PathBuf {
+    let thread = format!("{:?}", std::thread::current().id()).replace(['(', ')'], "");
+    std::env::temp_dir().join(format!(
+        "cloudfit-fuzz-{harness}-{}-{thread}.db",
+        std::process::id()
+    ))
 }
 
 /// Compares the two readers on the database at `path`; returns whether both read it.
@@ -248,12 +252,7 @@ pub fn btree_rows(data: &[u8]) {
     let mut bytes = data.iter().copied();
     let mut next = || bytes.next();
     let page_size = 512u32 << (next().unwrap_or(0) % 8);
-    let name = format!(
-        "cloudfit-fuzz-rows-{}-{:?}.db",
-        std::process::id(),
-        std::thread::current().id()
-    );
-    let path = std::env::temp_dir().join(name.replace(['(', ')'], ""));
+    let path = scratch_db("rows");
     let _ = std::fs::remove_file(&path);
     {
         let conn = rusqlite::Connection::open(&path).expect("a scratch database");

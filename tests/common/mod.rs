@@ -26,7 +26,11 @@ pub fn sample() -> (tempfile::TempDir, SampleSet) {
 
 /// The binary, with the clock pinned and colour off, run under the read-only guard (see [`Run`]).
 pub fn cloudfit() -> Run {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cloudfit"));
+    run_of(&assert_cmd::cargo::cargo_bin("cloudfit"))
+}
+
+fn run_of(program: &Path) -> Run {
+    let mut cmd = std::process::Command::new(program);
     cmd.env("CLOUDFIT_NOW", NOW).env("NO_COLOR", "1");
     Run {
         cmd,
@@ -46,24 +50,25 @@ pub const CORPUS_MEMORY: u64 = 256 << 20;
 /// an unreadable folder) it runs as `nobody`, from a copy that user may execute, and `tmp` (a temp dir,
 /// made 0700) is opened to it. As anyone else it is [`cloudfit`].
 pub fn cloudfit_unprivileged(tmp: &Path) -> Run {
-    let mut run = cloudfit();
     // Root, or any user who may read a file whose mode forbids it, is privileged.
     let probe = tmp.join(".privilege-probe");
     std::fs::write(&probe, b"x").expect("probe");
     chmod(&probe, 0o000);
     let privileged = std::fs::read(&probe).is_ok();
     std::fs::remove_file(&probe).expect("probe");
-    if privileged {
-        const NOBODY: u32 = 65534;
-        let bin = tempfile::tempdir().expect("bin dir");
-        chmod(bin.path(), 0o755);
-        let program = bin.path().join("cloudfit");
-        std::fs::copy(assert_cmd::cargo::cargo_bin("cloudfit"), &program).expect("copy binary");
-        chmod(&program, 0o755);
-        chmod(tmp, 0o755);
-        run.program(&program).as_user(NOBODY, NOBODY);
-        run.keep.push(bin);
+    if !privileged {
+        return cloudfit();
     }
+    const NOBODY: u32 = 65534;
+    let bin = tempfile::tempdir().expect("bin dir");
+    chmod(bin.path(), 0o755);
+    let program = bin.path().join("cloudfit");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("cloudfit"), &program).expect("copy binary");
+    chmod(&program, 0o755);
+    chmod(tmp, 0o755);
+    let mut run = run_of(&program);
+    run.as_user(NOBODY, NOBODY);
+    run.keep.push(bin);
     run
 }
 
@@ -221,20 +226,6 @@ impl Run {
             self.cmd
                 .pre_exec(move || setrlimit(Resource::As, limit).map_err(Into::into));
         }
-        self
-    }
-
-    /// Runs another build of the binary (a copy another user may execute). Call it first: it starts the
-    /// command afresh, keeping only the arguments and environment.
-    pub fn program(&mut self, program: &Path) -> &mut Self {
-        let mut cmd = std::process::Command::new(program);
-        for (key, value) in self.cmd.get_envs() {
-            if let Some(value) = value {
-                cmd.env(key, value);
-            }
-        }
-        cmd.args(&self.args);
-        self.cmd = cmd;
         self
     }
 
@@ -411,6 +402,17 @@ pub fn find<'a>(doc: &'a Value, id: &str) -> &'a Value {
         .iter()
         .find(|b| b["id"] == id)
         .unwrap_or_else(|| panic!("backup {id} not reported"))
+}
+
+/// The message of the error reported for the backup or tree whose folder is named `id`.
+pub fn error_message<'a>(doc: &'a Value, id: &str) -> &'a str {
+    doc["errors"]
+        .as_array()
+        .expect("errors array")
+        .iter()
+        .find(|e| e["path"].as_str().is_some_and(|p| p.ends_with(id)))
+        .and_then(|e| e["error"].as_str())
+        .unwrap_or_else(|| panic!("no error for {id}: {}", doc["errors"]))
 }
 
 pub fn assert_backup_matches(got: &Value, want: &ExpectedBackup) {
