@@ -138,14 +138,6 @@ impl Error {
         }
     }
 
-    /// A plist that did not parse: the crate's words (trailer offsets, seek errors) mean nothing to a person.
-    pub(crate) fn damaged_plist(path: &Path) -> Self {
-        Error::Plist {
-            path: path.to_path_buf(),
-            problem: "it is truncated or damaged".into(),
-        }
-    }
-
     /// An encrypted backup whose key material or ciphertext is damaged: the password cannot help.
     pub(crate) fn damaged_encryption(path: &Path, problem: impl fmt::Display) -> Self {
         Error::Encryption {

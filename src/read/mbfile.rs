@@ -42,8 +42,7 @@ pub fn decode(blob: &[u8]) -> Result<MbFile, MbFileError> {
 /// Decodes one blob with the `plist` crate, resolving `$objects` references wherever a value may be one.
 /// The reference the fast reader is tested against.
 pub fn decode_reference(blob: &[u8]) -> Result<MbFile, MbFileError> {
-    let root = Value::from_reader(std::io::Cursor::new(blob))
-        .map_err(|e| MbFileError::NotPlist(e.to_string()))?;
+    let root = super::plist_value::parse(blob).map_err(|e| MbFileError::NotPlist(e.to_string()))?;
     let root = root
         .as_dictionary()
         .ok_or(MbFileError::NotArchive("top level is not a dictionary"))?;

@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod manifest_db;
 pub mod mbdb;
 pub mod mbfile;
+pub mod plist_value;
 pub mod plists;
 pub mod product;
 pub mod reconcile;

@@ -223,7 +223,7 @@ fn apply_info_plist(plist: &Dictionary, info: &mut DeviceInfo) {
 
 /// The `itemName` inside an app's iTunesMetadata, itself a plist stored as bytes.
 pub(crate) fn item_name(metadata: &[u8]) -> Option<String> {
-    let value = Value::from_reader(std::io::Cursor::new(metadata)).ok()?;
+    let value = super::plist_value::parse(metadata).ok()?;
     let name = value.as_dictionary()?.get("itemName")?.as_string()?.trim();
     (!name.is_empty()).then(|| name.to_string())
 }
@@ -258,8 +258,7 @@ fn parse_dict(path: &Path, bytes: &[u8]) -> Result<Dictionary> {
             path: path.to_path_buf(),
         });
     }
-    let value =
-        Value::from_reader(std::io::Cursor::new(bytes)).map_err(|_| Error::damaged_plist(path))?;
+    let value = super::plist_value::parse(bytes).map_err(|refused| Error::plist(path, refused))?;
     match value {
         Value::Dictionary(dict) => Ok(dict),
         _ => Err(Error::plist(path, "its top level is not a dictionary")),
