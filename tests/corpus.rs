@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{chmod, corpus_scan, error_message, find, sample};
+use common::{chmod, corpus_run, error_message, find, sample, SMALL_STACK};
 use plist::Value as Plist;
 use rusqlite::Connection;
 
@@ -30,6 +30,8 @@ enum Outcome {
     },
     /// The backup is read with a warning saying `says`: exit 0.
     Warns { says: &'static str },
+    /// The backup is read: exit 0 (what was damaged is not worth a warning).
+    Reads,
 }
 
 struct Case {
@@ -58,7 +60,18 @@ fn target_id(target: Target, record: &cloudfit::synth::SampleSet) -> String {
     }
 }
 
+/// Every case runs on an eighth of the usual main-thread stack: a parser that recursed on what a file says
+/// would show up here first.
 fn run(case: &Case) {
+    run_with(case, Some(SMALL_STACK));
+}
+
+/// The nesting bombs run on the stack a user has too.
+fn run_on_default_stack(case: &Case) {
+    run_with(case, None);
+}
+
+fn run_with(case: &Case, stack: Option<u64>) {
     let (tmp, record) = sample();
     let id = target_id(case.target, &record);
     let dir = tmp.path().join("Backup").join(&id);
@@ -72,10 +85,12 @@ fn run(case: &Case) {
     // `cloudfit()` snapshots the whole sample folder before and after: not one byte may change.
     // As a user without special permissions, as people run it (root reads even unreadable files).
     let name = case.name;
-    let (doc, output) = corpus_scan(
+    let (doc, output) = corpus_run(
         name,
+        "scan",
         tmp.path(),
         &["--password-file".as_ref(), passwords.as_os_str()],
+        stack,
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     // `CORPUS_PRINT=1 cargo test --test corpus -- --nocapture` shows what a user would read for each case.
@@ -107,6 +122,10 @@ fn run(case: &Case) {
             let backup = find(&doc, &id);
             let warnings = backup["warnings"].to_string();
             assert!(warnings.contains(says), "{name}: {warnings}");
+        }
+        Outcome::Reads => {
+            assert_eq!(output.status.code(), Some(0), "{name}: {stderr}");
+            assert!(find(&doc, &id)["bytes"].is_u64(), "{name}: {stderr}");
         }
     }
 }
@@ -225,7 +244,176 @@ fn tags(bag: &[u8], tag: &[u8; 4]) -> Vec<(usize, usize)> {
     out
 }
 
+// ---- nesting bombs: megabytes of regular structure that a recursive reader would overflow its stack on ----
+
+/// A dictionary whose `Bomb` key holds `depth` arrays, one inside the other, as XML (8 bytes a level).
+fn nested_xml(depth: usize) -> Vec<u8> {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>Bomb</key>"#,
+    );
+    xml.push_str(&"<array>".repeat(depth));
+    xml.push_str(&"</array>".repeat(depth));
+    xml.push_str("</dict></plist>");
+    xml.into_bytes()
+}
+
+/// The same in a binary plist, where each array references the next: 9 bytes a level. With `shared`, each
+/// array references the next twice instead, so the plist expands to 2^depth values from 13 bytes a level.
+fn nested_binary(depth: usize, shared: bool) -> Vec<u8> {
+    let mut out = b"bplist00".to_vec();
+    let mut offsets = Vec::new();
+    // Object 0: { "Bomb": object 2 }; object 1: the key; objects 2.. the arrays.
+    offsets.push(out.len());
+    out.push(0xD1);
+    out.extend(1u32.to_be_bytes());
+    out.extend(2u32.to_be_bytes());
+    offsets.push(out.len());
+    out.extend(b"\x54Bomb");
+    for level in 0..depth {
+        offsets.push(out.len());
+        let next = u32::try_from(level + 3).unwrap();
+        match (level + 1 == depth, shared) {
+            (true, _) => out.push(0xA0),
+            (false, false) => {
+                out.push(0xA1);
+                out.extend(next.to_be_bytes());
+            }
+            (false, true) => {
+                out.push(0xA2);
+                out.extend(next.to_be_bytes());
+                out.extend(next.to_be_bytes());
+            }
+        }
+    }
+    let table = out.len() as u64;
+    for &o in &offsets {
+        out.extend(u32::try_from(o).unwrap().to_be_bytes());
+    }
+    out.extend([0; 6]);
+    out.extend([4, 4]);
+    out.extend((offsets.len() as u64).to_be_bytes());
+    out.extend(0u64.to_be_bytes());
+    out.extend(table.to_be_bytes());
+    out
+}
+
+/// Levels in the bombs: 1.6 MB of XML, 1.8 MB of binary plist.
+const BOMB_LEVELS: usize = 200_000;
+
+/// Puts a nested bomb inside the iTunesMetadata of the first app of Info.plist.
+fn bomb_in_itunes_metadata(dir: &Path) {
+    let path = dir.join("Info.plist");
+    let mut plist = Plist::from_file(&path).unwrap();
+    let apps = plist.as_dictionary_mut().unwrap()["Applications"]
+        .as_dictionary_mut()
+        .unwrap();
+    let first = apps.keys().next().unwrap().clone();
+    apps[&first].as_dictionary_mut().unwrap().insert(
+        "iTunesMetadata".into(),
+        Plist::Data(nested_binary(BOMB_LEVELS, false)),
+    );
+    plist.to_file_xml(&path).unwrap();
+}
+
+/// Each beside the good backups of the sample set, which must still be reported.
+fn bombs() -> Vec<Case> {
+    use Outcome::*;
+    use Target::*;
+    vec![
+        Case {
+            name: "Info.plist nested 200,000 levels (XML)",
+            target: Plain,
+            damage: |d| write(&d.join("Info.plist"), &nested_xml(BOMB_LEVELS)),
+            outcome: Warns {
+                says: "Info.plist is not a readable property list: it nests deeper than 512 levels",
+            },
+        },
+        Case {
+            name: "Info.plist nested 200,000 levels (binary)",
+            target: Plain,
+            damage: |d| write(&d.join("Info.plist"), &nested_binary(BOMB_LEVELS, false)),
+            outcome: Warns {
+                says: "Info.plist is not a readable property list: it nests deeper than 512 levels",
+            },
+        },
+        Case {
+            name: "Info.plist whose shared arrays expand to 2^40 values",
+            target: Plain,
+            damage: |d| write(&d.join("Info.plist"), &nested_binary(40, true)),
+            outcome: Warns {
+                says: "expands to more values than its",
+            },
+        },
+        Case {
+            name: "Manifest.plist nested 200,000 levels (plain backup)",
+            target: Plain,
+            damage: |d| {
+                write(
+                    &d.join("Manifest.plist"),
+                    &nested_binary(BOMB_LEVELS, false),
+                )
+            },
+            outcome: Warns {
+                says: "Manifest.plist is not a readable property list: it nests deeper",
+            },
+        },
+        Case {
+            name: "Manifest.plist nested 200,000 levels (encrypted backup)",
+            target: Encrypted,
+            damage: |d| write(&d.join("Manifest.plist"), &nested_xml(BOMB_LEVELS)),
+            outcome: Fails {
+                file: "Manifest.plist",
+                says: "nests deeper than 512 levels",
+            },
+        },
+        Case {
+            name: "Status.plist nested 200,000 levels",
+            target: Plain,
+            damage: |d| write(&d.join("Status.plist"), &nested_binary(BOMB_LEVELS, false)),
+            outcome: Warns {
+                says: "Status.plist is not a readable property list: it nests deeper",
+            },
+        },
+        Case {
+            name: "Status.plist nested 200,000 levels (iOS 9)",
+            target: Mbdb,
+            damage: |d| write(&d.join("Status.plist"), &nested_xml(BOMB_LEVELS)),
+            outcome: Warns {
+                says: "Status.plist is not a readable property list: it nests deeper",
+            },
+        },
+        Case {
+            name: "an MBFile row nested 200,000 levels",
+            target: Plain,
+            damage: |d| edit_first_mbfile(d, |_| nested_binary(BOMB_LEVELS, false)),
+            outcome: Warns {
+                says: "1 manifest rows could not be decoded",
+            },
+        },
+        Case {
+            name: "an MBFile row whose shared arrays expand to 2^40 values",
+            target: Plain,
+            damage: |d| edit_first_mbfile(d, |_| nested_binary(40, true)),
+            outcome: Warns {
+                says: "1 manifest rows could not be decoded",
+            },
+        },
+        Case {
+            name: "an app's iTunesMetadata nested 200,000 levels",
+            target: Plain,
+            damage: bomb_in_itunes_metadata,
+            outcome: Reads,
+        },
+    ]
+}
+
 fn cases() -> Vec<Case> {
+    let mut cases = damages();
+    cases.extend(bombs());
+    cases
+}
+
+fn damages() -> Vec<Case> {
     use Outcome::*;
     use Target::*;
     vec![
@@ -636,6 +824,35 @@ fn cases() -> Vec<Case> {
             },
         },
     ]
+}
+
+#[test]
+fn nesting_bombs_end_cleanly_on_the_default_stack() {
+    common::run_cases(&bombs(), |case| case.name, run_on_default_stack);
+}
+
+/// `list` reads the same plists: a folder of bombs is listed, each damaged backup with its warning.
+#[test]
+fn list_survives_a_folder_of_bombs() {
+    let (tmp, record) = sample();
+    let backups = tmp.path().join("Backup");
+    let plain = backups.join(target_id(Target::Plain, &record));
+    write(&plain.join("Info.plist"), &nested_xml(BOMB_LEVELS));
+    write(&plain.join("Status.plist"), &nested_binary(40, true));
+    let encrypted = backups.join(target_id(Target::Encrypted, &record));
+    write(
+        &encrypted.join("Info.plist"),
+        &nested_binary(BOMB_LEVELS, false),
+    );
+    for stack in [None, Some(SMALL_STACK)] {
+        let (doc, output) = corpus_run("list of bombs", "list", tmp.path(), &[], stack);
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        let listed = doc["backups"].as_array().unwrap();
+        assert_eq!(listed.len(), record.backups.len());
+        let warnings = find(&doc, &target_id(Target::Plain, &record))["warnings"].to_string();
+        assert!(warnings.contains("nests deeper than 512"), "{warnings}");
+        assert!(warnings.contains("expands to more values"), "{warnings}");
+    }
 }
 
 #[test]

@@ -82,15 +82,33 @@ pub fn chmod(path: &Path, mode: u32) {
 /// seconds, one whole JSON document on stdout), restores permissions for clean-up, and returns the document
 /// with the run's output.
 pub fn corpus_scan(name: &str, root: &Path, args: &[&OsStr]) -> (Value, std::process::Output) {
+    corpus_run(name, "scan", root, args, None)
+}
+
+/// The main-thread stack the corpora also run with: an eighth of the usual 8 MB, so a parser that recurses
+/// on what a file says shows up long before a user's default stack would overflow.
+pub const SMALL_STACK: u64 = 1 << 20;
+
+/// [`corpus_scan`] for any command (`scan` or `list`), with the main thread's stack capped at `stack` bytes
+/// when given (`ulimit -s`; worker threads keep their own 2 MB).
+pub fn corpus_run(
+    name: &str,
+    command: &str,
+    root: &Path,
+    args: &[&OsStr],
+    stack: Option<u64>,
+) -> (Value, std::process::Output) {
     let started = std::time::Instant::now();
-    let output = cloudfit_unprivileged(root)
-        .args(["scan", "--json"])
+    let mut run = cloudfit_unprivileged(root);
+    run.args([command, "--json"])
         .arg(root)
         .args(args)
         .timeout(std::time::Duration::from_secs(60))
-        .memory_limit(CORPUS_MEMORY)
-        .output()
-        .expect("run");
+        .memory_limit(CORPUS_MEMORY);
+    if let Some(stack) = stack {
+        run.stack_limit(stack);
+    }
+    let output = run.output().expect("run");
     let took = started.elapsed();
     make_removable(root);
     assert_no_panic(&output);
@@ -225,6 +243,22 @@ impl Run {
         unsafe {
             self.cmd
                 .pre_exec(move || setrlimit(Resource::As, limit).map_err(Into::into));
+        }
+        self
+    }
+
+    /// Caps the main thread's stack (`ulimit -s`): the kernel sizes it from this limit at exec.
+    pub fn stack_limit(&mut self, bytes: u64) -> &mut Self {
+        use rustix::process::{setrlimit, Resource, Rlimit};
+        use std::os::unix::process::CommandExt;
+        let limit = Rlimit {
+            current: Some(bytes),
+            maximum: Some(bytes),
+        };
+        // SAFETY: as in `memory_limit`.
+        unsafe {
+            self.cmd
+                .pre_exec(move || setrlimit(Resource::Stack, limit).map_err(Into::into));
         }
         self
     }
