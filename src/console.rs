@@ -43,6 +43,18 @@ impl Console {
     }
 }
 
+impl Console {
+    /// Whether a password can be asked for at all.
+    pub fn can_prompt(&self) -> bool {
+        self.passwords.can_prompt()
+    }
+
+    /// Ask, from now on, for passwords that were not given (off until a command says which backups it opens).
+    pub fn set_asking(&self, asking: bool) {
+        self.passwords.set_asking(asking);
+    }
+}
+
 impl Interaction for Console {
     fn password(&self, backup: &BackupDir, info: &DeviceInfo) -> Option<Zeroizing<String>> {
         self.passwords.password(backup, info)

@@ -22,6 +22,13 @@ pub enum Error {
     #[error("{} is not a folder", path.display())]
     NotAFolder { path: PathBuf },
 
+    #[error(
+        "{} is {kind}, not a file, so cloudfit does not read it; back up again in Finder or iTunes (or put the \
+         file back if it was moved away)",
+        path.display()
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+
     #[error("{} is 0 bytes: the last backup did not finish writing it; back up again in Finder or iTunes", path.display())]
     EmptyFile { path: PathBuf },
 
@@ -48,7 +55,7 @@ pub enum Error {
     #[error("{} is not a readable iOS 4–9 manifest: {problem}", path.display())]
     Mbdb { path: PathBuf, problem: String },
 
-    #[error("{} is not a readable property list: {problem}", path.display())]
+    #[error("{} is not a readable property list: {problem}; back up again in Finder or iTunes", path.display())]
     Plist { path: PathBuf, problem: String },
 
     #[error("{} holds no iPhone or iPad backup (no Manifest.db, Manifest.plist or Info.plist inside or one folder down)", path.display())]
@@ -60,6 +67,14 @@ pub enum Error {
         path.display()
     )]
     WrongPassword { device: String, path: PathBuf },
+
+    /// An encrypted backup no password was given for: listed with what shows without it, contents unread.
+    #[error(
+        "{device} ({}) is encrypted and was not unlocked, so what fills it is unknown: give its password \
+         (--password-file, --password-stdin or CLOUDFIT_PASSWORD, or type it when asked on a terminal)",
+        path.display()
+    )]
+    Locked { device: String, path: PathBuf },
 
     #[error("cannot unlock {}: {problem}", path.display())]
     Encryption { path: PathBuf, problem: String },

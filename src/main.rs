@@ -231,7 +231,25 @@ fn run(cli: Cli) -> Result<u8> {
             DiskSizes::Named
         },
     };
-    let report = scan::scan_paths(&paths, &options);
+    // `scan` asks for the password of each backup it reports; `list` never asks; `plan` asks only for the
+    // device it plans for, once the plists have said which that is.
+    interaction.set_asking(matches!(cli.command, Command::Scan(_)));
+    let mut report = scan::scan_paths(&paths, &options);
+    if let Command::Plan(args) = &cli.command {
+        if interaction.can_prompt() {
+            if let Ok(phone) = plan::advise::this_phone(&report.backups, args.device.as_deref()) {
+                let device = plan::advise::device_key(&phone.summary);
+                interaction.set_asking(true);
+                scan::read_locked_again(&mut report, &options, |s| {
+                    plan::advise::device_key(s) == device
+                });
+            }
+        }
+    }
+    // For `scan` and `plan` a locked backup was not read: it counts as not reported. `list` shows it as it is.
+    if !matches!(cli.command, Command::List(_)) {
+        report.count_locked_as_errors();
+    }
 
     for skipped in &report.skipped {
         warn(&format!(
@@ -266,7 +284,7 @@ fn run(cli: Cli) -> Result<u8> {
     if let Some(text) = text {
         print(&text)?;
     }
-    Ok(exit_code(&report))
+    Ok(exit_code(&report, matches!(cli.command, Command::List(_))))
 }
 
 /// The built-in price table or `--prices FILE`, checked to have `--currency`.
@@ -317,6 +335,10 @@ fn plan(args: &PlanArgs, prices: &PriceTable, report: &ScanReport, style: Style)
         currency: &currency,
         prices,
     };
+    // Impossible on the phone, so surely a typo: said on stderr as well as in the plan's notes.
+    if let Some(note) = plan::advise::used_beyond_tier(args.used.unwrap_or(0), &args.tier) {
+        warn(&note);
+    }
     let made = match plan::advise(&report.backups, &request) {
         Ok(made) => made,
         Err(e) => {
@@ -330,7 +352,7 @@ fn plan(args: &PlanArgs, prices: &PriceTable, report: &ScanReport, style: Style)
         render::plan::plan_text(&made, style)
     };
     print(&text)?;
-    Ok(exit_code(report).min(exit::PARTIAL))
+    Ok(exit_code(report, false).min(exit::PARTIAL))
 }
 
 /// One line on stderr; a closed stderr is no reason to crash. Names from a backup's plists may hold control
@@ -340,11 +362,18 @@ fn warn(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "cloudfit: {message}");
 }
 
-fn exit_code(report: &ScanReport) -> u8 {
-    match (report.backups.is_empty(), report.errors.is_empty()) {
+/// 0 when every backup found was reported, 1 when some were and some were not, 2 when none was. A locked
+/// backup is reported by `list` (`listing`); for `scan` and `plan` it is an error by then.
+fn exit_code(report: &ScanReport, listing: bool) -> u8 {
+    let reported = if listing {
+        report.backups.len()
+    } else {
+        report.read_count()
+    };
+    match (reported, report.errors.is_empty()) {
         (_, true) => exit::OK,
-        (false, false) => exit::PARTIAL,
-        (true, false) => exit::NOTHING,
+        (0, false) => exit::NOTHING,
+        (_, false) => exit::PARTIAL,
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use zeroize::Zeroizing;
@@ -15,7 +17,13 @@ pub struct Passwords {
     default: Option<Zeroizing<String>>,
     /// `UDID=password` lines of a password file.
     by_udid: Vec<(String, Zeroizing<String>)>,
+    /// Whether a person is there to ask (stdin is a terminal and does not carry the password).
     prompt: bool,
+    /// Whether to ask now: a command asks only for the backups it must open (`list` never, `plan` once it
+    /// knows which device it plans for).
+    asking: AtomicBool,
+    /// Passwords typed at the prompt, by UDID: a device's archived copies are not asked for again.
+    typed: Mutex<Vec<(String, Zeroizing<String>)>>,
 }
 
 impl Passwords {
@@ -25,6 +33,8 @@ impl Passwords {
             by_udid: Vec::new(),
             // Prompting needs a person at the keyboard; stdin may also carry the password itself.
             prompt: !stdin && std::io::stdin().is_terminal(),
+            asking: AtomicBool::new(false),
+            typed: Mutex::new(Vec::new()),
         };
         if let Some(file) = file {
             let text = Zeroizing::new(
@@ -82,31 +92,48 @@ fn strip_newline(line: &str) -> &str {
 }
 
 impl Passwords {
+    /// Whether a password can be asked for at all (a terminal, stdin not taken).
+    pub fn can_prompt(&self) -> bool {
+        self.prompt
+    }
+
+    /// From now on, ask (or stop asking) for the passwords that were not given.
+    pub fn set_asking(&self, asking: bool) {
+        self.asking.store(asking, Ordering::Relaxed);
+    }
+
     /// The password for `backup`: its own from the file, the common one, or asked for on a terminal.
     pub fn password(&self, backup: &BackupDir, info: &DeviceInfo) -> Option<Zeroizing<String>> {
         let udid = info.udid.as_deref().unwrap_or(&backup.id);
-        if let Some((_, password)) = self
-            .by_udid
-            .iter()
-            .find(|(u, _)| u.eq_ignore_ascii_case(udid))
-        {
-            return Some(password.clone());
+        let find = |list: &[(String, Zeroizing<String>)]| {
+            list.iter()
+                .find(|(u, _)| u.eq_ignore_ascii_case(udid))
+                .map(|(_, p)| p.clone())
+        };
+        if let Some(password) = find(&self.by_udid) {
+            return Some(password);
         }
         if let Some(password) = &self.default {
             return Some(password.clone());
         }
-        if !self.prompt {
+        if !self.prompt || !self.asking.load(Ordering::Relaxed) {
             return None;
+        }
+        let mut typed = self.typed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(password) = find(&typed) {
+            return Some(password);
         }
         let device = info.device_name.as_deref().unwrap_or(&backup.id);
         let question = format!(
             "Password for {device} ({}), empty to skip: ",
             backup.path.display()
         );
-        rpassword::prompt_password(question)
+        let password = rpassword::prompt_password(question)
             .ok()
             .map(Zeroizing::new)
-            .filter(|p| !p.is_empty())
+            .filter(|p| !p.is_empty())?;
+        typed.push((udid.to_string(), password.clone()));
+        Some(password)
     }
 }
 
@@ -120,6 +147,8 @@ mod tests {
             default: None,
             by_udid: Vec::new(),
             prompt: false,
+            asking: AtomicBool::new(false),
+            typed: Mutex::new(Vec::new()),
         };
         p.parse_file("00008030-0009783C22EA802E=hunter2\r\npass=word with spaces \n");
         assert_eq!(p.by_udid.len(), 1);

@@ -29,6 +29,79 @@ pub struct ScanReport {
     pub errors: Vec<BackupError>,
 }
 
+impl ScanReport {
+    /// Encrypted backups listed without their contents because no password was given (a wrong one is an
+    /// error already).
+    pub fn locked(&self) -> impl Iterator<Item = &EstimatedBackup> {
+        self.backups.iter().filter(|b| {
+            b.summary.bytes.is_none() && !self.errors.iter().any(|e| e.path == b.summary.path)
+        })
+    }
+
+    /// Counts each locked backup as not reported, for a command whose job is to read contents (`scan`,
+    /// `plan`): one error each, so that the exit code and `errors` say what a script must know.
+    pub fn count_locked_as_errors(&mut self) {
+        let locked: Vec<BackupError> = self
+            .locked()
+            .map(|b| BackupError {
+                path: b.summary.path.clone(),
+                error: Error::Locked {
+                    device: b
+                        .summary
+                        .device_name
+                        .clone()
+                        .unwrap_or(b.summary.id.clone()),
+                    path: b.summary.path.clone(),
+                }
+                .to_string(),
+            })
+            .collect();
+        self.errors.extend(locked);
+    }
+
+    /// How many backups were read to their contents.
+    pub fn read_count(&self) -> usize {
+        self.backups
+            .iter()
+            .filter(|b| b.summary.bytes.is_some())
+            .count()
+    }
+}
+
+/// Reads again, asking for passwords this time, the locked backups that `wanted` picks: `plan` asks only for
+/// the device it plans for, once it knows which that is.
+pub fn read_locked_again(
+    report: &mut ScanReport,
+    options: &ScanOptions<'_>,
+    wanted: impl Fn(&crate::attribute::BackupSummary) -> bool,
+) {
+    let picked: Vec<PathBuf> = report
+        .locked()
+        .filter(|b| wanted(&b.summary))
+        .map(|b| b.summary.path.clone())
+        .collect();
+    for path in picked {
+        let Some(dir) = discover::discover(std::slice::from_ref(&path))
+            .backups
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        match scan_backup(&dir, options) {
+            Ok(summary) => {
+                if let Some(slot) = report.backups.iter_mut().find(|b| b.summary.path == path) {
+                    *slot = EstimatedBackup::new(summary, &options.estimate);
+                }
+            }
+            Err(e) => report.errors.push(BackupError {
+                path,
+                error: e.to_string(),
+            }),
+        }
+    }
+}
+
 /// What the scan needs from whoever runs it: passwords for encrypted backups, and a word before slow work.
 pub trait Interaction: Sync {
     /// The password for an encrypted backup, if the user gave one.
@@ -120,9 +193,10 @@ fn read_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSumma
     let manifest_db = dir.path.join("Manifest.db");
     // The format is decided by which manifest exists, never by the iOS version (10.0–10.2 already use
     // Manifest.db). An iOS 4–9 manifest is never encrypted, so it needs no password.
-    if !manifest_db.is_file() {
+    // A folder, FIFO or device under either name is named for what it is, never opened.
+    if !read::file_kind::regular_file(&manifest_db)? {
         let mbdb = dir.path.join("Manifest.mbdb");
-        if !mbdb.is_file() {
+        if !read::file_kind::regular_file(&mbdb)? {
             return Err(missing_manifest(&dir.path));
         }
         // As for Manifest.db: 0 bytes is a backup that never got to write its manifest.

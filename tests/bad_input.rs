@@ -167,7 +167,13 @@ fn a_truncated_info_plist_is_a_warning_not_a_failure() {
     let info = tmp.path().join("Backup").join(&want.id).join("Info.plist");
     let bytes = std::fs::read(&info).unwrap();
     std::fs::write(&info, &bytes[..bytes.len() / 3]).unwrap();
-    let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
+    let passwords = common::sample_passwords(tmp.path());
+    let (doc, output) = json(&[
+        "scan".as_ref(),
+        tmp.path().as_os_str(),
+        "--password-file".as_ref(),
+        passwords.as_os_str(),
+    ]);
     assert_eq!(output.status.code(), Some(0));
     let got = find(&doc, &want.id);
     assert_eq!(
@@ -190,6 +196,8 @@ fn a_closed_pipe_is_not_an_error() {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cloudfit"))
         .args(["scan", "--all"])
         .arg(tmp.path())
+        .arg("--password-file")
+        .arg(common::sample_passwords(tmp.path()))
         .env("CLOUDFIT_NOW", common::NOW)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -28,27 +28,40 @@ fn committed_fixtures_match_a_fresh_generation() {
 fn committed_fixtures_scan_to_their_record() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/MobileSync");
     let record = committed_record();
-    let (doc, output) = common::json(&["scan".as_ref(), root.as_os_str()]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    for want in &record.backups {
-        let got = doc["backups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["id"] == want.id.as_str())
-            .unwrap();
-        // Scanned without its password, an encrypted backup shows no manifest figures.
-        let bytes = want.bytes.filter(|_| !want.encrypted);
-        assert_eq!(got["bytes"].as_u64(), bytes, "{}", want.id);
+    let scratch = tempfile::tempdir().unwrap();
+    let passwords = common::sample_passwords(scratch.path());
+    let with = ["--password-file".as_ref(), passwords.as_os_str()];
+    for given in [true, false] {
+        let mut args = vec!["scan".as_ref(), root.as_os_str()];
+        if given {
+            args.extend(with);
+        }
+        let (doc, output) = common::json(&args);
+        // Without their passwords the two encrypted backups are not read: a partial report, exit 1.
         assert_eq!(
-            got["disk_bytes"].as_u64(),
-            Some(want.disk_bytes),
+            output.status.code(),
+            Some(if given { 0 } else { 1 }),
             "{}",
-            want.id
+            String::from_utf8_lossy(&output.stderr)
         );
+        for want in &record.backups {
+            let got = doc["backups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["id"] == want.id.as_str())
+                .unwrap();
+            // Scanned without its password, an encrypted backup shows no manifest figures.
+            let bytes = want.bytes.filter(|_| given || !want.encrypted);
+            assert_eq!(got["bytes"].as_u64(), bytes, "{}", want.id);
+            assert_eq!(
+                got["disk_bytes"].as_u64(),
+                Some(want.disk_bytes),
+                "{}",
+                want.id
+            );
+        }
+        let locked = doc["errors"].as_array().unwrap().len();
+        assert_eq!(locked, if given { 0 } else { 2 }, "{}", doc["errors"]);
     }
 }

@@ -41,8 +41,6 @@ struct Case {
     outcome: Outcome,
 }
 
-const SAM_PASSWORD: &str = "correct horse battery staple";
-
 fn target_id(target: Target, record: &cloudfit::synth::SampleSet) -> String {
     let want = |pred: &dyn Fn(&cloudfit::synth::ExpectedBackup) -> bool| {
         record
@@ -76,12 +74,7 @@ fn run_with(case: &Case, stack: Option<u64>) {
     let id = target_id(case.target, &record);
     let dir = tmp.path().join("Backup").join(&id);
     (case.damage)(&dir);
-    let passwords = tmp.path().join("passwords.txt");
-    std::fs::write(
-        &passwords,
-        format!("00008030-0009783C22EA802E={SAM_PASSWORD}\n"),
-    )
-    .unwrap();
+    let passwords = common::sample_passwords(tmp.path());
     // `cloudfit()` snapshots the whole sample folder before and after: not one byte may change.
     // As a user without special permissions, as people run it (root reads even unreadable files).
     let name = case.name;
@@ -409,8 +402,121 @@ fn bombs() -> Vec<Case> {
 
 fn cases() -> Vec<Case> {
     let mut cases = damages();
+    cases.extend(special_files());
     cases.extend(bombs());
     cases
+}
+
+/// Replaces a backup file with a folder.
+fn folder_instead(path: &Path) {
+    std::fs::remove_file(path).unwrap();
+    std::fs::create_dir(path).unwrap();
+}
+
+/// Replaces a backup file with a FIFO nobody writes to: opening it for reading would wait for ever.
+fn fifo_instead(path: &Path) {
+    std::fs::remove_file(path).unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+}
+
+/// Replaces a backup file with a symlink to a device that reads without end.
+fn device_instead(path: &Path) {
+    std::fs::remove_file(path).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", path).unwrap();
+}
+
+/// Folders, FIFOs and devices where a backup file should be: each named for what it is, none opened.
+fn special_files() -> Vec<Case> {
+    use Outcome::*;
+    use Target::*;
+    vec![
+        Case {
+            name: "Manifest.db is a folder",
+            target: Plain,
+            damage: |d| folder_instead(&d.join("Manifest.db")),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "is a folder, not a file",
+            },
+        },
+        Case {
+            name: "Manifest.db is a symlink to /dev/zero",
+            target: Plain,
+            damage: |d| device_instead(&d.join("Manifest.db")),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "is a device, not a file",
+            },
+        },
+        Case {
+            name: "Manifest.db is a FIFO",
+            target: Plain,
+            damage: |d| fifo_instead(&d.join("Manifest.db")),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "is a FIFO (named pipe), not a file",
+            },
+        },
+        Case {
+            name: "Manifest.db is a FIFO (encrypted)",
+            target: Encrypted,
+            damage: |d| fifo_instead(&d.join("Manifest.db")),
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "is a FIFO (named pipe), not a file",
+            },
+        },
+        Case {
+            name: "Manifest.mbdb is a folder",
+            target: Mbdb,
+            damage: |d| folder_instead(&d.join("Manifest.mbdb")),
+            outcome: Fails {
+                file: "Manifest.mbdb",
+                says: "is a folder, not a file",
+            },
+        },
+        Case {
+            name: "Manifest.mbdb is a FIFO",
+            target: Mbdb,
+            damage: |d| fifo_instead(&d.join("Manifest.mbdb")),
+            outcome: Fails {
+                file: "Manifest.mbdb",
+                says: "is a FIFO (named pipe), not a file",
+            },
+        },
+        Case {
+            name: "Manifest.plist is a symlink to /dev/zero (encrypted)",
+            target: Encrypted,
+            damage: |d| device_instead(&d.join("Manifest.plist")),
+            outcome: Fails {
+                file: "Manifest.plist",
+                says: "is a device, not a file",
+            },
+        },
+        Case {
+            name: "Info.plist is a folder",
+            target: Plain,
+            damage: |d| folder_instead(&d.join("Info.plist")),
+            outcome: Warns {
+                says: "Info.plist is a folder, not a file",
+            },
+        },
+        Case {
+            name: "Status.plist is a FIFO",
+            target: Plain,
+            damage: |d| fifo_instead(&d.join("Status.plist")),
+            outcome: Warns {
+                says: "Status.plist is a FIFO (named pipe), not a file",
+            },
+        },
+    ]
 }
 
 fn damages() -> Vec<Case> {

@@ -179,8 +179,8 @@ fn a_crafted_round_count_is_refused_at_once() {
         .unwrap();
     assert_eq!(
         output.status.code(),
-        Some(1),
-        "reported without its contents, and the failure named"
+        Some(2),
+        "listed without its contents, so nothing was read; the failure is named"
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -2,17 +2,35 @@
 
 mod common;
 
+use cloudfit::synth::ExpectedBackup;
 use common::{assert_backup_matches, cloudfit, find, json, locked, sample};
 
 #[test]
 fn scan_json_matches_the_generators_record_for_every_backup() {
     let (tmp, record) = sample();
     let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
-    assert!(
-        output.status.success(),
+    // Without their passwords the two encrypted samples are listed locked and counted as not read.
+    assert_eq!(
+        output.status.code(),
+        Some(1),
         "stderr: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    let errors = doc["errors"].as_array().unwrap();
+    let encrypted: Vec<&ExpectedBackup> = record.backups.iter().filter(|b| b.encrypted).collect();
+    assert_eq!(errors.len(), encrypted.len(), "{errors:?}");
+    for want in encrypted {
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["path"].as_str().unwrap().ends_with(&want.id)
+                    && e["error"]
+                        .as_str()
+                        .unwrap()
+                        .contains("is encrypted and was not unlocked")),
+            "{errors:?}"
+        );
+    }
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(
         doc["backups"].as_array().map(Vec::len),
@@ -107,7 +125,14 @@ fn scan_table_shows_the_header_top_rows_and_problems() {
         .arg("3")
         .output()
         .unwrap();
-    assert!(output.status.success());
+    // Exit 1: the two encrypted samples stay locked, each named on stderr.
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("is encrypted and was not unlocked").count(),
+        2,
+        "{stderr}"
+    );
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(!text.contains('\u{1b}'), "no colour when piped");
     for b in &record.backups {

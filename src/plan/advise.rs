@@ -128,6 +128,10 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
         );
     }
 
+    if let Some(note) = used_beyond_tier(used, tier) {
+        notes.push(note);
+    }
+
     let mut options = Vec::new();
     if shortfall > 0 {
         options.extend(exclude_apps(&estimate, shortfall, &device, kind));
@@ -163,8 +167,30 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
     })
 }
 
-/// The named device's newest copy, or the newest backup that is not an archived copy.
-fn this_phone<'a>(
+/// What tells one device's backups from another's: its UDID (archived copies share it), else the folder.
+pub fn device_key(s: &crate::attribute::BackupSummary) -> String {
+    s.udid
+        .clone()
+        .unwrap_or_else(|| s.id.clone())
+        .to_ascii_uppercase()
+}
+
+/// iCloud stops storing once a plan is full, so it can never hold more than the plan: a `used` beyond the tier
+/// is a typo or the wrong plan, and the answer is only a what-if.
+pub fn used_beyond_tier(used: u64, tier: &Tier) -> Option<String> {
+    (used > tier.bytes).then(|| {
+        format!(
+            "--used ({}) is more than the {} plan holds, which iCloud does not allow: check --tier and --used against \
+             Settings › [your name] › iCloud; the plan below is only a what-if",
+            humansize::format_size(used, humansize::DECIMAL),
+            tier.name
+        )
+    })
+}
+
+/// The backup `plan` plans for: the named device's newest copy, or the newest backup that is not an archived
+/// copy.
+pub fn this_phone<'a>(
     backups: &'a [EstimatedBackup],
     device: Option<&str>,
 ) -> Result<&'a EstimatedBackup> {
@@ -363,13 +389,7 @@ fn delete_backups(
     if used == 0 {
         return None;
     }
-    let key = |b: &EstimatedBackup| {
-        b.summary
-            .udid
-            .clone()
-            .unwrap_or_else(|| b.summary.id.clone())
-            .to_ascii_uppercase()
-    };
+    let key = |b: &EstimatedBackup| device_key(&b.summary);
     let mine = key(phone);
     let mut devices: BTreeMap<String, Vec<&EstimatedBackup>> = BTreeMap::new();
     for b in backups

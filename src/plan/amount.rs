@@ -5,12 +5,15 @@
 pub enum AmountError {
     #[error("{0:?} is not a size such as 3.2GB, 800MB or 2TB")]
     NotASize(String),
+    #[error("{0:?} has no unit: say {0}GB or {0}MB (a bare number would be taken as bytes)")]
+    NoUnit(String),
     #[error("{0:?} is not an iCloud plan; the plans are 5GB, 50GB, 200GB, 2TB, 6TB and 12TB")]
     NotATier(String),
 }
 
 /// `3.2GB` → 3_200_000_000. Units B, KB, MB, GB, TB (decimal, case-insensitive, `GiB`-style refused since
-/// iCloud counts in powers of ten); a bare number is bytes.
+/// iCloud counts in powers of ten). A bare number is refused, `0` apart: "3.2" is surely not 3 bytes, and a
+/// plan made on it would be confidently wrong; bytes are written `12345B`.
 pub fn parse_bytes(text: &str) -> Result<u64, AmountError> {
     let bad = || AmountError::NotASize(text.to_string());
     let t = text.trim();
@@ -19,7 +22,9 @@ pub fn parse_bytes(text: &str) -> Result<u64, AmountError> {
         .unwrap_or(t.len());
     let (number, unit) = (&t[..split], t[split..].trim());
     let scale: u64 = match unit.to_ascii_uppercase().as_str() {
-        "" | "B" => 1,
+        "" if !number.is_empty() && number.bytes().all(|b| b == b'0' || b == b'.') => 1,
+        "" if !number.is_empty() => return Err(AmountError::NoUnit(t.to_string())),
+        "B" => 1,
         "K" | "KB" => 1_000,
         "M" | "MB" => 1_000_000,
         "G" | "GB" => 1_000_000_000,
@@ -68,7 +73,15 @@ mod tests {
         assert_eq!(parse_bytes("800MB"), Ok(800_000_000));
         assert_eq!(parse_bytes("0"), Ok(0));
         assert_eq!(parse_bytes(".5TB"), Ok(500_000_000_000));
-        assert_eq!(parse_bytes("12345"), Ok(12_345));
+        assert_eq!(parse_bytes("12345B"), Ok(12_345));
+        assert_eq!(parse_bytes("0.0"), Ok(0));
+        for bare in ["3.2", "12345", "5", " 200 "] {
+            assert_eq!(
+                parse_bytes(bare),
+                Err(AmountError::NoUnit(bare.trim().into())),
+                "{bare}"
+            );
+        }
         assert_eq!(parse_bytes("1.123456789123GB"), Ok(1_123_456_789));
         for bad in [
             "",

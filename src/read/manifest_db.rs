@@ -45,7 +45,7 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Checks the file is a SQLite database before SQLite sees it, to give a precise message.
 pub fn check_header(path: &Path) -> Result<()> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut file = super::file_kind::open_regular(path)?;
     let mut header = [0u8; 16];
     let mut read = 0;
     while read < header.len() {

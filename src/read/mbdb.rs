@@ -35,7 +35,7 @@ const FIXED_LEN: usize = 40;
 
 /// Calls `visit` for every record, streaming with one reused buffer per string. Returns the record count.
 pub fn for_each_record(path: &Path, visit: impl FnMut(&MbdbRecord<'_>)) -> Result<u64> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = super::file_kind::open_regular(path)?;
     records_from(BufReader::with_capacity(1 << 18, file), path, visit)
 }
 

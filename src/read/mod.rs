@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod digest;
 pub mod disk;
 pub mod extracted;
+pub mod file_kind;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod manifest;

@@ -233,22 +233,22 @@ const MAX_PLIST_BYTES: u64 = 512 << 20;
 
 /// Reads a plist's bytes; `Ok(None)` when the file does not exist.
 fn read_plist(path: &Path) -> Result<Option<Vec<u8>>> {
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    // A FIFO or device under a plist's name would block the read forever.
-    if !meta.is_file() {
-        return Err(Error::plist(path, "it is not a regular file"));
+    use std::io::Read;
+    if !super::file_kind::regular_file(path)? {
+        return Ok(None);
     }
-    if meta.len() > MAX_PLIST_BYTES {
-        let problem = format!("it is {} bytes, too large for a backup plist", meta.len());
+    let file = super::file_kind::open_regular(path)?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len > MAX_PLIST_BYTES {
+        let problem = format!("it is {len} bytes, too large for a backup plist");
         return Err(Error::plist(path, problem));
     }
-    std::fs::read(path)
-        .map(Some)
-        .map_err(|e| Error::io(path, e))
+    let mut bytes = Vec::new();
+    // `take`: a file that grows while it is read stops at the limit all the same.
+    file.take(MAX_PLIST_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(Some(bytes))
 }
 
 /// Parses the plist read from `path`, whose top level must be a dictionary.

@@ -24,6 +24,22 @@ pub fn sample() -> (tempfile::TempDir, SampleSet) {
     (tmp, record)
 }
 
+/// A password file for the sample set's two encrypted backups, written beside them (not inside `Backup`): a
+/// scan given it reads every sample backup.
+pub fn sample_passwords(root: &Path) -> PathBuf {
+    let path = root.join("passwords.txt");
+    std::fs::write(
+        &path,
+        format!(
+            "00008030-0009783C22EA802E={}\n00008103-001C35A20E91801E={}\n",
+            synth::SAM_PASSWORD,
+            synth::LEE_PASSWORD
+        ),
+    )
+    .expect("password file");
+    path
+}
+
 /// The binary, with the clock pinned and colour off, run under the read-only guard (see [`Run`]).
 pub fn cloudfit() -> Run {
     run_of(&assert_cmd::cargo::cargo_bin("cloudfit"))
