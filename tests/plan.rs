@@ -533,3 +533,42 @@ fn review_findings_stay_fixed() {
     let (_, output) = text(&["--prices", fifo.to_str().unwrap()]);
     assert_exit(&output, 2);
 }
+
+#[test]
+fn a_size_without_a_unit_is_refused_not_read_as_bytes() {
+    for bare in ["3.2", "5", "200"] {
+        let (doc, output) = plan(&["--used", bare]);
+        assert_exit(&output, 2);
+        assert!(output.stdout.is_empty() && doc.is_null());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("{bare:?} has no unit: say {bare}GB")),
+            "{stderr}"
+        );
+    }
+    // 0 needs no unit; bytes are written with B.
+    for zero in ["0", "0B", "12345B"] {
+        let (_, output) = plan(&["--used", zero]);
+        assert_exit(&output, 0);
+    }
+}
+
+#[test]
+fn more_used_than_the_plan_holds_is_said_and_still_answered() {
+    let (doc, output) = plan(&["--tier", "5GB", "--used", "9TB"]);
+    assert_exit(&output, 0);
+    let said = "--used (9 TB) is more than the 5 GB plan holds, which iCloud does not allow";
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches(said).count(), 1, "{stderr}");
+    let notes = doc["plan"]["notes"].to_string();
+    assert!(notes.contains(said), "{notes}");
+    // Still a what-if answer: short by the whole difference.
+    assert_eq!(
+        u(&doc["plan"]["shortfall_bytes"]),
+        u(&doc["plan"]["estimate_bytes"]) + 9_000_000_000_000 - 5 * GB
+    );
+    // Exactly what the plan holds is possible: no such note.
+    let (doc, output) = plan(&["--tier", "5GB", "--used", "5GB"]);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("iCloud does not allow"));
+    assert!(!doc["plan"]["notes"].to_string().contains("does not allow"));
+}

@@ -14,6 +14,8 @@ use sha1::{Digest, Sha1};
 use cloudfit::synth::{self, Counts as ExpectedCounts, ExpectedBackup, SampleSet};
 use serde_json::Value;
 
+mod terminal;
+
 /// A fixed clock so ages in the output do not drift with the date the tests run.
 pub const NOW: &str = "2026-11-24T12:00:00Z";
 
@@ -281,6 +283,33 @@ impl Run {
 
     /// Runs the binary; panics, naming what changed, if the run wrote anywhere it may not.
     pub fn output(&mut self) -> std::io::Result<std::process::Output> {
+        let stdin = self.stdin.clone();
+        let timeout = self.timeout;
+        self.guarded(|cmd| {
+            let mut cmd = Command::from_std(cmd);
+            if let Some(input) = stdin {
+                cmd.write_stdin(input);
+            }
+            if let Some(limit) = timeout {
+                cmd.timeout(limit);
+            }
+            cmd.output()
+        })
+    }
+
+    /// Runs the binary with a terminal of its own (a pty as its controlling terminal and stdin; stdout and
+    /// stderr piped), answering every password prompt with an empty line (skip). Returns the output and the
+    /// prompts the terminal showed, under the same read-only guard as [`Run::output`].
+    pub fn output_on_terminal(&mut self) -> std::io::Result<(std::process::Output, Vec<String>)> {
+        self.guarded(terminal::run)
+    }
+
+    /// Snapshots the watched paths and gives the run empty scratch folders, runs it, then checks that
+    /// nothing changed and the scratch folders are still empty.
+    fn guarded<T>(
+        &mut self,
+        run: impl FnOnce(std::process::Command) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
         let watched = self.watched();
         let before: Vec<Snapshot> = watched.iter().map(|root| snapshot(root)).collect();
         let mut scratch = Vec::new();
@@ -291,17 +320,8 @@ impl Run {
                 scratch.push((var, dir));
             }
         }
-        let mut cmd = Command::from_std(std::mem::replace(
-            &mut self.cmd,
-            std::process::Command::new("true"),
-        ));
-        if let Some(input) = &self.stdin {
-            cmd.write_stdin(input.clone());
-        }
-        if let Some(limit) = self.timeout {
-            cmd.timeout(limit);
-        }
-        let output = cmd.output()?;
+        let cmd = std::mem::replace(&mut self.cmd, std::process::Command::new("true"));
+        let output = run(cmd)?;
         for (root, before) in watched.iter().zip(before) {
             assert_unchanged(&before, &snapshot(root), &self.args);
         }
