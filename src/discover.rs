@@ -60,6 +60,28 @@ const MARKERS: [&str; 5] = [
     "Status.plist",
 ];
 
+/// The device part of an archived copy's folder name, `<UDID>-<date>-<HHMMSS>` (Practical Mobile Forensics,
+/// 4th ed., "Understanding the backup structure"). The exact date digits are UNCONFIRMED, so both
+/// `YYYYMMDD` (what our samples write) and ISO `YYYY-MM-DD` are taken; the name only proposes a device, and
+/// the plists must agree before a folder counts as an archived copy (attribute/summary.rs). `None` for
+/// any other name.
+pub fn archived_base(id: &str) -> Option<&str> {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let (rest, time) = id.rsplit_once('-')?;
+    if !digits(time, 6) {
+        return None;
+    }
+    let (base, date) = rest.rsplit_once('-')?;
+    if digits(date, 8) && !base.is_empty() {
+        return Some(base);
+    }
+    // ISO: `<UDID>-YYYY-MM-DD-HHMMSS`.
+    let (rest, day) = rest.rsplit_once('-')?;
+    let (rest, month) = rest.rsplit_once('-')?;
+    let (base, year) = rest.rsplit_once('-')?;
+    (digits(year, 4) && digits(month, 2) && digits(day, 2) && !base.is_empty()).then_some(base)
+}
+
 /// Whether `dir` itself is a device backup folder.
 pub fn is_backup(dir: &Path) -> bool {
     MARKERS.iter().any(|m| dir.join(m).is_file())
@@ -336,6 +358,30 @@ mod tests {
             std::fs::create_dir_all(device.join(d)).unwrap();
         }
         assert_eq!(layout_of(&device), Some(Layout::ExtractedDevicePaths));
+    }
+
+    #[test]
+    fn archived_copies_are_named_after_their_device() {
+        let udid = "00008120-001A2B3C4D5E6F70";
+        assert_eq!(
+            archived_base(&format!("{udid}-20260901-101500")),
+            Some(udid)
+        );
+        assert_eq!(
+            archived_base(&format!("{udid}-2026-09-01-101500")),
+            Some(udid)
+        );
+        let old = "5d1a3c9e8b7f46021c4e9a0b3d2f7e816a4c0b95";
+        assert_eq!(archived_base(&format!("{old}-20150102-030405")), Some(old));
+        for not in [
+            udid,
+            "-20260901-101500",
+            "x-2026091-101500",
+            "x-20260901-1015",
+            "x-20260901-10150a",
+        ] {
+            assert_eq!(archived_base(not), None, "{not}");
+        }
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub fn read_locked_again(
             }),
         }
     }
+    mark_archived_by_serial(&mut report.backups);
 }
 
 /// What the scan needs from whoever runs it: passwords for encrypted backups, and a word before slow work.
@@ -172,7 +173,14 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
             }
         }
     }
+    mark_archived_by_serial(&mut report.backups);
     report
+}
+
+/// [`attribute::summary::mark_archived_by_serial`] over the estimated backups.
+fn mark_archived_by_serial(backups: &mut [EstimatedBackup]) {
+    let mut summaries: Vec<_> = backups.iter_mut().map(|b| &mut b.summary).collect();
+    attribute::summary::mark_archived_by_serial(&mut summaries);
 }
 
 /// Reads one backup: the plists, then the manifest and the disk listing side by side.

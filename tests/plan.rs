@@ -572,3 +572,79 @@ fn more_used_than_the_plan_holds_is_said_and_still_answered() {
     assert!(!String::from_utf8_lossy(&output.stderr).contains("iCloud does not allow"));
     assert!(!doc["plan"]["notes"].to_string().contains("does not allow"));
 }
+
+/// The sample set with the archived copy of Maya's iPhone renamed in its own plists: its Manifest.plist
+/// loses the UDID and its Info.plist names `unique_id`.
+fn archived_copy_named(unique_id: &str) -> tempfile::TempDir {
+    let (tmp, _) = common::sample();
+    let dir = tmp.path().join("Backup").join(MAYA_ARCHIVED);
+    let manifest = dir.join("Manifest.plist");
+    let mut plist = plist::Value::from_file(&manifest).unwrap();
+    plist.as_dictionary_mut().unwrap()["Lockdown"]
+        .as_dictionary_mut()
+        .unwrap()
+        .remove("UniqueDeviceID");
+    plist.to_file_binary(&manifest).unwrap();
+    let info = dir.join("Info.plist");
+    let mut plist = plist::Value::from_file(&info).unwrap();
+    let d = plist.as_dictionary_mut().unwrap();
+    d.insert("Unique Identifier".into(), unique_id.into());
+    d.remove("Target Identifier");
+    plist.to_file_xml(&info).unwrap();
+    tmp
+}
+
+#[test]
+fn an_archived_copy_is_known_by_its_folder_and_plists_whatever_its_unique_identifier() {
+    let set = record();
+    let growth = {
+        let (doc, _) = plan(&["--used", "4.9GB"]);
+        doc["plan"]["growth"].clone()
+    };
+    // The folder's suffix carried into the Unique Identifier, and an id that is another's entirely but
+    // with the same serial number: both are Maya's archived copy.
+    for unique_id in [
+        MAYA_ARCHIVED.to_uppercase(),
+        "FFFF0000-0000000000000001".into(),
+    ] {
+        let tmp = archived_copy_named(&unique_id);
+        let passwords = common::sample_passwords(tmp.path());
+        let run = |command: &str, extra: &[&str]| {
+            let output = cloudfit()
+                .arg(command)
+                .arg(tmp.path())
+                .arg("--password-file")
+                .arg(&passwords)
+                .args(extra)
+                .arg("--json")
+                .output()
+                .unwrap();
+            assert_no_panic(&output);
+            let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+            (doc, output)
+        };
+        let (doc, _) = run("scan", &[]);
+        let copy = common::find(&doc, MAYA_ARCHIVED);
+        assert_eq!(copy["archived"], true, "{unique_id}");
+        assert_eq!(copy["udid"], MAYA, "{unique_id}");
+
+        let (doc, output) = run("plan", &["--used", "4.9GB"]);
+        assert_exit(&output, 0);
+        let p = &doc["plan"];
+        assert_eq!(p["backup_id"], MAYA, "{unique_id}");
+        assert_eq!(
+            p["growth"], growth,
+            "{unique_id}: the copy still feeds growth"
+        );
+        // Never "delete the iCloud backup of Maya's iPhone" while planning for Maya's iPhone.
+        assert!(
+            !p["options"].to_string().contains(MAYA_ARCHIVED),
+            "{unique_id}: {}",
+            p["options"]
+        );
+    }
+    assert!(set
+        .backups
+        .iter()
+        .any(|b| b.id == MAYA_ARCHIVED && b.archived));
+}

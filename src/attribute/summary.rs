@@ -40,6 +40,9 @@ pub struct BackupSummary {
     #[serde(serialize_with = "crate::discover::serialize_path")]
     pub path: PathBuf,
     pub udid: Option<String>,
+    /// Tells an archived copy whose plists name it oddly from another device; not shown.
+    #[serde(skip)]
+    pub serial_number: Option<String>,
     pub device_name: Option<String>,
     pub product_type: Option<String>,
     pub product_name: Option<String>,
@@ -93,6 +96,58 @@ pub struct ReadBackup<'a> {
 /// Unreadable folders and files named one by one in the warnings; more are counted.
 const UNREADABLE_NAMED: usize = 5;
 
+/// The device UDID of the backup in folder `id` and whether it is an archived copy. Finder's archived copies
+/// are named `<UDID>-<date>-<time>` ([`discover::archived_base`]); the name only proposes the device, the
+/// plists must agree. A copy may carry the whole folder name (suffix and all) as its Unique Identifier:
+/// then it is that device's copy too, and its UDID the device's. Copies whose plists name another id are
+/// matched by serial number later ([`mark_archived_by_serial`]).
+fn archived_identity(id: &str, udid: Option<String>) -> (Option<String>, bool) {
+    let Some(udid) = udid else {
+        return (None, false);
+    };
+    // Any suffix after the plists' UDID, as before: the date format is not confirmed.
+    let head_is_udid = id
+        .get(..udid.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(&udid))
+        && id.as_bytes().get(udid.len()) == Some(&b'-')
+        && id.len() > udid.len() + 1;
+    if head_is_udid {
+        return (Some(udid), true);
+    }
+    match crate::discover::archived_base(id) {
+        Some(base)
+            if udid.eq_ignore_ascii_case(id)
+                || crate::discover::archived_base(&udid)
+                    .is_some_and(|b| b.eq_ignore_ascii_case(base)) =>
+        {
+            (Some(base.to_string()), true)
+        }
+        _ => (Some(udid), false),
+    }
+}
+
+/// A folder named as an archived copy of device X whose plists name some other id is still X's copy when its
+/// serial number is that of a backup of X: marked archived, with X's UDID.
+pub fn mark_archived_by_serial(backups: &mut [&mut BackupSummary]) {
+    let devices: Vec<(String, String)> = backups
+        .iter()
+        .filter_map(|b| Some((b.udid.clone()?, b.serial_number.clone()?)))
+        .collect();
+    for b in backups.iter_mut().filter(|b| !b.archived) {
+        let (Some(base), Some(serial)) = (crate::discover::archived_base(&b.id), &b.serial_number)
+        else {
+            continue;
+        };
+        let same_device = devices
+            .iter()
+            .any(|(udid, s)| udid.eq_ignore_ascii_case(base) && s.eq_ignore_ascii_case(serial));
+        if same_device {
+            b.udid = Some(base.to_string());
+            b.archived = true;
+        }
+    }
+}
+
 pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime) -> BackupSummary {
     let ReadBackup {
         dir,
@@ -111,14 +166,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
             "Status.plist says the backup is {state:?}, not finished"
         ));
     }
-    // Finder's archived copies are named `<UDID>-<date>-<time>`; the UDID comes from the plists.
-    let archived = info.udid.as_deref().is_some_and(|udid| {
-        dir.id
-            .get(..udid.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(udid))
-            && dir.id.as_bytes().get(udid.len()) == Some(&b'-')
-            && dir.id.len() > udid.len() + 1
-    });
+    let (udid, archived) = archived_identity(&dir.id, info.udid);
     if disk.manifest_wal_bytes > 0 && manifest.is_some() {
         warnings.push(format!(
             "Manifest.db-wal holds {} bytes of changes not yet in Manifest.db (a backup was interrupted or is \
@@ -197,7 +245,8 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
     BackupSummary {
         id: dir.id.clone(),
         path: dir.path.clone(),
-        udid: info.udid,
+        udid,
+        serial_number: info.serial_number,
         device_name: info.device_name,
         product_type: info.product_type,
         product_name,
