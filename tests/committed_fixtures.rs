@@ -28,8 +28,18 @@ fn committed_fixtures_match_a_fresh_generation() {
 fn committed_fixtures_scan_to_their_record() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/MobileSync");
     let record = committed_record();
-    let scratch = tempfile::tempdir().unwrap();
-    let passwords = common::sample_passwords(scratch.path());
+    // The README's password file for the samples: what the record says opens each encrypted one.
+    let passwords = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/passwords.txt");
+    let lines: Vec<String> = record
+        .backups
+        .iter()
+        .filter_map(|b| Some(format!("{}={}", b.udid, b.password.as_deref()?)))
+        .collect();
+    assert_eq!(
+        std::fs::read_to_string(&passwords).unwrap(),
+        lines.join("\n") + "\n",
+        "fixtures/passwords.txt"
+    );
     let with = ["--password-file".as_ref(), passwords.as_os_str()];
     for given in [true, false] {
         let mut args = vec!["scan".as_ref(), root.as_os_str()];
