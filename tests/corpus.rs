@@ -89,6 +89,15 @@ fn run_with(case: &Case, stack: Option<u64>) {
     // `CORPUS_PRINT=1 cargo test --test corpus -- --nocapture` shows what a user would read for each case.
     if std::env::var_os("CORPUS_PRINT").is_some() {
         println!("== {name} (exit {:?})\n{stderr}", output.status.code());
+        if let Some(warnings) = doc["backups"]
+            .as_array()
+            .and_then(|b| b.iter().find(|b| b["id"] == *id))
+            .and_then(|b| b["warnings"].as_array())
+        {
+            for warning in warnings {
+                println!("warning: {}", warning.as_str().unwrap_or_default());
+            }
+        }
     }
     // Every other backup is still reported.
     for other in record.backups.iter().filter(|b| b.id != id) {
