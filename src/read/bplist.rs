@@ -124,7 +124,9 @@ impl<'a> Bplist<'a> {
                 let (len, start) = self.length(at, low)?;
                 Found::Ascii(self.data.get(start..start.checked_add(len)?)?)
             }
-            0x8 => Found::Uid(be(self.data.get(at + 1..at + 2 + low)?)),
+            // 1 to 8 bytes, as the reference reads them: `be` would keep only the low 8 bytes of a longer one.
+            0x8 if low < 8 => Found::Uid(be(self.data.get(at + 1..at + 2 + low)?)),
+            0x8 => return None,
             0xA => {
                 let (count, refs) = self.length(at, low)?;
                 Found::Array { count, refs }
@@ -274,5 +276,141 @@ fn be(bytes: &[u8]) -> u64 {
         [a] => u64::from(a),
         [a, b] => u64::from(u16::from_be_bytes([a, b])),
         _ => bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::mbfile::decode_reference;
+
+    /// A binary plist of `objects` (each its marker and contents, references one byte) with 1-byte offsets
+    /// and object 0 on top.
+    fn bplist(objects: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = b"bplist00".to_vec();
+        let mut offsets = Vec::new();
+        for object in objects {
+            offsets.push(u8::try_from(out.len()).unwrap());
+            out.extend(object);
+        }
+        let table = out.len() as u64;
+        out.extend(offsets);
+        out.extend([0; 6]);
+        out.extend([1, 1]);
+        out.extend((objects.len() as u64).to_be_bytes());
+        out.extend(0u64.to_be_bytes());
+        out.extend(table.to_be_bytes());
+        out
+    }
+
+    fn ascii(s: &str) -> Vec<u8> {
+        let mut out = vec![0x50 | u8::try_from(s.len()).unwrap()];
+        out.extend(s.as_bytes());
+        out
+    }
+
+    /// The objects of an MBFile archive whose `Size` (42) is reached through `hops` UIDs, the first in the
+    /// file record. Objects: 0 root, 1 `$top`, 2 `$objects`, 3..=5 keys, 6 `UID(1)`, 7 `$null`, 8 the file
+    /// record, 9 `Size`, 10 `UID(2)`, 11 the integer, 12.. the further UIDs of `$objects`.
+    fn archive(hops: u8) -> Vec<Vec<u8>> {
+        assert!((1..14).contains(&hops));
+        let mut elements = vec![7, 8];
+        elements.extend((0..hops - 1).map(|i| 12 + i));
+        elements.push(11);
+        let mut objects_array = vec![0xA0 | u8::try_from(elements.len()).unwrap()];
+        objects_array.extend(elements);
+        let mut objects = vec![
+            vec![0xD2, 3, 4, 1, 2],
+            vec![0xD1, 5, 6],
+            objects_array,
+            ascii("$top"),
+            ascii("$objects"),
+            ascii("root"),
+            vec![0x80, 1],
+            ascii("$null"),
+            vec![0xD1, 9, 10],
+            ascii("Size"),
+            vec![0x80, 2],
+            vec![0x10, 42],
+        ];
+        // `$objects[i]` for i in 2..=hops is UID(i + 1): one more hop each.
+        objects.extend((0..hops - 1).map(|i| vec![0x80, 3 + i]));
+        objects
+    }
+
+    #[test]
+    fn uid_chains_stop_at_the_hop_limit_as_the_reference_does() {
+        for hops in 1..MAX_UID_HOPS as u8 {
+            let blob = bplist(&archive(hops));
+            assert_eq!(mbfile_size_mode(&blob), Some((42, None)), "{hops} hops");
+            assert_eq!(decode_reference(&blob).unwrap().size, 42, "{hops} hops");
+        }
+        for hops in [MAX_UID_HOPS as u8, 13] {
+            let blob = bplist(&archive(hops));
+            assert_eq!(mbfile_size_mode(&blob), None, "{hops} hops");
+            assert!(decode_reference(&blob).is_err(), "{hops} hops");
+        }
+    }
+
+    #[test]
+    fn trailer_counts_past_the_bytes_are_declined() {
+        let good = bplist(&archive(1));
+        assert!(Bplist::parse(&good).is_some());
+        let trailer = good.len() - 32;
+        let with = |at: usize, value: u64| {
+            let mut bad = good.clone();
+            bad[trailer + at..trailer + at + 8].copy_from_slice(&value.to_be_bytes());
+            bad
+        };
+        for (what, bad) in [
+            // An offset table of 2^60 entries, far past the end of the blob.
+            ("2^60 objects", with(8, 1 << 60)),
+            // Object count times offset size overflows.
+            ("u64::MAX objects", {
+                let mut bad = with(8, u64::MAX);
+                bad[trailer + 6] = 8;
+                bad
+            }),
+            ("an offset table past the end", with(24, u64::MAX - 3)),
+            ("an offset table inside the header", with(24, 2)),
+            ("a top object past the count", with(16, 1 << 40)),
+        ] {
+            assert!(Bplist::parse(&bad).is_none(), "{what}");
+            assert_eq!(mbfile_size_mode(&bad), None, "{what}");
+            // The reference decoder refuses it too, without allocating for the claimed count.
+            assert!(decode_reference(&bad).is_err(), "{what}");
+        }
+    }
+
+    #[test]
+    fn lengths_past_the_bytes_are_declined() {
+        // The root dictionary's count as an 8-byte integer object: 2^60, then one whose key references
+        // would wrap around the address space.
+        for count in [1u64 << 60, u64::MAX] {
+            let mut objects = archive(1);
+            objects[0] = [0xDF, 0x13].to_vec();
+            objects[0].extend(count.to_be_bytes());
+            objects[0].extend([3, 4, 1, 2]);
+            let bad = bplist(&objects);
+            assert!(Bplist::parse(&bad).is_some(), "a sound trailer");
+            assert_eq!(mbfile_size_mode(&bad), None, "count {count}");
+            assert!(decode_reference(&bad).is_err(), "count {count}");
+        }
+        // A UID of 16 bytes whose low 8 would read as the file record's index: not a UID the reference
+        // reads, so declined rather than read as 1.
+        let mut objects = archive(1);
+        objects[6] = [0x8F].into_iter().chain([0; 15]).chain([1]).collect();
+        let bad = bplist(&objects);
+        assert_eq!(mbfile_size_mode(&bad), None);
+        assert!(decode_reference(&bad).is_err());
+        // A length given as a 16-byte integer.
+        let plist = Bplist {
+            data: &[0xAF, 0x14, 0, 0],
+            offset_size: 1,
+            ref_size: 1,
+            objects: 1,
+            table: 4,
+        };
+        assert_eq!(plist.length(0, 0x0F), None);
     }
 }

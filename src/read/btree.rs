@@ -52,15 +52,13 @@ impl FilesTable {
         if read_at(&file, &mut header, 0).is_err() {
             return Ok(None);
         }
-        let reserved = usize::from(header[20]);
-        // The format allows a usable page size down to 480 bytes.
-        if page_size < 512 || page_size - reserved < 480 {
+        let Some(usable) = usable_size(page_size, header[20]) else {
             return Ok(None);
-        }
+        };
         let mut table = FilesTable {
             file,
             page_size,
-            usable: page_size - reserved,
+            usable,
             pages: len / page_size as u64,
             leaves: Vec::new(),
             visited: 0,
@@ -128,6 +126,10 @@ impl FilesTable {
         let mut buf = vec![0u8; self.page_size * RUN_PAGES];
         let mut payload = Vec::new();
         let mut overflow = vec![0u8; self.page_size];
+        // Each overflow page of a sound table belongs to one row: reading more than the file holds means
+        // chains loop or are shared, and a few bytes could otherwise make this read terabytes (every cell
+        // of every leaf claiming 16 MiB from a chain that points at itself).
+        let mut overflow_left = self.pages;
         let mut rows = 0u64;
         let mut rest = leaves;
         while let Some(&first) = rest.first() {
@@ -148,7 +150,13 @@ impl FilesTable {
                 (u64::from(first) - 1) * self.page_size as u64,
             )?;
             for page in bytes.chunks_exact(self.page_size) {
-                rows += self.leaf_rows(page, &mut payload, &mut overflow, &mut visit)?;
+                rows += self.leaf_rows(
+                    page,
+                    &mut payload,
+                    &mut overflow,
+                    &mut overflow_left,
+                    &mut visit,
+                )?;
             }
             rest = &rest[run..];
         }
@@ -160,6 +168,7 @@ impl FilesTable {
         page: &[u8],
         payload: &mut Vec<u8>,
         overflow: &mut [u8],
+        overflow_left: &mut u64,
         visit: &mut impl FnMut(&ManifestRow<'_>),
     ) -> Read<u64> {
         if page[0] != 0x0D {
@@ -170,6 +179,9 @@ impl FilesTable {
         // How much of a payload stays on the leaf (the rest goes to overflow pages): fileformat2 §1.6.
         let max_local = usable - 35;
         let min_local = (usable - 12) * 32 / 255 - 23;
+        // The cells of a sound page do not overlap, so their local payloads fit in it together. Cell
+        // pointers that all name one large cell would otherwise read it (and hand it on) thousands of times.
+        let mut local_bytes = 0;
         for i in 0..cells {
             let mut at = usize::from(be16(page, 8 + 2 * i)?);
             let (size, n) = varint(page, at)?;
@@ -180,20 +192,36 @@ impl FilesTable {
                 .ok()
                 .filter(|&s| s <= MAX_PAYLOAD)
                 .ok_or(Declined("a huge row"))?;
+            let local = if size <= max_local {
+                size
+            } else {
+                let k = min_local + (size - min_local) % (usable - 4);
+                if k <= max_local {
+                    k
+                } else {
+                    min_local
+                }
+            };
+            local_bytes += local;
+            if local_bytes > usable {
+                return Err(Declined("cells that overlap"));
+            }
             let record: &[u8] = if size <= max_local {
                 page.get(at..at + size)
                     .ok_or(Declined("a cell beyond its page"))?
             } else {
-                let k = min_local + (size - min_local) % (usable - 4);
-                let local = if k <= max_local { k } else { min_local };
                 payload.clear();
                 payload.extend_from_slice(page.get(at..at + local).ok_or(Declined("a cell"))?);
                 let mut next = be32(page, at + local)?;
-                // Each overflow page adds usable - 4 bytes, so the loop ends even if the chain cycles.
+                // Each overflow page adds usable - 4 bytes, so the loop ends even if the chain cycles; the
+                // budget ends it after as many pages as the file holds.
                 while payload.len() < size {
                     if next == 0 {
                         return Err(Declined("a broken overflow chain"));
                     }
+                    *overflow_left = overflow_left
+                        .checked_sub(1)
+                        .ok_or(Declined("overflow chains that loop or are shared"))?;
                     self.read_page(next, overflow)?;
                     next = be32(overflow, 0)?;
                     let take = (size - payload.len()).min(usable - 4);
@@ -205,6 +233,15 @@ impl FilesTable {
         }
         Ok(cells as u64)
     }
+}
+
+/// The bytes of a page that hold cells, from the page size and the header's reserved bytes at the end of
+/// each page; `None` outside the format.
+fn usable_size(page_size: usize, reserved: u8) -> Option<usize> {
+    // SQLite only opens page sizes of 512 to 65,536 bytes, but the buffers here are sized from this one:
+    // checked again rather than trusted. The format allows a usable size down to 480 bytes.
+    let usable = page_size.checked_sub(usize::from(reserved))?;
+    ((512..=65536).contains(&page_size) && usable >= 480).then_some(usable)
 }
 
 /// The `Files` table's root page and the page size, if the schema is the one this reader knows.

@@ -286,4 +286,27 @@ mod tests {
             .to_string()
             .contains("mbdb header"));
     }
+
+    #[test]
+    fn lengths_and_counts_past_the_end_are_truncation_not_allocation() {
+        // Every length is a u16 (a string is at most 64 KiB) and the property count a u8: whatever a record
+        // claims past the end of the file reads as truncated, after reading no more than is there.
+        let truncated = |data: &[u8]| {
+            let err = records_from(data, Path::new("Manifest.mbdb"), |_| ()).unwrap_err();
+            assert!(err.to_string().contains("truncated"), "{err}");
+        };
+        for field in 0..5 {
+            let mut data = HEADER.to_vec();
+            for _ in 0..field {
+                string(&mut data, None);
+            }
+            data.extend_from_slice(&[0xFF, 0xFE, b'a', b'b', b'c']);
+            truncated(&data);
+        }
+        // 255 properties (510 strings) announced, none there.
+        let mut data = HEADER.to_vec();
+        record(&mut data, "HomeDomain", "a", 0x81A4, 1, 0);
+        *data.last_mut().unwrap() = 0xFF;
+        truncated(&data);
+    }
 }

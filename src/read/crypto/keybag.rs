@@ -171,4 +171,25 @@ mod tests {
         assert!(Keybag::parse(&[]).is_err());
         assert!(Keybag::parse(&[0xFF; 12]).is_err());
     }
+
+    #[test]
+    fn a_length_past_the_end_is_truncation_not_allocation() {
+        // The value is borrowed from the keybag: a length of 0xFFFFFFFF (or one that wraps `at + 8 + len`
+        // on a 32-bit target) is checked against the bytes there before anything is copied.
+        let mut bag = Vec::new();
+        tlv(&mut bag, b"VERS", &4u32.to_be_bytes());
+        let at = bag.len();
+        for len in [0xFFFF_FFFFu32, 0xFFFF_FFF8, 5] {
+            let mut bad = bag.clone();
+            bad.extend_from_slice(b"SALT");
+            bad.extend_from_slice(&len.to_be_bytes());
+            bad.extend_from_slice(&[2; 4]);
+            assert_eq!(Keybag::parse(&bad).unwrap_err(), KeybagError::Truncated(at));
+        }
+        // A header cut short.
+        assert_eq!(
+            Keybag::parse(&[b'V', b'E', b'R', b'S', 0, 0, 0]).unwrap_err(),
+            KeybagError::Truncated(0)
+        );
+    }
 }

@@ -910,6 +910,39 @@ mod tests {
     }
 
     #[test]
+    fn absurd_sizes_in_the_decrypted_header_are_refused_not_followed() {
+        // The page size and page count SQLite reads from the (decrypted) header: a page size outside 512 to
+        // 65,536 or not a power of two, and a count of 2^32 - 1 pages (believed, since the change counter
+        // matches) in a file of a few. SQLite refuses each rather than size reads or walks by it, and the
+        // reads it asks of this VFS stay within the file.
+        let (_dir, path, key) = encrypted_db(20, 4096);
+        let mut plain = Vec::new();
+        super::super::DecryptingReader::open(&path, &key)
+            .unwrap()
+            .read_to_end(&mut plain)
+            .unwrap();
+        let damaged = |patch: &dyn Fn(&mut Vec<u8>)| {
+            let mut bytes = plain.clone();
+            patch(&mut bytes);
+            std::fs::write(&path, encrypt(&key, &bytes)).unwrap();
+            let read = open(&path, &key).and_then(|conn| {
+                manifest_db::for_each_row_in(&conn, &path, &manifest_db::Rows::All, |_| {})
+            });
+            read.unwrap_err().to_string()
+        };
+        for page_size in [0x0300u16, 0x0100, 0x0080, 0xFFFF] {
+            let msg = damaged(&|b| b[16..18].copy_from_slice(&page_size.to_be_bytes()));
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+        }
+        let msg = damaged(&|b| {
+            b[28..32].copy_from_slice(&u32::MAX.to_be_bytes());
+            let counter: [u8; 4] = b[24..28].try_into().unwrap();
+            b[92..96].copy_from_slice(&counter);
+        });
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
+    }
+
+    #[test]
     fn a_file_that_shrinks_after_opening_gives_an_error() {
         let (_dir, path, key) = encrypted_db(2000, 4096);
         let conn = open(&path, &key).unwrap();
