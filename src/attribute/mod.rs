@@ -2,6 +2,7 @@
 
 pub mod apps;
 pub mod category;
+pub mod names;
 pub mod rules;
 pub mod subset;
 pub mod summary;
@@ -25,6 +26,8 @@ use rules::DomainRules;
 pub struct AppUsage {
     pub bundle_id: String,
     pub name: String,
+    /// Where `name` came from: `itunes-metadata`, `app-path`, `known` or `bundle-id`.
+    pub name_source: names::NameSource,
     /// `app`, or a `shared-group` / `extension` no installed app owns (these have no switch on the phone).
     pub kind: OwnerKind,
     pub bytes: u64,
@@ -130,8 +133,10 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
         .into_iter()
         .map(|(id, (owner, counts, mut domains))| {
             domains.sort();
+            let (name, name_source) = display_name(&owner, catalog);
             AppUsage {
-                name: display_name(&owner, catalog),
+                name,
+                name_source,
                 kind: owner.kind(),
                 bundle_id: id,
                 bytes: counts.bytes,
@@ -187,11 +192,11 @@ fn apple_data_type(domain: &str, owner: &Owner) -> Option<Category> {
     })
 }
 
-fn display_name(owner: &Owner, catalog: &AppCatalog) -> String {
+fn display_name(owner: &Owner, catalog: &AppCatalog) -> (String, names::NameSource) {
     match owner {
-        Owner::App(id) => catalog.names.get(id).cloned().unwrap_or_else(|| id.clone()),
-        Owner::SharedGroup(id) => format!("Shared group {id}"),
-        Owner::Extension(id) => id.clone(),
+        Owner::App(id) => names::app_name(id, catalog),
+        Owner::SharedGroup(id) => (format!("Shared group {id}"), names::NameSource::BundleId),
+        Owner::Extension(id) => (id.clone(), names::NameSource::BundleId),
     }
 }
 

@@ -42,6 +42,8 @@ pub struct AppCatalog {
     pub installed: Vec<String>,
     /// Display names from the App Store metadata (Info.plist `Applications[id].iTunesMetadata.itemName`).
     pub names: BTreeMap<String, String>,
+    /// The `.app` folder names of installed apps (Manifest.plist `Applications[id].Path`), the next best name.
+    pub bundle_names: BTreeMap<String, String>,
 }
 
 impl AppCatalog {
@@ -150,6 +152,14 @@ pub fn device_info(
                     };
                     if is_app {
                         info.apps.add_installed(id);
+                        let folder = entry
+                            .as_dictionary()
+                            .and_then(|d| d.get("Path"))
+                            .and_then(Value::as_string)
+                            .and_then(crate::attribute::names::bundle_folder_name);
+                        if let Some(folder) = folder {
+                            info.apps.bundle_names.insert(id.clone(), folder);
+                        }
                     }
                 }
             }

@@ -306,11 +306,12 @@ impl Builder {
                 owner: None,
             },
             By::App(id) => {
-                // The record names an app by its itemName, or by its id when it has none.
-                let name = APPS
-                    .iter()
-                    .find(|a| a.id == id)
+                // The record names an app by its itemName, else by the `.app` folder it was written with
+                // (Manifest.plist `Path`), or by its id when it has neither.
+                let def = APPS.iter().find(|a| a.id == id);
+                let name = def
                     .and_then(|a| a.item_name)
+                    .or_else(|| def.and_then(|a| a.bundle_dir.strip_suffix(".app")))
                     .unwrap_or(id);
                 Label {
                     category: Category::Apps,

@@ -192,7 +192,8 @@ mod tests {
             s.apps
                 .get("com.acme.enterprise.Expenses")
                 .map(|a| a.name.as_str()),
-            Some("com.acme.enterprise.Expenses")
+            Some("Expenses"),
+            "no iTunesMetadata: the .app folder names it"
         );
         let ig = s.apps.get("com.burbn.instagram");
         assert!(ig.is_some_and(|a| a.domains.contains("AppDomainGroup-group.com.burbn.shared")));
