@@ -52,6 +52,14 @@ pub enum Error {
     #[error("{} is damaged ({err}): the last backup may not have finished; back up again in Finder or iTunes", path.display())]
     DamagedDb { path: PathBuf, err: rusqlite::Error },
 
+    /// SQLite was stopped after far more work than a file of this size can need.
+    #[error(
+        "{} is damaged: reading it does not end (its pages point back at each other), far more work than \
+         its size can need; back up again in Finder or iTunes",
+        path.display()
+    )]
+    Runaway { path: PathBuf },
+
     #[error("{} is not a readable iOS 4–9 manifest: {problem}", path.display())]
     Mbdb { path: PathBuf, problem: String },
 
@@ -132,6 +140,12 @@ impl Error {
         // A damaged file is the user's next step, not SQLite's words alone.
         if let rusqlite::Error::SqliteFailure(failure, _) = &err {
             // "unable to open database file" hides the cause: the file system says it better.
+            // Only the query budget interrupts a query (read/manifest_db.rs).
+            if failure.code == rusqlite::ErrorCode::OperationInterrupted {
+                return Error::Runaway {
+                    path: path.to_path_buf(),
+                };
+            }
             if failure.code == rusqlite::ErrorCode::CannotOpen {
                 if let Err(io) = std::fs::metadata(path) {
                     return Error::io(path, io);

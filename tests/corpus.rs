@@ -416,6 +416,74 @@ fn cases() -> Vec<Case> {
     cases
 }
 
+/// Rewrites the `Files` table of a backup's Manifest.db (the test's own copy) so that its root and 18 more
+/// interior pages each point three times at the next, the last at a real leaf: a sound file to every check
+/// SQLite makes on a page, but 3^19 paths to walk in a scan. Both readers must give up quickly.
+fn shared_interior_pages(dir: &Path) {
+    let db = dir.join("Manifest.db");
+    // Small pages give the table enough leaves to turn into the chain.
+    sql(
+        dir,
+        "PRAGMA journal_mode=DELETE; PRAGMA page_size=512; VACUUM;",
+    );
+    let (root, page): (u32, usize) = {
+        let conn = Connection::open(&db).unwrap();
+        let root = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'Files'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let page: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        (root, page as usize)
+    };
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = |n: u32| (n as usize - 1) * page;
+    // The table's leaves, in order, from its interior pages.
+    let mut leaves = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        let p = &bytes[at(n)..at(n) + page];
+        match p[0] {
+            0x0D => leaves.push(n),
+            0x05 => {
+                let cells = u16::from_be_bytes([p[3], p[4]]) as usize;
+                stack.push(u32::from_be_bytes(p[8..12].try_into().unwrap()));
+                for i in (0..cells).rev() {
+                    let c = u16::from_be_bytes([p[12 + 2 * i], p[13 + 2 * i]]) as usize;
+                    stack.push(u32::from_be_bytes(p[c..c + 4].try_into().unwrap()));
+                }
+            }
+            kind => panic!("page {n} of Files is of kind {kind:#x}"),
+        }
+    }
+    assert!(leaves.len() > 20, "{} leaves", leaves.len());
+    let mut chain = vec![root];
+    chain.extend(&leaves[1..19]);
+    chain.push(leaves[0]);
+    for pair in chain.windows(2) {
+        let (this, next) = (pair[0], pair[1]);
+        let mut p = vec![0u8; page];
+        let start = page - 3 * 5;
+        p[0] = 0x05;
+        p[3..5].copy_from_slice(&3u16.to_be_bytes());
+        p[5..7].copy_from_slice(&(start as u16).to_be_bytes());
+        p[8..12].copy_from_slice(&next.to_be_bytes());
+        for i in 0..3 {
+            let cell = start + 5 * i;
+            p[12 + 2 * i..14 + 2 * i].copy_from_slice(&(cell as u16).to_be_bytes());
+            p[cell..cell + 4].copy_from_slice(&next.to_be_bytes());
+            p[cell + 4] = 0x7F; // the largest rowid to its left, one byte
+        }
+        // Page 1 starts with the 100-byte file header; the table's root never is page 1.
+        bytes[at(this)..at(this) + page].copy_from_slice(&p);
+    }
+    write(&db, &bytes);
+}
+
 /// Replaces a backup file with a folder.
 fn folder_instead(path: &Path) {
     std::fs::remove_file(path).unwrap();
@@ -583,6 +651,15 @@ fn damages() -> Vec<Case> {
             outcome: Fails {
                 file: "Manifest.db",
                 says: "no Files table",
+            },
+        },
+        Case {
+            name: "Manifest.db whose interior pages point three times at the next (3^19 paths)",
+            target: Plain,
+            damage: shared_interior_pages,
+            outcome: Fails {
+                file: "Manifest.db",
+                says: "reading it does not end",
             },
         },
         Case {

@@ -138,6 +138,46 @@ pub fn for_each_row(path: &Path, visit: impl FnMut(&ManifestRow<'_>)) -> Result<
     for_each_row_in(&open(path)?, path, &Rows::All, visit)
 }
 
+/// How many of SQLite's virtual-machine steps a query may take per byte of the file. A sound scan of `Files`
+/// takes far fewer (one step per 70 bytes, measured in `a_sound_scan_stays_far_inside_the_step_budget`); a file
+/// whose interior pages point at the same child again and again would have SQLite walk the same leaves
+/// billions of times from a few KB, and a shared overflow chain is read again for every cell naming it.
+const STEPS_PER_BYTE: u64 = 4;
+/// Small files get this many steps whatever their size.
+const MIN_STEPS: u64 = 20_000_000;
+/// The budget is counted in calls of the progress handler, one per this many steps.
+const STEPS_PER_CALL: i32 = 1_000;
+
+/// A query budget on `conn` for as long as it lives, proportional to the file's size: past it SQLite
+/// interrupts the query, which [`Error::sqlite`] reports as a file whose reading never ends.
+struct Budget<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> Budget<'c> {
+    fn new(conn: &'c Connection, path: &Path) -> Self {
+        // A file that cannot be sized (an encrypted one is sized the same: its pages are the plaintext's)
+        // gets the floor.
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let calls = bytes.saturating_mul(STEPS_PER_BYTE).max(MIN_STEPS) / STEPS_PER_CALL as u64;
+        let mut made = 0u64;
+        conn.progress_handler(
+            STEPS_PER_CALL,
+            Some(move || {
+                made += 1;
+                made > calls
+            }),
+        );
+        Budget { conn }
+    }
+}
+
+impl Drop for Budget<'_> {
+    fn drop(&mut self) {
+        self.conn.progress_handler(0, None::<fn() -> bool>);
+    }
+}
+
 /// Calls `visit` for the chosen rows on an open connection (e.g. a decrypted one); `path` names it in errors.
 pub fn for_each_row_in(
     conn: &Connection,
@@ -145,6 +185,7 @@ pub fn for_each_row_in(
     rows: &Rows,
     mut visit: impl FnMut(&ManifestRow<'_>),
 ) -> Result<u64> {
+    let _budget = Budget::new(conn, path);
     const COLUMNS: &str = "SELECT fileID, domain, relativePath, flags, file FROM Files";
     let sql = match rows {
         Rows::All => COLUMNS.to_string(),
@@ -182,6 +223,7 @@ pub fn for_each_row_in(
 
 /// How many rows `Files` has: SQLite counts them from the smallest index, without reading the rows.
 pub fn count_rows(conn: &Connection, path: &Path) -> Result<u64> {
+    let _budget = Budget::new(conn, path);
     conn.query_row("SELECT count(*) FROM Files", [], |row| row.get::<_, i64>(0))
         .map(|n| u64::try_from(n).unwrap_or(0))
         .map_err(|e| Error::sqlite(path, e))
@@ -346,5 +388,90 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(before, after);
+    }
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    /// A manifest shaped like a real one: 40-hex fileIDs, domains, paths, and MBFile-sized blobs.
+    fn sound_db(dir: &Path, rows: usize) -> std::path::PathBuf {
+        let path = dir.join("Manifest.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB);
+             CREATE INDEX FilesDomainIdx ON Files(domain);
+             BEGIN;",
+        )
+        .unwrap();
+        for i in 0..rows {
+            conn.execute(
+                "INSERT INTO Files VALUES (?1, 'AppDomain-net.whatsapp.WhatsApp', ?2, 1, zeroblob(300))",
+                rusqlite::params![format!("{i:040x}"), format!("Library/Media/{i}.jpg")],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("COMMIT;").unwrap();
+        path
+    }
+
+    #[test]
+    fn a_sound_scan_stays_far_inside_the_step_budget() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = sound_db(tmp.path(), 20_000);
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        let conn = open(&path).unwrap();
+        let steps = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = steps.clone();
+        conn.progress_handler(
+            1,
+            Some(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                false
+            }),
+        );
+        let mut rows = 0;
+        let mut stmt = conn
+            .prepare("SELECT fileID, domain, relativePath, flags, file FROM Files")
+            .unwrap();
+        let mut q = stmt.query([]).unwrap();
+        while q.next().unwrap().is_some() {
+            rows += 1;
+        }
+        drop(q);
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM Files", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((rows, count), (20_000, 20_000));
+        let steps = steps.load(std::sync::atomic::Ordering::Relaxed);
+        println!("{steps} steps for {bytes} bytes");
+        // Both queries together: at least 20 times inside the budget of the file's bytes.
+        assert!(
+            steps * 20 < bytes * STEPS_PER_BYTE,
+            "{steps} steps for {bytes} bytes"
+        );
+        // And the readers under the budget read it whole.
+        conn.progress_handler(0, None::<fn() -> bool>);
+        assert_eq!(
+            for_each_row_in(&conn, &path, &Rows::All, |_| {}).unwrap(),
+            20_000
+        );
+        assert_eq!(count_rows(&conn, &path).unwrap(), 20_000);
+    }
+
+    #[test]
+    fn a_query_past_its_budget_is_a_file_whose_reading_does_not_end() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = sound_db(tmp.path(), 100);
+        let conn = open(&path).unwrap();
+        // The same interruption the budget makes, forced at once.
+        conn.progress_handler(1, Some(|| true));
+        let err = conn
+            .query_row("SELECT count(*) FROM Files", [], |r| r.get::<_, i64>(0))
+            .unwrap_err();
+        let err = Error::sqlite(&path, err);
+        assert!(matches!(err, Error::Runaway { .. }), "{err}");
+        assert!(err.to_string().contains("reading it does not end"), "{err}");
     }
 }
