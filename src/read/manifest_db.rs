@@ -144,7 +144,7 @@ pub fn for_each_row(path: &Path, visit: impl FnMut(&ManifestRow<'_>)) -> Result<
 /// billions of times from a few KB, and a shared overflow chain is read again for every cell naming it.
 const STEPS_PER_BYTE: u64 = 4;
 /// Small files get this many steps whatever their size.
-const MIN_STEPS: u64 = 20_000_000;
+const MIN_STEPS: u64 = 2_000_000;
 /// The budget is counted in calls of the progress handler, one per this many steps.
 const STEPS_PER_CALL: i32 = 1_000;
 

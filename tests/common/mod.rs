@@ -130,6 +130,9 @@ pub fn corpus_run(
     let took = started.elapsed();
     make_removable(root);
     assert_no_panic(&output);
+    if std::env::var_os("CORPUS_PRINT").is_some() {
+        println!("-- {name}: {took:.2?}");
+    }
     assert!(took.as_secs() < 20, "{name}: took {took:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     let doc = serde_json::from_slice(&output.stdout)
