@@ -31,6 +31,8 @@ pub enum Owner {
     SharedGroup(String),
     /// An extension whose app is not installed.
     Extension(String),
+    /// A group one vendor's apps share (`group.com.google.common`), by the vendor's name.
+    Vendor(String),
 }
 
 /// What kind of owner an apps row is: only apps have a switch on the phone's Backups screen.
@@ -46,20 +48,87 @@ impl Owner {
     pub fn kind(&self) -> OwnerKind {
         match self {
             Owner::App(_) => OwnerKind::App,
-            Owner::SharedGroup(_) => OwnerKind::SharedGroup,
+            Owner::SharedGroup(_) | Owner::Vendor(_) => OwnerKind::SharedGroup,
             Owner::Extension(_) => OwnerKind::Extension,
         }
     }
 
-    /// The id the owner's row is keyed by.
-    pub fn id(&self) -> &str {
+    /// The id the owner's row is keyed by (`vendor:Google` for a vendor's shared groups, all in one row).
+    pub fn id(&self) -> String {
         match self {
-            Owner::App(id) | Owner::SharedGroup(id) | Owner::Extension(id) => id,
+            Owner::App(id) | Owner::SharedGroup(id) | Owner::Extension(id) => id.clone(),
+            Owner::Vendor(vendor) => format!("vendor:{vendor}"),
+        }
+    }
+
+    /// An Apple system service, widget or extension (not an app with a switch on the Backups screen): its
+    /// bytes belong to a data type, or to Settings & system.
+    pub fn is_apple_service(&self) -> bool {
+        let apple = |id: &str| {
+            let id = without_team(id).to_ascii_lowercase();
+            [
+                "com.apple.",
+                "group.com.apple.",
+                "groups.com.apple.",
+                "systemgroup.com.apple.",
+            ]
+            .iter()
+            .any(|p| id.starts_with(p))
+        };
+        match self {
+            // Apple's own apps a person sees (Pages, Keynote, Podcasts…) are in the table of known apps.
+            Owner::App(id) => apple(id) && super::names::known_name(id).is_none(),
+            Owner::SharedGroup(id) | Owner::Extension(id) => apple(id),
+            Owner::Vendor(vendor) => vendor == "Apple",
         }
     }
 }
 
-/// Finds owners among the installed apps (sorted bundle ids).
+/// Who the cited table (`app_groups.tsv`) says owns a group or extension.
+enum Listed {
+    App(&'static str),
+    Vendor(&'static str),
+}
+
+const APP_GROUPS: &str = include_str!("app_groups.tsv");
+
+/// The table's owner of `id`, matched without regard to case.
+fn listed(id: &str) -> Option<&'static Listed> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static TABLE: OnceLock<HashMap<String, Listed>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        super::table::rows(APP_GROUPS)
+            .filter_map(|cells| {
+                let owner = *cells.get(2)?;
+                let listed = match owner.strip_prefix("vendor:") {
+                    Some(vendor) => Listed::Vendor(vendor),
+                    None => Listed::App(owner),
+                };
+                Some((cells.first()?.to_ascii_lowercase(), listed))
+            })
+            .collect()
+    });
+    table.get(&id.to_ascii_lowercase())
+}
+
+/// `4GU63N96WE.com.p5sys.jumpdesktop` without its team id: ten upper-case letters and digits, then a dot.
+pub(crate) fn without_team(id: &str) -> &str {
+    match id.split_once('.') {
+        Some((team, rest))
+            if team.len() == 10
+                && team
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                && team.bytes().any(|b| b.is_ascii_digit()) =>
+        {
+            rest
+        }
+        _ => id,
+    }
+}
+
+/// Finds owners among the installed apps (sorted bundle ids), comparing ids without their team-id prefix.
 pub struct OwnerFinder<'a> {
     installed: &'a [String],
 }
@@ -70,32 +139,69 @@ impl<'a> OwnerFinder<'a> {
     }
 
     pub fn owner(&self, kind: ContainerKind, id: &str) -> Owner {
+        if kind == ContainerKind::App {
+            return Owner::App(id.to_string());
+        }
+        // The cited exceptions first: ids no rule can read (`group.snapchat.picaboo`, vendor-wide groups).
+        match listed(id) {
+            Some(Listed::Vendor(vendor)) => return Owner::Vendor(vendor.to_string()),
+            Some(Listed::App(app)) => {
+                if let Some(app) = self.installed(app) {
+                    return Owner::App(app.to_string());
+                }
+            }
+            None => {}
+        }
+        let bare = without_team(id);
         match kind {
-            ContainerKind::App => Owner::App(id.to_string()),
             // An extension id is normally `<app id>.<Name>`.
-            ContainerKind::Plugin => match self.longest(|app| label_prefix(app, id)) {
-                Some(app) => Owner::App(app.to_string()),
-                None => Owner::Extension(id.to_string()),
-            },
-            ContainerKind::Group => self.group_owner(id),
+            ContainerKind::Plugin => {
+                match self.longest(|app| label_prefix(without_team(app), bare)) {
+                    Some(app) => Owner::App(app.to_string()),
+                    None => Owner::Extension(id.to_string()),
+                }
+            }
+            _ => self.group_owner(id, bare),
         }
     }
 
-    /// Group ids are free-form (`group.<anything>`): first an app id at its start or inside it at label
-    /// boundaries, then a vendor prefix (first two labels) that exactly one installed app shares.
-    fn group_owner(&self, group: &str) -> Owner {
-        let bare = group.strip_prefix("group.").unwrap_or(group);
-        if let Some(app) = self.longest(|app| label_prefix(app, bare)) {
+    /// The installed app whose id is `id`, in the installed spelling (ids are case-insensitive).
+    fn installed(&self, id: &str) -> Option<&'a str> {
+        self.installed
+            .iter()
+            .map(String::as_str)
+            .find(|app| app.eq_ignore_ascii_case(id))
+    }
+
+    /// Group ids are free-form (`group.<anything>`, `groups.<anything>`, either after a team id): first an
+    /// app id at its start or inside it at label boundaries, then the one app whose id the group's starts
+    /// (`group.com.google.chrome` of `com.google.chrome.ios`), then a vendor prefix (first two labels) that
+    /// exactly one installed app shares.
+    fn group_owner(&self, group: &str, bare: &str) -> Owner {
+        let bare = bare
+            .strip_prefix("group.")
+            .or_else(|| bare.strip_prefix("groups."))
+            .unwrap_or(bare);
+        if let Some(app) = self.longest(|app| label_prefix(without_team(app), bare)) {
             return Owner::App(app.to_string());
         }
-        if let Some(app) = self.longest(|app| contains_labels(bare, app)) {
+        if let Some(app) = self.longest(|app| contains_labels(bare, without_team(app))) {
             return Owner::App(app.to_string());
         }
-        if let Some(group_vendor) = vendor(bare) {
-            let mut sharing = self
+        // Shorter than the app id: only from three labels on (two are a vendor), and only when one app fits.
+        if bare.matches('.').count() >= 2 {
+            let mut longer = self
                 .installed
                 .iter()
-                .filter(|app| vendor(app) == Some(group_vendor));
+                .filter(|app| label_prefix(bare, without_team(app)));
+            if let (Some(app), None) = (longer.next(), longer.next()) {
+                return Owner::App(app.clone());
+            }
+        }
+        if let Some(group_vendor) = vendor(bare) {
+            let mut sharing = self.installed.iter().filter(|app| {
+                vendor(without_team(app)).is_some_and(|v| v.eq_ignore_ascii_case(group_vendor))
+            });
             if let (Some(app), None) = (sharing.next(), sharing.next()) {
                 return Owner::App(app.clone());
             }
@@ -112,15 +218,19 @@ impl<'a> OwnerFinder<'a> {
     }
 }
 
-/// `app` equals `id` or is its leading labels (`net.whatsapp.WhatsApp` of `net.whatsapp.WhatsApp.Share`).
+/// `app` equals `id` or is its leading labels (`net.whatsapp.WhatsApp` of `net.whatsapp.WhatsApp.Share`),
+/// without regard to case.
 fn label_prefix(app: &str, id: &str) -> bool {
-    id.strip_prefix(app)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    id.len() >= app.len()
+        && id.is_char_boundary(app.len())
+        && id[..app.len()].eq_ignore_ascii_case(app)
+        && (id.len() == app.len() || id.as_bytes()[app.len()] == b'.')
 }
 
-/// `app` appears in `id` as whole labels, anywhere.
+/// `app` appears in `id` as whole labels, anywhere, without regard to case.
 fn contains_labels(id: &str, app: &str) -> bool {
-    id.match_indices(app).any(|(at, _)| {
+    let (id, app) = (id.to_ascii_lowercase(), app.to_ascii_lowercase());
+    id.match_indices(&app).any(|(at, _)| {
         let before_ok = at == 0 || id.as_bytes()[at - 1] == b'.';
         let end = at + app.len();
         let after_ok = end == id.len() || id.as_bytes()[end] == b'.';
@@ -194,9 +304,90 @@ mod tests {
         );
         assert_eq!(
             owner("group.com.google.common"),
-            Owner::SharedGroup("group.com.google.common".into())
+            Owner::Vendor("Google".into()),
+            "the cited table: shared by Google's apps"
         );
         assert_eq!(owner("group.solo"), Owner::SharedGroup("group.solo".into()));
+    }
+
+    #[test]
+    fn irregular_group_and_extension_ids() {
+        let mut apps: Vec<String> = [
+            "com.google.chrome.ios",
+            "com.google.ios.youtube",
+            "com.apple.podcasts",
+            "com.apple.Bridge",
+            "com.toyopagroup.picaboo",
+            "4GU63N96WE.com.p5sys.jumpdesktop",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        apps.sort();
+        let f = OwnerFinder::new(&apps);
+        let group = |g: &str| f.owner(ContainerKind::Group, g);
+        let app = |a: &str| Owner::App(a.into());
+        // Shorter than the app id, and the only app it starts.
+        assert_eq!(
+            group("group.com.google.chrome"),
+            app("com.google.chrome.ios")
+        );
+        // A team-id prefix and `groups.`.
+        assert_eq!(
+            group("243LU875E5.groups.com.apple.podcasts"),
+            app("com.apple.podcasts")
+        );
+        // Case differs between the app and its group.
+        assert_eq!(group("group.com.apple.bridge"), app("com.apple.Bridge"));
+        // Another vendor name entirely: from the cited table.
+        assert_eq!(
+            group("group.snapchat.picaboo"),
+            app("com.toyopagroup.picaboo")
+        );
+        // An extension of an app whose own id carries the team id.
+        assert_eq!(
+            f.owner(
+                ContainerKind::Plugin,
+                "4GU63N96WE.com.p5sys.jumpdesktop.Share"
+            ),
+            app("4GU63N96WE.com.p5sys.jumpdesktop")
+        );
+        // Two labels are a vendor, not an app.
+        assert_eq!(
+            group("group.com.google"),
+            Owner::SharedGroup("group.com.google".into())
+        );
+    }
+
+    #[test]
+    fn every_row_of_the_group_table_is_whole_and_read() {
+        let rows = super::super::table::check(APP_GROUPS, 4).unwrap();
+        assert!(rows >= 100, "{rows} rows");
+        for cells in super::super::table::rows(APP_GROUPS) {
+            assert!(listed(cells[0]).is_some(), "{}", cells[0]);
+            assert!(matches!(cells[1], "group" | "plugin"), "{cells:?}");
+        }
+    }
+
+    #[test]
+    fn apple_services_are_not_apps_but_apples_apps_are() {
+        for service in [
+            Owner::App("com.apple.InCallService".into()),
+            Owner::App("com.apple.WebSheet".into()),
+            Owner::Extension("com.apple.stocks.widget".into()),
+            Owner::SharedGroup("group.com.apple.ScreenshotServicesService".into()),
+            Owner::Vendor("Apple".into()),
+        ] {
+            assert!(service.is_apple_service(), "{service:?}");
+        }
+        for app in [
+            "com.apple.Pages",
+            "com.apple.iMovie",
+            "com.apple.podcasts",
+            "net.whatsapp.WhatsApp",
+        ] {
+            assert!(!Owner::App(app.into()).is_apple_service(), "{app}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod names;
 pub mod rules;
 pub mod subset;
 pub mod summary;
+mod table;
 pub mod tally;
 
 use std::collections::BTreeMap;
@@ -116,12 +117,15 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
             continue;
         };
         let owner = finder.owner(kind, id);
-        match apple_data_type(&d.domain, &owner) {
+        // Apple's services and extensions have no switch on the Backups screen: a data type, or system.
+        let category = apple_data_type(&d.domain, &owner)
+            .or_else(|| owner.is_apple_service().then_some(Category::System));
+        match category {
             Some(category) => by_category.entry(category).or_default().merge(total),
             None => {
                 by_category.entry(Category::Apps).or_default().merge(total);
                 let row = by_app
-                    .entry(owner.id().to_string())
+                    .entry(owner.id())
                     .or_insert_with(|| (owner.clone(), Counts::default(), Vec::new()));
                 row.1.merge(total);
                 row.2.push(d.domain);
@@ -197,6 +201,7 @@ fn display_name(owner: &Owner, catalog: &AppCatalog) -> (String, names::NameSour
         Owner::App(id) => names::app_name(id, catalog),
         Owner::SharedGroup(id) => (format!("Shared group {id}"), names::NameSource::BundleId),
         Owner::Extension(id) => (id.clone(), names::NameSource::BundleId),
+        Owner::Vendor(vendor) => (format!("Shared by {vendor} apps"), names::NameSource::Known),
     }
 }
 
@@ -263,7 +268,8 @@ mod tests {
         assert_eq!(a.apps[0].name, "WhatsApp Messenger");
         assert_eq!(a.apps[0].bytes, 913);
         assert_eq!(a.apps[0].domains.len(), 3);
-        assert_eq!(a.apps[1].name, "Shared group group.com.google.common");
+        assert_eq!(a.apps[1].name, "Shared by Google apps");
+        assert_eq!(a.apps[1].bundle_id, "vendor:Google");
         let cat = |c: Category| a.categories.iter().find(|x| x.id == c).map(|x| x.bytes);
         assert_eq!(cat(Category::Notes), Some(40));
         assert_eq!(cat(Category::Safari), Some(2));

@@ -38,7 +38,8 @@ pub fn app_name(id: &str, catalog: &AppCatalog) -> (String, NameSource) {
 
 /// The table's name for `id`, matched without regard to case (bundle ids are case-insensitive on iOS).
 pub fn known_name(id: &str) -> Option<&'static str> {
-    known().get(id.to_ascii_lowercase().as_str()).copied()
+    let find = |id: &str| known().get(id.to_ascii_lowercase().as_str()).copied();
+    find(id).or_else(|| find(super::apps::without_team(id)))
 }
 
 /// `bundle id<TAB>name<TAB>source` rows; `#` lines and the header are skipped.
@@ -47,16 +48,8 @@ const KNOWN_APPS: &str = include_str!("known_apps.tsv");
 fn known() -> &'static HashMap<String, &'static str> {
     static TABLE: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        KNOWN_APPS
-            .lines()
-            .skip(1)
-            .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
-            .filter_map(|line| {
-                let mut cells = line.split('\t');
-                let id = cells.next()?.trim();
-                let name = cells.next()?.trim();
-                (!id.is_empty() && !name.is_empty()).then(|| (id.to_ascii_lowercase(), name))
-            })
+        super::table::rows(KNOWN_APPS)
+            .filter_map(|cells| Some((cells.first()?.to_ascii_lowercase(), *cells.get(1)?)))
             .collect()
     })
 }
@@ -99,15 +92,10 @@ mod tests {
 
     #[test]
     fn known_names_ignore_case_and_every_row_is_whole() {
-        assert_eq!(known_name("COM.GOOGLE.CHROME.IOS"), Some("Chrome"));
-        for (i, line) in KNOWN_APPS.lines().enumerate().skip(1) {
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let cells: Vec<&str> = line.split('\t').collect();
-            assert_eq!(cells.len(), 3, "line {}: {line}", i + 1);
-            assert!(cells.iter().all(|c| !c.trim().is_empty()), "line {}", i + 1);
-        }
+        assert_eq!(known_name("COM.GOOGLE.CHROME.IOS"), Some("Google Chrome"));
+        let rows = super::super::table::check(KNOWN_APPS, 3).unwrap();
+        assert!(rows >= 250, "{rows} known apps");
+        assert_eq!(known().len(), rows, "one row per bundle id");
     }
 
     #[test]

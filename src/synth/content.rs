@@ -146,11 +146,8 @@ const CAMERA: &str = "CameraRollDomain";
 const GEOD: &str = "SysContainerDomain-com.apple.geod";
 const PROFILES: &str = "SysSharedContainerDomain-systemgroup.com.apple.configurationprofiles";
 
-/// Google's shared group: two installed apps share its vendor prefix, so nobody owns it.
-const COMMON: By = By::Own(
-    "group.com.google.common",
-    "Shared group group.com.google.common",
-);
+/// Google's group shared by its apps (Gmail and Maps here): one row for the vendor, as a person would say it.
+const COMMON: By = By::Own("vendor:Google", "Shared by Google apps");
 /// An extension whose app is not installed is its own entry, named by its id.
 const ORPHAN: By = By::Own("com.example.orphan.Widget", "com.example.orphan.Widget");
 

@@ -179,10 +179,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            s.apps
-                .get("group.com.google.common")
-                .map(|a| a.name.as_str()),
-            Some("Shared group group.com.google.common")
+            s.apps.get("vendor:Google").map(|a| a.name.as_str()),
+            Some("Shared by Google apps")
         );
         assert_eq!(
             s.apps.get("com.tencent.xin").map(|a| a.name.as_str()),
