@@ -46,6 +46,9 @@ fn expected_estimate(b: &ExpectedBackup, icloud_photos: bool, messages_in_icloud
             "calendars",
             "notes",
             "voice-memos",
+            // Apple Mail data and the music library are not in iCloud backups (support.apple.com/HT204136).
+            "mail",
+            "music",
         ]
         .iter()
         .map(|id| cat(id))

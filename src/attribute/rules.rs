@@ -6,6 +6,9 @@
 //! - `ibd`: jsharkey13/iphone_backup_decrypt `utils.py` (well-known database paths: Notes, WhatsApp, Files).
 //! - `ibt`: richinfante/iphonebackuptools `tools/reports/*` (Safari, Notes, Calls, Voicemail, Messages paths).
 //! - `apple-app`: Apple's own app bundle ids, whose containers hold that data type's data.
+//! - `inventory`: a row of the real-world inventory (`tests/data/real-inventory-*.tsv`), which names its public
+//!   source (iLEAPP artifacts, mvt modules, avibrazil/iOSbackup, dnicolson/iOS-Wallpaper-Extractor, ...);
+//!   `tests/inventory.rs` holds every row of it to these rules.
 
 use super::category::Category;
 use super::subset::Subset;
@@ -247,6 +250,271 @@ pub const RULES: &[Rule] = &[
         Home,
         "Domains.plist HomeKitDomain (same root)",
     ),
+    // HomeDomain folders of the real-world inventory, each a data type a person knows.
+    rule(
+        "HomeDomain",
+        "Library/Messages",
+        Messages,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/MessagesMetaData",
+        Messages,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Avatar",
+        Messages,
+        "Domains.plist HomeDomain (Memoji and contact avatars)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/NickNameCache",
+        Contacts,
+        "Domains.plist HomeDomain (shared names and photos)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Recents",
+        Contacts,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Preferences/com.apple.mobilephone.speeddial.plist",
+        Contacts,
+        "ibt speed_dial",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Preferences/com.apple.cmfsyncagent.plist",
+        Contacts,
+        "inventory: iLEAPP blockedContacts",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/CallHistoryTransactions",
+        CallHistory,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Accessibility/TTY/TTYCallHistory.sqlite",
+        CallHistory,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Cookies",
+        Safari,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/WebKit/Databases",
+        Safari,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/WebKit/Form Values",
+        Safari,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/WebKit/GeolocationSites.plist",
+        Safari,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/WebClips",
+        Safari,
+        "Domains.plist HomeDomain (Home Screen web apps)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Preferences/com.apple.mobilesafari.plist",
+        Safari,
+        "inventory: iLEAPP safariRecentWebSearches",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Application Support/CloudDocs",
+        ICloudDrive,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/CloudStorage",
+        Files,
+        "Domains.plist HomeDomain (File Provider storage)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Reminders",
+        Reminders,
+        "Domains.plist HomeDomain; iLEAPP reminders",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Shortcuts",
+        Shortcuts,
+        "Domains.plist HomeDomain; mvt shortcuts",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/VoiceShortcuts",
+        Shortcuts,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/com.apple.siri.remembers",
+        Siri,
+        "Domains.plist HomeDomain; iLEAPP SiriRemembers",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/com.apple.siri.inference",
+        Siri,
+        "iLEAPP SiriRemembers",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/VoiceTrigger",
+        Siri,
+        "Domains.plist HomeDomain (the Hey Siri voice)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Preferences/com.apple.speakerrecognition.plist",
+        Siri,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/PersonalizationPortrait",
+        Siri,
+        "Domains.plist HomeDomain (suggestions)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/DuetExpertCenter",
+        Siri,
+        "Domains.plist HomeDomain (suggestions)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/CoreDuet/People",
+        Siri,
+        "mvt interactionc (suggested people)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Preferences/ScreenTimeAgent.plist",
+        ScreenTime,
+        "inventory: leminlimez/Nugget basic_plist_locations",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Application Support/com.apple.remotemanagementd",
+        ScreenTime,
+        "inventory: iLEAPP ilap_artifacts screentime (UNCONFIRMED in backups)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/SpringBoard/LockBackground.cpbitmap",
+        Wallpaper,
+        "dnicolson/iOS-Wallpaper-Extractor",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/SpringBoard/HomeBackground.cpbitmap",
+        Wallpaper,
+        "dnicolson/iOS-Wallpaper-Extractor",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/SpringBoard/LockBackgroundThumbnail.jpg",
+        Wallpaper,
+        "dnicolson/iOS-Wallpaper-Extractor",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/SpringBoard/HomeBackgroundThumbnail.jpg",
+        Wallpaper,
+        "dnicolson/iOS-Wallpaper-Extractor",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/SpringBoard/LockVideo.mov",
+        Wallpaper,
+        "avibrazil/iOSbackup Interesting Files",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Wallpapers",
+        Wallpaper,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Application Support/com.apple.Home/Wallpapers",
+        Home,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/NanoBackup",
+        AppleWatch,
+        "Domains.plist HomeDomain (Apple Watch backups)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/DeviceRegistry",
+        AppleWatch,
+        "Domains.plist HomeDomain (paired Apple Watch)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/DeviceRegistry.state",
+        AppleWatch,
+        "Domains.plist HomeDomain (paired Apple Watch)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Mail",
+        Mail,
+        "Domains.plist HomeDomain (accounts and mailbox settings)",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/MusicLibrary",
+        Music,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Photos/Libraries",
+        Photos,
+        "Domains.plist HomeDomain; iLEAPP Ph1BasicAssetData",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/ExposureNotification",
+        Health,
+        "Domains.plist HomeDomain",
+    ),
+    rule(
+        "HomeDomain",
+        "Library/Mobile Documents/iCloud~com~apple~iBooks",
+        ICloudDrive,
+        "dariusf ios-backups (the Books app's iCloud Drive folder)",
+    ),
     // Domains that are one data type throughout.
     rule("HealthDomain", "", Health, "Domains.plist HealthDomain"),
     rule(
@@ -406,6 +674,100 @@ pub const RULES: &[Rule] = &[
         "apple-app (Photos)",
     ),
     rule("AppDomain-com.apple.camera", "", Photos, "apple-app"),
+    // Apple's apps and services whose data is a data type of the real-world inventory.
+    rule(
+        "MediaDomain",
+        "Media/PhotoStreamsData",
+        Photos,
+        "Domains.plist MediaDomain (Shared Albums)",
+    ),
+    rule(
+        "MediaDomain",
+        "Media/Vibrations",
+        Ringtones,
+        "Domains.plist MediaDomain (custom vibrations)",
+    ),
+    rule(
+        "MediaDomain",
+        "Media/iTunes_Control/iTunes/MediaLibrary.sqlitedb",
+        Music,
+        "Domains.plist MediaDomain (the music library database)",
+    ),
+    rule(
+        "HealthDomain",
+        "locationd",
+        System,
+        "inventory: Domains.plist HealthDomain (location settings)",
+    ),
+    rule(
+        "KeychainDomain",
+        "TrustStore.sqlite3",
+        System,
+        "inventory: certificate trust settings",
+    ),
+    rule(
+        "SysContainerDomain-com.apple.mobilesafari",
+        "",
+        Safari,
+        "avibrazil/iOSbackup List of Domains",
+    ),
+    rule(
+        "SysSharedContainerDomain-systemgroup.com.apple.VideoSubscriberAccount",
+        "",
+        Tv,
+        "avibrazil/iOSbackup List of Domains (TV provider)",
+    ),
+    rule(
+        "SysSharedContainerDomain-systemgroup.com.apple.media.books.managed",
+        "",
+        Books,
+        "avibrazil/iOSbackup List of Domains",
+    ),
+    rule(
+        "SysSharedContainerDomain-systemgroup.com.apple.media.shared.books",
+        "",
+        Books,
+        "avibrazil/iOSbackup List of Domains",
+    ),
+    rule(
+        "AppDomain-com.apple.PosterBoard",
+        "",
+        Wallpaper,
+        "dnicolson/iOS-Wallpaper-Extractor; leminlimez/Nugget posterboard (iOS 17+)",
+    ),
+    rule("AppDomain-com.apple.mobilemail", "", Mail, "apple-app"),
+    rule("AppDomain-com.apple.Maps", "", Maps, "apple-app"),
+    rule("AppDomainGroup-group.com.apple.Maps", "", Maps, "apple-app"),
+    rule("AppDomain-com.apple.Music", "", Music, "apple-app"),
+    rule("AppDomain-com.apple.podcasts", "", Podcasts, "apple-app"),
+    rule(
+        "AppDomainGroup-243LU875E5.groups.com.apple.podcasts",
+        "",
+        Podcasts,
+        "apple-app",
+    ),
+    rule("AppDomain-com.apple.tv", "", Tv, "apple-app"),
+    rule(
+        "AppDomainGroup-group.com.apple.reminders",
+        "",
+        Reminders,
+        "inventory: iLEAPP reminders (Container_v1/Stores)",
+    ),
+    rule("AppDomain-com.apple.reminders", "", Reminders, "apple-app"),
+    rule("AppDomain-com.apple.shortcuts", "", Shortcuts, "apple-app"),
+    rule("AppDomain-com.apple.facetime", "", CallHistory, "apple-app"),
+    rule(
+        "AppDomain-com.apple.Bridge",
+        "",
+        AppleWatch,
+        "apple-app (the Watch app)",
+    ),
+    rule(
+        "AppDomain-com.apple.SafariViewService",
+        "",
+        Safari,
+        "inventory: avibrazil/iOSbackup",
+    ),
 ];
 
 /// The rows that apply to one domain, most specific first, ready for per-file matching.

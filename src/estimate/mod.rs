@@ -154,6 +154,16 @@ const RULES: &[Rule] = &[
         why: "offline copies of iCloud Drive files are in iCloud Drive already (Domains.plist keeps Library/Mobile Documents out)",
     },
     Rule {
+        part: Part::Category(Category::Mail),
+        when: When::Always,
+        why: "Apple Mail data is not in iCloud backups: mail stays on its server (support.apple.com/HT204136)",
+    },
+    Rule {
+        part: Part::Category(Category::Music),
+        when: When::Always,
+        why: "the music library is not in iCloud backups: iCloud Music Library and store purchases download again (support.apple.com/HT204136)",
+    },
+    Rule {
         part: Part::Category(Category::Contacts),
         when: When::Synced,
         why: "Contacts sync with iCloud and are not in iCloud backups (support.apple.com/HT204136)",

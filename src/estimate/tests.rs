@@ -42,6 +42,9 @@ fn expected_removed(
         "call-history",
         "home",
         "icloud-drive",
+        // Apple Mail data and the music library (support.apple.com/HT204136).
+        "mail",
+        "music",
     ] {
         want.insert(id.to_string(), (cat(id), true));
     }

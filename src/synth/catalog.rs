@@ -31,6 +31,11 @@ pub(crate) enum Category {
     Keyboard,
     Files,
     ICloudDrive,
+    Wallpaper,
+    AppleWatch,
+    Mail,
+    Reminders,
+    Shortcuts,
     System,
     Apps,
     Other,
@@ -38,7 +43,7 @@ pub(crate) enum Category {
 
 impl Category {
     #[cfg(test)]
-    pub(crate) const ALL: [Category; 21] = [
+    pub(crate) const ALL: [Category; 26] = [
         Category::Photos,
         Category::Messages,
         Category::VoiceMemos,
@@ -57,6 +62,11 @@ impl Category {
         Category::Keyboard,
         Category::Files,
         Category::ICloudDrive,
+        Category::Wallpaper,
+        Category::AppleWatch,
+        Category::Mail,
+        Category::Reminders,
+        Category::Shortcuts,
         Category::System,
         Category::Apps,
         Category::Other,
@@ -82,6 +92,11 @@ impl Category {
             Category::Keyboard => "keyboard",
             Category::Files => "files",
             Category::ICloudDrive => "icloud-drive",
+            Category::Wallpaper => "wallpaper",
+            Category::AppleWatch => "apple-watch",
+            Category::Mail => "mail",
+            Category::Reminders => "reminders",
+            Category::Shortcuts => "shortcuts",
             Category::System => "system",
             Category::Apps => "apps",
             Category::Other => "other",

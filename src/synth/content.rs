@@ -182,7 +182,15 @@ const FIXED: &[(&str, &str, By, u64)] = {
         (HOME, "Library/Mobile Documents/iCloud~com~apple~Pages/Documents/Letter.pages", Cat(C::ICloudDrive), 700),
         (HOME, "Library/Notes/notes.sqlite", Cat(C::Notes), 300),
         (HOME, "Library/Preferences/com.apple.springboard.plist", Cat(C::System), 30),
-        (HOME, "Library/SpringBoard/LockBackground.cpbitmap", Cat(C::System), 3_000),
+        // Wallpapers, the paired Apple Watch, Mail accounts, Shortcuts and Reminders, where real phones keep
+        // them (tests/data/real-inventory-system.tsv names the sources).
+        (HOME, "Library/SpringBoard/LockBackground.cpbitmap", Cat(C::Wallpaper), 3_000),
+        (HOME, "Library/SpringBoard/HomeBackground.cpbitmap", Cat(C::Wallpaper), 2_500),
+        (HOME, "Library/NanoBackup/4D1E6C2A-7B3F-4E9A-8C5D-2F1A0B9C8D7E/Backup.plist", Cat(C::AppleWatch), 900),
+        (HOME, "Library/DeviceRegistry.state/properties.plist", Cat(C::AppleWatch), 20),
+        (HOME, "Library/Mail/Accounts.plist", Cat(C::Mail), 12),
+        (HOME, "Library/Shortcuts/Shortcuts.sqlite", Cat(C::Shortcuts), 400),
+        (HOME, "Library/Reminders/Container_v1/Stores/Data-local.sqlite", Cat(C::Reminders), 250),
         // Domains that are one data type throughout.
         ("KeyboardDomain", "Library/Keyboard/en-dynamic.lm/dynamic-lexicon.dat", Cat(C::Keyboard), 600),
         ("KeyboardDomain", "Library/Keyboard/en-dynamic.lm/dynamic.lm", Cat(C::Keyboard), 200),

@@ -220,7 +220,7 @@ fn record_sums_are_consistent() -> io::Result<()> {
         let app_files: u64 = b.apps.values().map(|a| a.files).sum();
         let apps = b.categories.get("apps").copied().unwrap_or_default();
         assert_eq!((app_bytes, app_files), (apps.bytes, apps.files), "{}", b.id);
-        assert_eq!(b.categories.len(), 21, "{}: every category present", b.id);
+        assert_eq!(b.categories.len(), 26, "{}: every category present", b.id);
         assert_eq!(b.subsets.len(), 3, "{}: every subset present", b.id);
         let top = b
             .categories
