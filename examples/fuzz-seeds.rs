@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use cloudfit::read::crypto::{self, Keybag};
-use cloudfit::read::fuzz::KEYBAG_PASSWORD;
+use cloudfit::read::fuzz::{self, KEYBAG_PASSWORD};
 use cloudfit::read::manifest_db::{self, flags, Rows};
 use cloudfit::synth::{write_backup, BackupSpec, Format};
 use plist::{Dictionary, Value};
@@ -199,9 +199,72 @@ fn main() -> Result<()> {
         fs::write(d.join(name), recipe)?;
     }
 
+    // plist_shapes: recipes, not plists (see `fuzz::plist_shapes`).
+    let d = dir("plist_shapes")?;
+    for (name, recipe) in [
+        // A million levels: 15 MB of XML arrays in Manifest.plist, 13 MB of binary dictionaries in Info.plist.
+        ("deep-xml-manifest", shape(XML | BY_16, 0, 62_500, 0, 0)),
+        ("deep-binary-info", shape(DICTS | BY_16, 1, 62_500, 0, 0)),
+        // 511 levels under the top dictionary: at the limit, read. 512 inside iTunesMetadata: one too many.
+        ("limit-xml-status", shape(XML | ALTERNATING, 2, 510, 0, 0)),
+        ("past-limit-itunes-metadata", shape(0, 3, 511, 0, 0)),
+        // Over 2^40 values from 342 bytes in an MBFile's $objects; 1000^3 as its Size.
+        ("dag-2-40-mbfile-objects", shape(0, 4, 40, 1, 40)),
+        ("dag-mbfile-size", shape(DICTS, 5, 3, 999, 3)),
+        ("cycle-mbfile-objects", shape(CYCLE, 4, 4, 2, 0)),
+        // A dictionary of 65,536 keys under Lockdown, next to the keybag; a small DAG that fits its bytes.
+        ("wide-xml-lockdown", shape(XML | DICTS, 6, 0, 65_535, 0)),
+        ("shared-within-budget", shape(CHILD_LAST, 0, 2, 2, 2)),
+        // An ordinary shape: read, and the app still named.
+        (
+            "shallow-xml-itunes-metadata",
+            shape(XML | ALTERNATING | DICTS, 3, 2, 3, 0),
+        ),
+    ] {
+        fs::write(d.join(name), recipe)?;
+    }
+    // Bomb shapes for the byte-level targets too, so mutations start from them: a binary plist of
+    // 100,001 nested arrays (about 0.9 MB; `-max_len` must allow it), a DAG of over 2^40 values, 512 levels.
+    let deep = |place| fuzz::plist_shape_bytes(&shape(BY_16, place, 6_250, 0, 0));
+    let dag = |place| fuzz::plist_shape_bytes(&shape(0, place, 40, 1, 40));
+    fs::write(
+        out.join("plists/deep-status"),
+        frame(0b0111, &manifest, &info, &deep(2))?,
+    )?;
+    fs::write(
+        out.join("plists/dag-manifest"),
+        frame(0b0111, &dag(0), &info, &status)?,
+    )?;
+    let deep_info = fuzz::plist_shape_bytes(&shape(XML, 1, 3_000, 0, 0));
+    fs::write(
+        out.join("plists/deep-xml-info"),
+        frame(0b0111, &manifest, &deep_info, &status)?,
+    )?;
+    fs::write(out.join("mbfile/deep-objects"), deep(4))?;
+    fs::write(out.join("mbfile/dag-objects"), dag(4))?;
+    fs::write(
+        out.join("mbfile/past-limit-objects"),
+        fuzz::plist_shape_bytes(&shape(0, 4, 511, 0, 0)),
+    )?;
+
     fs::remove_dir_all(&tmp)?;
     eprintln!("wrote seeds under {}", out.display());
     Ok(())
+}
+
+// Flags of a `plist_shapes` recipe (byte 0).
+const XML: u8 = 1;
+const DICTS: u8 = 1 << 1;
+const ALTERNATING: u8 = 2 << 1;
+const BY_16: u8 = 1 << 3;
+const CHILD_LAST: u8 = 1 << 4;
+const CYCLE: u8 = 1 << 5;
+
+/// A `plist_shapes` recipe: flags, where the structure goes, depth − 1, width − 1, levels sharing a child.
+fn shape(flags: u8, place: u8, depth: u16, width: u16, shared: u8) -> Vec<u8> {
+    let [d0, d1] = depth.to_le_bytes();
+    let [w0, w1] = width.to_le_bytes();
+    vec![flags, place, d0, d1, w0, w1, shared]
 }
 
 /// `(flags, blob, fileID, domain, relativePath)` of every row.

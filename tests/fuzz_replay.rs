@@ -11,13 +11,14 @@ use cloudfit::read::{btree, crypto, fuzz, manifest_db, mbdb};
 
 type Harness = fn(&[u8]);
 
-const TARGETS: [(&str, Harness); 6] = [
+const TARGETS: [(&str, Harness); 7] = [
     ("mbfile", fuzz::mbfile),
     ("mbdb", fuzz::mbdb),
     ("keybag", fuzz::keybag),
     ("plists", fuzz::plists),
     ("btree", fuzz::btree),
     ("btree_rows", fuzz::btree_rows),
+    ("plist_shapes", fuzz::plist_shapes),
 ];
 
 fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {
