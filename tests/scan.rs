@@ -97,6 +97,32 @@ fn the_three_breakdowns_each_add_up_to_the_total() {
                 "{key} not sorted: {bytes:?}"
             );
         }
+        // Each data type names the (domain, prefix) shares that hold it: at most ten, largest first, each in
+        // a domain of the backup; when all of them are listed they add up to the data type.
+        let domain_bytes = |name: &str| {
+            b["domains"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["domain"] == name)
+                .map(|d| d["bytes"].as_u64().unwrap())
+        };
+        for c in b["categories"].as_array().unwrap() {
+            let paths = c["paths"].as_array().expect("paths");
+            assert!(!paths.is_empty() && paths.len() <= 10, "{c}");
+            let bytes: Vec<u64> = paths.iter().map(|p| p["bytes"].as_u64().unwrap()).collect();
+            assert!(bytes.windows(2).all(|w| w[0] >= w[1]), "{c}");
+            for p in paths {
+                let domain = p["domain"].as_str().unwrap();
+                assert!(domain_bytes(domain) >= p["bytes"].as_u64(), "{p}");
+            }
+            let listed: u64 = bytes.iter().sum();
+            let total = c["bytes"].as_u64().unwrap();
+            assert!(listed <= total, "{c}");
+            if paths.len() < 10 {
+                assert_eq!(listed, total, "{}", c["id"]);
+            }
+        }
     }
 }
 

@@ -44,6 +44,32 @@ pub struct CategoryUsage {
     pub label: &'static str,
     pub bytes: u64,
     pub files: u64,
+    /// Up to ten (domain, path prefix) shares that hold its bytes, largest first.
+    pub paths: Vec<PathUsage>,
+}
+
+/// The files of a data type under one (domain, path prefix): what a catch-all holds, at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathUsage {
+    pub domain: String,
+    /// The rule's path prefix in the domain; empty for the whole domain.
+    pub prefix: String,
+    pub bytes: u64,
+    pub files: u64,
+}
+
+/// How many path prefixes a data type lists.
+const TOP_PATHS: usize = 10;
+
+/// The largest shares, largest first (then by domain and prefix, so output is stable).
+fn top_paths(mut paths: Vec<PathUsage>) -> Vec<PathUsage> {
+    paths.sort_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| (&a.domain, &a.prefix).cmp(&(&b.domain, &b.prefix)))
+    });
+    paths.truncate(TOP_PATHS);
+    paths
 }
 
 /// One subset's share of a backup (already counted in its data type).
@@ -94,10 +120,20 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
     let mut by_subset: BTreeMap<Subset, Counts> = BTreeMap::new();
     let mut by_app: BTreeMap<String, (Owner, Counts, Vec<String>)> = BTreeMap::new();
     let mut out_domains = Vec::with_capacity(domains.len());
+    // Per data type, the (domain, prefix) shares that hold its bytes: one per rule, never per file.
+    let mut by_path: BTreeMap<Category, Vec<PathUsage>> = BTreeMap::new();
+    let mut add_path = |category: Category, domain: &str, prefix: &str, counts: Counts| {
+        by_path.entry(category).or_default().push(PathUsage {
+            domain: domain.to_string(),
+            prefix: prefix.to_string(),
+            bytes: counts.bytes,
+            files: counts.files,
+        });
+    };
     for d in domains {
         let mut total = Counts::default();
-        for (_, counts) in &d.by_category {
-            total.merge(*counts);
+        for bucket in &d.buckets {
+            total.merge(bucket.counts);
         }
         out_domains.push(DomainUsage {
             domain: d.domain.clone(),
@@ -105,11 +141,16 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
             files: total.files,
         });
         if !d.is_app_container {
-            for ((category, subset), counts) in d.by_category {
-                by_category.entry(category).or_default().merge(counts);
+            for bucket in d.buckets {
+                let (category, subset) = bucket.key;
+                by_category
+                    .entry(category)
+                    .or_default()
+                    .merge(bucket.counts);
                 if let Some(subset) = subset {
-                    by_subset.entry(subset).or_default().merge(counts);
+                    by_subset.entry(subset).or_default().merge(bucket.counts);
                 }
+                add_path(category, &d.domain, bucket.prefix, bucket.counts);
             }
             continue;
         }
@@ -120,9 +161,10 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
         // Apple's services and extensions have no switch on the Backups screen: a data type, or system.
         let category = apple_data_type(&d.domain, &owner)
             .or_else(|| owner.is_apple_service().then_some(Category::System));
+        let category = category.unwrap_or(Category::Apps);
+        add_path(category, &d.domain, "", total);
         match category {
-            Some(category) => by_category.entry(category).or_default().merge(total),
-            None => {
+            Category::Apps => {
                 by_category.entry(Category::Apps).or_default().merge(total);
                 let row = by_app
                     .entry(owner.id())
@@ -130,6 +172,7 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
                 row.1.merge(total);
                 row.2.push(d.domain);
             }
+            other => by_category.entry(other).or_default().merge(total),
         }
     }
 
@@ -162,6 +205,7 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
             label: id.label(),
             bytes: counts.bytes,
             files: counts.files,
+            paths: top_paths(by_path.remove(&id).unwrap_or_default()),
         })
         .collect();
     categories.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.id.cmp(&b.id)));

@@ -794,10 +794,24 @@ impl DomainRules {
 
     /// The data type (and subset) of a file at `path`; `Other` when no row covers it.
     pub fn classify(&self, path: &str) -> (Category, Option<Subset>) {
-        self.rows
-            .iter()
-            .find(|r| under(path, r.prefix))
+        self.rule_index(path)
+            .and_then(|i| self.rule(i))
             .map_or((Category::Other, None), |r| (r.category, r.subset))
+    }
+
+    /// Which of this domain's rows covers a file at `path` (its index), if any.
+    pub fn rule_index(&self, path: &str) -> Option<usize> {
+        self.rows.iter().position(|r| under(path, r.prefix))
+    }
+
+    /// Row `index` of this domain's rules.
+    pub fn rule(&self, index: usize) -> Option<&'static Rule> {
+        self.rows.get(index).copied()
+    }
+
+    /// How many rows apply to this domain.
+    pub fn rule_count(&self) -> usize {
+        self.rows.len()
     }
 
     /// The category when every file of the domain has the same one (no path rules).

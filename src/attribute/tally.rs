@@ -26,10 +26,13 @@ pub type BucketKey = (Category, Option<Subset>);
 struct DomainTally {
     name: Box<str>,
     sorting: Sorting,
-    buckets: Vec<(BucketKey, Counts)>,
+    /// One counter per rule of the domain (`ByPath`: the rule's index, then one for files no rule covers);
+    /// one counter otherwise. Counted per rule, not per data type, so each data type can show which path
+    /// prefixes hold its bytes, at the cost of an index per file.
+    counts: Vec<Counts>,
 }
 
-/// Per-domain, per-data-type counters for one backup.
+/// Per-domain, per-rule counters for one backup.
 #[derive(Debug, Default)]
 pub struct Tally {
     index: FxHashMap<Box<str>, u32>,
@@ -38,12 +41,22 @@ pub struct Tally {
     last: Option<u32>,
 }
 
-/// One domain's counts, split by data type (`Apps` for app containers), as the tally ends.
+/// One share of a domain: the files under one path prefix (one rule) and the data type they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    pub key: BucketKey,
+    /// The rule's path prefix; empty for the whole domain.
+    pub prefix: &'static str,
+    pub counts: Counts,
+}
+
+/// One domain's counts, split by rule (`Apps` for app containers), as the tally ends.
 #[derive(Debug)]
 pub struct DomainCounts {
     pub domain: String,
     pub is_app_container: bool,
-    pub by_category: Vec<(BucketKey, Counts)>,
+    /// Only buckets that counted a file.
+    pub buckets: Vec<Bucket>,
 }
 
 impl Tally {
@@ -57,19 +70,13 @@ impl Tally {
         };
         self.last = Some(slot);
         let domain = &mut self.domains[slot as usize];
-        let key = match &domain.sorting {
-            Sorting::Whole(category) => (*category, None),
-            Sorting::ByPath(rules) => rules.classify(file.relative_path),
-            Sorting::AppContainer => (Category::Apps, None),
+        let at = match &domain.sorting {
+            Sorting::ByPath(rules) => rules
+                .rule_index(file.relative_path)
+                .unwrap_or(rules.rule_count()),
+            Sorting::Whole(_) | Sorting::AppContainer => 0,
         };
-        match domain.buckets.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, counts)) => counts.add(file.size),
-            None => {
-                let mut counts = Counts::default();
-                counts.add(file.size);
-                domain.buckets.push((key, counts));
-            }
-        }
+        domain.counts[at].add(file.size);
     }
 
     fn intern(&mut self, domain: &str) -> u32 {
@@ -85,10 +92,14 @@ impl Tally {
             }
         };
         let slot = u32::try_from(self.domains.len()).expect("fewer than 4 billion domains");
+        let buckets = match &sorting {
+            Sorting::ByPath(rules) => rules.rule_count() + 1,
+            _ => 1,
+        };
         self.domains.push(DomainTally {
             name: domain.into(),
             sorting,
-            buckets: Vec::with_capacity(1),
+            counts: vec![Counts::default(); buckets],
         });
         self.index.insert(domain.into(), slot);
         slot
@@ -101,12 +112,10 @@ impl Tally {
                 Some(&slot) => slot,
                 None => self.intern(&domain.name),
             };
-            let mine = &mut self.domains[slot as usize].buckets;
-            for (key, counts) in domain.buckets {
-                match mine.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, existing)) => existing.merge(counts),
-                    None => mine.push((key, counts)),
-                }
+            // The same domain has the same rules in both: the counters line up.
+            let mine = &mut self.domains[slot as usize].counts;
+            for (counts, theirs) in mine.iter_mut().zip(domain.counts) {
+                counts.merge(theirs);
             }
         }
     }
@@ -115,10 +124,33 @@ impl Tally {
     pub fn into_domains(self) -> Vec<DomainCounts> {
         self.domains
             .into_iter()
-            .map(|d| DomainCounts {
-                is_app_container: matches!(d.sorting, Sorting::AppContainer),
-                domain: d.name.into(),
-                by_category: d.buckets,
+            .map(|d| {
+                let buckets = d
+                    .counts
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, counts)| counts.files > 0)
+                    .map(|(at, counts)| {
+                        let (key, prefix) = match &d.sorting {
+                            Sorting::Whole(category) => ((*category, None), ""),
+                            Sorting::AppContainer => ((Category::Apps, None), ""),
+                            Sorting::ByPath(rules) => match rules.rule(at) {
+                                Some(rule) => ((rule.category, rule.subset), rule.prefix),
+                                None => ((Category::Other, None), ""),
+                            },
+                        };
+                        Bucket {
+                            key,
+                            prefix,
+                            counts,
+                        }
+                    })
+                    .collect();
+                DomainCounts {
+                    is_app_container: matches!(d.sorting, Sorting::AppContainer),
+                    domain: d.name.into(),
+                    buckets,
+                }
             })
             .collect()
     }
