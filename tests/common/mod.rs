@@ -254,32 +254,25 @@ impl Run {
     /// Caps the run's address space: a run that tries to take more fails its allocation and dies, which the
     /// corpora then see as a run that did not end cleanly. Bounded memory, asserted.
     pub fn memory_limit(&mut self, bytes: u64) -> &mut Self {
-        use rustix::process::{setrlimit, Resource, Rlimit};
+        self.rlimit(rustix::process::Resource::As, bytes)
+    }
+
+    /// Caps the main thread's stack (`ulimit -s`): the kernel sizes it from this limit at exec.
+    pub fn stack_limit(&mut self, bytes: u64) -> &mut Self {
+        self.rlimit(rustix::process::Resource::Stack, bytes)
+    }
+
+    /// Sets `resource`'s soft and hard limit to `bytes` in the child, before it execs.
+    fn rlimit(&mut self, resource: rustix::process::Resource, bytes: u64) -> &mut Self {
         use std::os::unix::process::CommandExt;
-        let limit = Rlimit {
+        let limit = rustix::process::Rlimit {
             current: Some(bytes),
             maximum: Some(bytes),
         };
         // SAFETY: setrlimit is a plain system call, safe between fork and exec; nothing is allocated.
         unsafe {
             self.cmd
-                .pre_exec(move || setrlimit(Resource::As, limit).map_err(Into::into));
-        }
-        self
-    }
-
-    /// Caps the main thread's stack (`ulimit -s`): the kernel sizes it from this limit at exec.
-    pub fn stack_limit(&mut self, bytes: u64) -> &mut Self {
-        use rustix::process::{setrlimit, Resource, Rlimit};
-        use std::os::unix::process::CommandExt;
-        let limit = Rlimit {
-            current: Some(bytes),
-            maximum: Some(bytes),
-        };
-        // SAFETY: as in `memory_limit`.
-        unsafe {
-            self.cmd
-                .pre_exec(move || setrlimit(Resource::Stack, limit).map_err(Into::into));
+                .pre_exec(move || rustix::process::setrlimit(resource, limit).map_err(Into::into));
         }
         self
     }
