@@ -94,7 +94,8 @@ pub const KNOWN_APPS: &[KnownApp] = &[
         Safe,
         "downloads only; the account and its lists are Netflix's",
     ),
-    app("com.pinterest", Safe, CLOUD),
+    // Pinterest's bundle id is `pinterest`, with no reverse domain (three sources in src/attribute/known_apps.tsv).
+    app("pinterest", Safe, CLOUD),
     app("com.reddit.Reddit", Safe, CLOUD),
     app(
         "com.skype.skype",
@@ -149,13 +150,25 @@ pub const UNKNOWN_WHY: &str =
 pub fn loss_of(bundle_id: &str) -> (Loss, &'static str) {
     KNOWN_APPS
         .iter()
-        .find(|a| a.bundle_id == bundle_id)
+        .find(|a| a.bundle_id.eq_ignore_ascii_case(bundle_id))
         .map_or((UserData, UNKNOWN_WHY), |a| (a.loss, a.why))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_curated_app_has_a_known_name() {
+        // A plan names the apps it asks a person to switch off: each must have a name even without metadata.
+        for app in KNOWN_APPS {
+            assert!(
+                crate::attribute::names::known_name(app.bundle_id).is_some(),
+                "{}",
+                app.bundle_id
+            );
+        }
+    }
 
     #[test]
     fn ids_are_unique_and_every_row_has_a_reason() {
