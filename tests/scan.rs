@@ -289,3 +289,39 @@ fn measure_disk_agrees_with_the_manifest_and_finds_a_file_of_the_wrong_length() 
         .contains("1 files differ in length"));
     assert!(output.status.success());
 }
+
+#[test]
+fn every_app_row_says_where_its_name_came_from() {
+    let (tmp, _) = sample();
+    let one = tmp.path().join("Backup/00008120-001A2B3C4D5E6F70");
+    let (doc, _) = json(&["scan".as_ref(), one.as_os_str()]);
+    let apps = doc["backups"][0]["apps"].as_array().unwrap();
+    let source = |id: &str| {
+        let app = apps
+            .iter()
+            .find(|a| a["bundle_id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {apps:?}"));
+        (
+            app["name"].as_str().unwrap().to_string(),
+            app["name_source"].as_str().unwrap().to_string(),
+        )
+    };
+    let pair = |name: &str, from: &str| (name.to_string(), from.to_string());
+    assert_eq!(
+        source("net.whatsapp.WhatsApp"),
+        pair("WhatsApp Messenger", "itunes-metadata")
+    );
+    // No App Store metadata (an enterprise app): the .app folder of Manifest.plist's Path.
+    assert_eq!(
+        source("com.acme.enterprise.Expenses"),
+        pair("Expenses", "app-path")
+    );
+    assert_eq!(
+        source("vendor:Google"),
+        pair("Shared by Google apps", "known")
+    );
+    assert_eq!(
+        source("com.example.orphan.Widget"),
+        pair("com.example.orphan.Widget", "bundle-id")
+    );
+}
