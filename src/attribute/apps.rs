@@ -112,6 +112,13 @@ fn listed(id: &str) -> Option<&'static Listed> {
     table.get(&id.to_ascii_lowercase())
 }
 
+/// A group id without its `group.` or `groups.` prefix.
+fn group_body(id: &str) -> &str {
+    id.strip_prefix("group.")
+        .or_else(|| id.strip_prefix("groups."))
+        .unwrap_or(id)
+}
+
 /// `4GU63N96WE.com.p5sys.jumpdesktop` without its team id: ten upper-case letters and digits, then a dot.
 pub(crate) fn without_team(id: &str) -> &str {
     match id.split_once('.') {
@@ -144,7 +151,13 @@ impl<'a> OwnerFinder<'a> {
         }
         // The cited exceptions first: ids no rule can read (`group.snapchat.picaboo`, vendor-wide groups).
         match listed(id) {
-            Some(Listed::Vendor(vendor)) => return Owner::Vendor(vendor.to_string()),
+            // Shared by a vendor's apps: the one installed app of that vendor if there is only one.
+            Some(Listed::Vendor(vendor)) => {
+                return match self.only_app_of_vendor(group_body(without_team(id))) {
+                    Some(app) => Owner::App(app.to_string()),
+                    None => Owner::Vendor(vendor.to_string()),
+                }
+            }
             Some(Listed::App(app)) => {
                 if let Some(app) = self.installed(app) {
                     return Owner::App(app.to_string());
@@ -178,10 +191,7 @@ impl<'a> OwnerFinder<'a> {
     /// (`group.com.google.chrome` of `com.google.chrome.ios`), then a vendor prefix (first two labels) that
     /// exactly one installed app shares.
     fn group_owner(&self, group: &str, bare: &str) -> Owner {
-        let bare = bare
-            .strip_prefix("group.")
-            .or_else(|| bare.strip_prefix("groups."))
-            .unwrap_or(bare);
+        let bare = group_body(bare);
         if let Some(app) = self.longest(|app| label_prefix(without_team(app), bare)) {
             return Owner::App(app.to_string());
         }
@@ -198,15 +208,22 @@ impl<'a> OwnerFinder<'a> {
                 return Owner::App(app.clone());
             }
         }
-        if let Some(group_vendor) = vendor(bare) {
-            let mut sharing = self.installed.iter().filter(|app| {
-                vendor(without_team(app)).is_some_and(|v| v.eq_ignore_ascii_case(group_vendor))
-            });
-            if let (Some(app), None) = (sharing.next(), sharing.next()) {
-                return Owner::App(app.clone());
-            }
+        match self.only_app_of_vendor(bare) {
+            Some(app) => Owner::App(app.to_string()),
+            None => Owner::SharedGroup(group.to_string()),
         }
-        Owner::SharedGroup(group.to_string())
+    }
+
+    /// The one installed app sharing the vendor prefix (first two labels) of `id`, if exactly one does.
+    fn only_app_of_vendor(&self, id: &str) -> Option<&'a str> {
+        let id_vendor = vendor(id)?;
+        let mut sharing = self.installed.iter().filter(|app| {
+            vendor(without_team(app)).is_some_and(|v| v.eq_ignore_ascii_case(id_vendor))
+        });
+        match (sharing.next(), sharing.next()) {
+            (Some(app), None) => Some(app),
+            _ => None,
+        }
     }
 
     fn longest(&self, matches: impl Fn(&str) -> bool) -> Option<&'a str> {
@@ -351,6 +368,16 @@ mod tests {
                 "4GU63N96WE.com.p5sys.jumpdesktop.Share"
             ),
             app("4GU63N96WE.com.p5sys.jumpdesktop")
+        );
+        // A group two installed Google apps share stays Google's; with one of them, it is that app's.
+        assert_eq!(
+            group("group.com.google.common"),
+            Owner::Vendor("Google".into())
+        );
+        let chrome_only = vec!["com.google.chrome.ios".to_string()];
+        assert_eq!(
+            OwnerFinder::new(&chrome_only).owner(ContainerKind::Group, "group.com.google.common"),
+            app("com.google.chrome.ios")
         );
         // Two labels are a vendor, not an app.
         assert_eq!(
