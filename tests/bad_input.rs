@@ -167,13 +167,7 @@ fn a_truncated_info_plist_is_a_warning_not_a_failure() {
     let info = tmp.path().join("Backup").join(&want.id).join("Info.plist");
     let bytes = std::fs::read(&info).unwrap();
     std::fs::write(&info, &bytes[..bytes.len() / 3]).unwrap();
-    let passwords = common::sample_passwords(tmp.path());
-    let (doc, output) = json(&[
-        "scan".as_ref(),
-        tmp.path().as_os_str(),
-        "--password-file".as_ref(),
-        passwords.as_os_str(),
-    ]);
+    let (doc, output) = common::scan_sample_json(tmp.path());
     assert_eq!(output.status.code(), Some(0));
     let got = find(&doc, &want.id);
     assert_eq!(

@@ -43,13 +43,7 @@ fn names_that_are_not_utf8_still_give_a_whole_document() {
     let id = plain_id(&record);
     let odd = backup.join(std::ffi::OsStr::from_bytes(b"copy \xff"));
     std::fs::rename(backup.join(&id), &odd).unwrap();
-    let passwords = common::sample_passwords(tmp.path());
-    let (doc, output) = json(&[
-        "scan".as_ref(),
-        tmp.path().as_os_str(),
-        "--password-file".as_ref(),
-        passwords.as_os_str(),
-    ]);
+    let (doc, output) = common::scan_sample_json(tmp.path());
     assert_no_panic(&output);
     assert_exit(&output, 0);
     let want = record.backups.iter().find(|b| b.id == id).unwrap();

@@ -107,37 +107,31 @@ mod tests {
         xml.into_bytes()
     }
 
-    /// A binary plist of `levels` arrays in which array `i` holds `width` references to array `i + 1` (the
-    /// last one is empty): `width^levels` values once expanded, from a few bytes per level.
-    pub(crate) fn shared_arrays(levels: usize, width: usize) -> Vec<u8> {
+    /// A binary plist of `levels` arrays in which array `i` holds `width` references (`ref_size` bytes each)
+    /// to array `i + 1`, the last one empty: `width^levels` values once expanded, from a few bytes a level.
+    fn arrays(levels: usize, width: usize, ref_size: u8) -> Vec<u8> {
         let mut out = b"bplist00".to_vec();
         let mut offsets = Vec::new();
         for i in 0..levels {
             offsets.push(out.len());
             if i + 1 == levels {
                 out.push(0xA0);
+                continue;
+            }
+            if width < 15 {
+                out.push(0xA0 | width as u8);
             } else {
-                push_array_marker(&mut out, width);
-                out.extend(std::iter::repeat_n(u8::try_from(i + 1).unwrap(), width));
+                out.extend([0xAF, 0x11]);
+                out.extend(u16::try_from(width).unwrap().to_be_bytes());
+            }
+            let next = (i as u64 + 1).to_be_bytes();
+            for _ in 0..width {
+                out.extend(&next[8 - usize::from(ref_size)..]);
             }
         }
-        trailer(&mut out, &offsets, 1);
-        out
-    }
-
-    fn push_array_marker(out: &mut Vec<u8>, count: usize) {
-        if count < 15 {
-            out.push(0xA0 | count as u8);
-        } else {
-            out.extend([0xAF, 0x11]);
-            out.extend(u16::try_from(count).unwrap().to_be_bytes());
-        }
-    }
-
-    /// Offset table (4-byte offsets) and trailer with `ref_size`-byte references and object 0 on top.
-    fn trailer(out: &mut Vec<u8>, offsets: &[usize], ref_size: u8) {
+        // Offset table (4-byte offsets), then the trailer with object 0 on top.
         let table = out.len() as u64;
-        for &o in offsets {
+        for &o in &offsets {
             out.extend(u32::try_from(o).unwrap().to_be_bytes());
         }
         out.extend([0; 6]);
@@ -145,23 +139,17 @@ mod tests {
         out.extend((offsets.len() as u64).to_be_bytes());
         out.extend(0u64.to_be_bytes());
         out.extend(table.to_be_bytes());
+        out
     }
 
-    /// `depth` arrays in a binary plist, each holding the next (4-byte references).
+    /// Arrays referenced `width` times each, from one level to the next (fewer than 256 levels).
+    fn shared_arrays(levels: usize, width: usize) -> Vec<u8> {
+        arrays(levels, width, 1)
+    }
+
+    /// `depth` arrays, each holding the next (4-byte references, so any depth).
     fn nested_binary(depth: usize) -> Vec<u8> {
-        let mut out = b"bplist00".to_vec();
-        let mut offsets = Vec::new();
-        for i in 0..depth {
-            offsets.push(out.len());
-            if i + 1 == depth {
-                out.push(0xA0);
-            } else {
-                out.push(0xA1);
-                out.extend(u32::try_from(i + 1).unwrap().to_be_bytes());
-            }
-        }
-        trailer(&mut out, &offsets, 4);
-        out
+        arrays(depth, 1, 4)
     }
 
     #[test]

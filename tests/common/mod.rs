@@ -195,6 +195,17 @@ pub fn json(args: &[&std::ffi::OsStr]) -> (serde_json::Value, std::process::Outp
     (value, output)
 }
 
+/// `cloudfit scan ROOT --json` over a sample set in `root`, with the passwords of its encrypted backups.
+pub fn scan_sample_json(root: &Path) -> (serde_json::Value, std::process::Output) {
+    let passwords = sample_passwords(root);
+    json(&[
+        "scan".as_ref(),
+        root.as_os_str(),
+        "--password-file".as_ref(),
+        passwords.as_os_str(),
+    ])
+}
+
 /// One run of the binary that proves it wrote nothing: every folder and file named on the command line is
 /// snapshotted before and after, and the run gets an empty `HOME`, `TMPDIR` and `SQLITE_TMPDIR` of its own
 /// that must still be empty when it ends. Every integration test that runs the binary goes through this, so
