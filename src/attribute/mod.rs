@@ -15,6 +15,7 @@ use serde::Serialize;
 
 pub use apps::{ContainerKind, Owner, OwnerFinder, OwnerKind};
 pub use category::Category;
+pub use names::NameSource;
 pub use subset::Subset;
 pub use summary::{BackupState, BackupSummary, Format};
 pub use tally::Tally;

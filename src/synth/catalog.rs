@@ -9,6 +9,7 @@ use sha1::{Digest, Sha1};
 
 use super::content::{fixed_content, pools, Pool, APPS, EXTRA_EXTENSIONS};
 use super::rng::{hex_digit, mix64, Rng};
+use super::{SpecFile, SpecOwner};
 
 /// The data types a backup's bytes are split into. Ids are the strings the record uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,14 +37,19 @@ pub(crate) enum Category {
     Mail,
     Reminders,
     Shortcuts,
+    Maps,
+    Music,
+    Podcasts,
+    Tv,
+    Siri,
+    ScreenTime,
     System,
     Apps,
     Other,
 }
 
 impl Category {
-    #[cfg(test)]
-    pub(crate) const ALL: [Category; 26] = [
+    pub(crate) const ALL: [Category; 32] = [
         Category::Photos,
         Category::Messages,
         Category::VoiceMemos,
@@ -67,6 +73,12 @@ impl Category {
         Category::Mail,
         Category::Reminders,
         Category::Shortcuts,
+        Category::Maps,
+        Category::Music,
+        Category::Podcasts,
+        Category::Tv,
+        Category::Siri,
+        Category::ScreenTime,
         Category::System,
         Category::Apps,
         Category::Other,
@@ -97,10 +109,21 @@ impl Category {
             Category::Mail => "mail",
             Category::Reminders => "reminders",
             Category::Shortcuts => "shortcuts",
+            Category::Maps => "maps",
+            Category::Music => "music",
+            Category::Podcasts => "podcasts",
+            Category::Tv => "tv",
+            Category::Siri => "siri",
+            Category::ScreenTime => "screen-time",
             Category::System => "system",
             Category::Apps => "apps",
             Category::Other => "other",
         }
+    }
+
+    /// The category whose record id is `id`.
+    pub(crate) fn from_id(id: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.id() == id)
     }
 }
 
@@ -203,6 +226,9 @@ pub(crate) struct Catalog {
 /// What a catalog is built from (a subset of the public spec, so this module has no I/O types).
 #[derive(Debug, Clone)]
 pub(crate) struct Shape {
+    /// The generated phone's fixed files and pools; without it only `spec_files`.
+    pub phone_content: bool,
+    pub spec_files: Vec<SpecFile>,
     pub files: u64,
     pub avg_file_size: u64,
     pub seed: u64,
@@ -252,6 +278,8 @@ enum Spread {
     Tight,
     /// Bulk media: 300–1700 ‰, triangular.
     Wide,
+    /// A file a spec asked for by size: `weight` is its exact `Size` in bytes, never scaled.
+    Exact,
 }
 
 #[derive(Debug)]
@@ -309,7 +337,12 @@ impl Builder {
     }
 
     fn label(&mut self, by: By) -> u32 {
-        let label = match by {
+        let label = self.label_of(by);
+        self.intern(label)
+    }
+
+    fn label_of(&mut self, by: By) -> Label {
+        match by {
             By::Cat(category) => Label {
                 category,
                 subset: None,
@@ -339,7 +372,10 @@ impl Builder {
                 subset: None,
                 owner: Some(self.owner(key, name)),
             },
-        };
+        }
+    }
+
+    fn intern(&mut self, label: Label) -> u32 {
         if let Some(&i) = self.label_ix.get(&label) {
             return i;
         }
@@ -366,6 +402,34 @@ impl Builder {
             spread: Spread::Tight,
         };
         self.push(domain, path, by, kind);
+    }
+
+    /// A file a spec names, with its exact size and owner.
+    fn spec_file(&mut self, f: &SpecFile) {
+        let label = match &f.owner {
+            SpecOwner::Category(id) => Label {
+                // `BackupSpec::validate` refused unknown ids.
+                category: Category::from_id(id).unwrap_or(Category::Other),
+                subset: None,
+                owner: None,
+            },
+            SpecOwner::App(key) => Label {
+                category: Category::Apps,
+                subset: None,
+                owner: Some(self.owner(key, key)),
+            },
+        };
+        let label = self.intern(label);
+        let domain = self.domain(&f.domain);
+        self.drafts.push(Draft {
+            domain,
+            path: f.path.clone(),
+            kind: DraftKind::File {
+                weight: f.size,
+                spread: Spread::Exact,
+            },
+            label,
+        });
     }
 
     pub(super) fn symlink(&mut self, domain: &str, path: &str, target: &str) {
@@ -406,6 +470,8 @@ fn draw(rng: &mut Rng, weight: u64, spread: Spread) -> u64 {
     let per_mille = match spread {
         Spread::Tight => 800 + rng.below(401),
         Spread::Wide => 300 + rng.below(701) + rng.below(701),
+        // Not part of the scaled total: its size is its weight.
+        Spread::Exact => return 0,
     };
     weight * per_mille
 }
@@ -413,12 +479,19 @@ fn draw(rng: &mut Rng, weight: u64, spread: Spread) -> u64 {
 /// Builds the catalog. Deterministic in `shape`; allocates about 200 bytes per row.
 pub(crate) fn build(shape: &Shape) -> Catalog {
     let mut b = Builder::default();
+    for f in &shape.spec_files {
+        b.spec_file(f);
+    }
+    if !shape.phone_content {
+        return finish(b, shape);
+    }
     fixed_content(&mut b);
     let fixed_files = b
         .drafts
         .iter()
         .filter(|d| matches!(d.kind, DraftKind::File { .. }))
-        .count() as u64;
+        .count() as u64
+        - shape.spec_files.len() as u64;
     let pools = pools();
     let counts = pool_counts(&pools, fixed_files, shape.files);
     for (pool, &count) in pools.iter().zip(&counts) {
@@ -462,7 +535,9 @@ fn finish(b: Builder, shape: &Shape) -> Catalog {
         .collect();
     let file_count = drafts
         .iter()
-        .filter(|d| matches!(d.kind, DraftKind::File { .. }))
+        .filter(|d| {
+            matches!(d.kind, DraftKind::File { spread, .. } if !matches!(spread, Spread::Exact))
+        })
         .count() as u128;
     let target = file_count * u128::from(shape.avg_file_size);
     let raw_total = raw.iter().map(|&r| u128::from(r)).sum::<u128>().max(1);
@@ -491,6 +566,10 @@ fn finish(b: Builder, shape: &Shape) -> Catalog {
     let mut file_ordinal = 0u64;
     for (d, raw) in drafts.into_iter().zip(raw) {
         let kind = match d.kind {
+            DraftKind::File {
+                weight,
+                spread: Spread::Exact,
+            } => Kind::File { size: weight },
             DraftKind::File { weight, .. } => {
                 let scaled = (u128::from(raw) * target / raw_total) as u64;
                 // A file meant to have content keeps at least one byte at any scale.
@@ -531,7 +610,10 @@ fn finish(b: Builder, shape: &Shape) -> Catalog {
         e.meta.inode = 1_000_000 + (mix64(shape.seed ^ 0x1D0) % 1_000_000) + i as u64;
     }
 
-    let mut extensions: Vec<String> = EXTRA_EXTENSIONS.iter().map(|s| s.to_string()).collect();
+    let mut extensions: Vec<String> = match shape.phone_content {
+        true => EXTRA_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
+        false => Vec::new(),
+    };
     let mut groups = Vec::new();
     for d in &domains {
         if let Some(id) = d.strip_prefix("AppDomainPlugin-") {
@@ -595,6 +677,8 @@ mod tests {
 
     fn shape(files: u64) -> Shape {
         Shape {
+            phone_content: true,
+            spec_files: Vec::new(),
             files,
             avg_file_size: 4_096,
             seed: 11,

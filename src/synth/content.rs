@@ -191,6 +191,14 @@ const FIXED: &[(&str, &str, By, u64)] = {
         (HOME, "Library/Mail/Accounts.plist", Cat(C::Mail), 12),
         (HOME, "Library/Shortcuts/Shortcuts.sqlite", Cat(C::Shortcuts), 400),
         (HOME, "Library/Reminders/Container_v1/Stores/Data-local.sqlite", Cat(C::Reminders), 250),
+        // Siri, Screen Time, Music, Podcasts, Maps and TV, at paths of the inventory (the file names
+        // inside Library/VoiceTrigger/SAT and the TV provider's group are illustrative).
+        (HOME, "Library/VoiceTrigger/SAT/en-US/td/audio/1.wav", Cat(C::Siri), 120),
+        (HOME, "Library/Preferences/ScreenTimeAgent.plist", Cat(C::ScreenTime), 2),
+        ("MediaDomain", "Media/iTunes_Control/iTunes/MediaLibrary.sqlitedb", Cat(C::Music), 3_000),
+        ("AppDomainGroup-243LU875E5.groups.com.apple.podcasts", "Documents/MTLibrary.sqlite", Cat(C::Podcasts), 800),
+        ("AppDomainGroup-group.com.apple.Maps", "Library/Preferences/group.com.apple.Maps.plist", Cat(C::Maps), 4),
+        ("SysSharedContainerDomain-systemgroup.com.apple.VideoSubscriberAccount", "Library/Preferences/com.apple.VideoSubscriberAccount.plist", Cat(C::Tv), 3),
         // Domains that are one data type throughout.
         ("KeyboardDomain", "Library/Keyboard/en-dynamic.lm/dynamic-lexicon.dat", Cat(C::Keyboard), 600),
         ("KeyboardDomain", "Library/Keyboard/en-dynamic.lm/dynamic.lm", Cat(C::Keyboard), 200),

@@ -81,6 +81,24 @@ pub const DEVICE_DPIC: u32 = 10_000_000;
 /// `ITER` of a device's backup keybag: PBKDF2-HMAC-SHA1 rounds.
 pub const DEVICE_ITER: u32 = 10_000;
 
+/// Whose bytes a [`SpecFile`] holds, as the record keys them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpecOwner {
+    /// A data type, by its record id (`maps`, `system`, …).
+    Category(String),
+    /// An apps-map entry: an installed app's bundle id, or a shared owner such as `vendor:Google`.
+    App(String),
+}
+
+/// One file a spec names, written with exactly this `Size` and recorded under `owner`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecFile {
+    pub domain: String,
+    pub path: String,
+    pub size: u64,
+    pub owner: SpecOwner,
+}
+
 /// What one synthetic backup should look like.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupSpec {
@@ -112,8 +130,17 @@ pub struct BackupSpec {
     pub snapshot_dir: bool,
     /// `Some("-20260901-101500")` makes this an archived copy in `<udid><suffix>`.
     pub archive_suffix: Option<String>,
-    /// Regular files in the manifest. Values below the fixed set (about 160 files that
-    /// exercise every rule) are raised to it.
+    /// The generated phone: a fixed set of about 170 files that exercise every rule, pools
+    /// that fill `files`, and the apps they belong to. Off, the backup holds only
+    /// `spec_files` and `spec_apps`.
+    pub phone_content: bool,
+    /// Files the caller names, written besides (or instead of) the phone's.
+    pub spec_files: Vec<SpecFile>,
+    /// Bundle ids installed besides the phone's apps: listed in Info.plist and in Manifest.plist
+    /// `Applications` with a `<last label of the id>.app` bundle folder, without iTunesMetadata.
+    pub spec_apps: Vec<String>,
+    /// Regular files of the phone content in the manifest. Values below the fixed set are
+    /// raised to it. `spec_files` come on top.
     pub files: u64,
     /// Average `Size` of a regular file in bytes; sizes keep their proportions at any scale.
     pub avg_file_size: u64,
@@ -149,6 +176,9 @@ impl Default for BackupSpec {
             state: BackupState::Finished,
             snapshot_dir: false,
             archive_suffix: None,
+            phone_content: true,
+            spec_files: Vec::new(),
+            spec_apps: Vec::new(),
             files: 1_000,
             avg_file_size: 64 * 1024,
             missing: 0,
@@ -222,11 +252,30 @@ impl BackupSpec {
         if self.last_backup < 0 {
             return bad(format!("last_backup {} is before 1970", self.last_backup));
         }
+        let mut seen = std::collections::HashSet::new();
+        for f in &self.spec_files {
+            if let SpecOwner::Category(id) = &f.owner {
+                if catalog::Category::from_id(id).is_none() {
+                    return bad(format!("{id:?} is not a category id"));
+                }
+            }
+            if let Some(app) = f.domain.strip_prefix("AppDomain-") {
+                let phone = self.phone_content && content::APPS.iter().any(|a| a.id == app);
+                if !phone && !self.spec_apps.iter().any(|a| a == app) {
+                    return bad(format!("{} is not an installed app", f.domain));
+                }
+            }
+            if !seen.insert((&f.domain, &f.path)) {
+                return bad(format!("{} {} is named twice", f.domain, f.path));
+            }
+        }
         Ok(())
     }
 
     fn shape(&self) -> catalog::Shape {
         catalog::Shape {
+            phone_content: self.phone_content,
+            spec_files: self.spec_files.clone(),
             files: self.files,
             avg_file_size: self.avg_file_size,
             seed: self.seed,

@@ -6,7 +6,7 @@ use plist::{Dictionary, Value};
 
 use super::catalog::{stable_hash, Catalog};
 use super::clock::plist_date;
-use super::content::APPS;
+use super::content::{AppDef, APPS};
 use super::crypto::Keys;
 use super::rng::Rng;
 use super::{BackupSpec, BackupState, Format};
@@ -32,10 +32,26 @@ fn rng_for(seed: u64, what: &str) -> Rng {
     Rng::derive(seed, stable_hash(what))
 }
 
+/// The phone's own apps, if the spec has the phone content.
+fn phone_apps(spec: &BackupSpec) -> &'static [AppDef] {
+    match spec.phone_content {
+        true => APPS,
+        false => &[],
+    }
+}
+
+/// A spec app's `.app` folder: the last label of its id, as a bundle is often named.
+fn spec_bundle_dir(id: &str) -> String {
+    format!("{}.app", id.rsplit('.').next().unwrap_or(id))
+}
+
 /// The bytes of Info.plist. Keys are sorted, as Apple's serializer writes them.
 pub(crate) fn info(spec: &BackupSpec) -> io::Result<Vec<u8>> {
     let mut apps = Dictionary::new();
-    for app in APPS {
+    for id in &spec.spec_apps {
+        apps.insert(id.clone(), Value::Dictionary(Dictionary::new()));
+    }
+    for app in phone_apps(spec) {
         let mut rng = rng_for(spec.seed, app.id);
         let mut entry = Dictionary::new();
         if app.item_name.is_some() {
@@ -64,7 +80,12 @@ pub(crate) fn info(spec: &BackupSpec) -> io::Result<Vec<u8>> {
         }
         apps.insert(app.id.into(), Value::Dictionary(entry));
     }
-    let installed: Vec<Value> = APPS.iter().map(|a| s(a.id)).collect();
+    apps.sort_keys();
+    let installed: Vec<Value> = phone_apps(spec)
+        .iter()
+        .map(|a| s(a.id))
+        .chain(spec.spec_apps.iter().map(|id| s(id)))
+        .collect();
 
     let mut rng = rng_for(spec.seed, "Info.plist");
     let mut d = Dictionary::new();
@@ -114,13 +135,18 @@ pub(crate) fn manifest(
 ) -> io::Result<Vec<u8>> {
     let bundle_root = "/private/var/containers/Bundle/Application";
     let mut apps = Dictionary::new();
-    for app in APPS {
+    for app in phone_apps(spec) {
         let uuid = rng_for(spec.seed, app.id).uuid();
         let path = format!("{bundle_root}/{uuid}/{}", app.bundle_dir);
         apps.insert(
             app.id.into(),
             container(app.id, app.version, path, "Data/Application"),
         );
+    }
+    for id in &spec.spec_apps {
+        let uuid = rng_for(spec.seed, id).uuid();
+        let path = format!("{bundle_root}/{uuid}/{}", spec_bundle_dir(id));
+        apps.insert(id.clone(), container(id, "1.0", path, "Data/Application"));
     }
     for ext in &cat.extensions {
         let mut rng = rng_for(spec.seed, ext);

@@ -152,6 +152,8 @@ mod tests {
     #[test]
     fn sums_partition_the_bytes() {
         let cat = build(&Shape {
+            phone_content: true,
+            spec_files: Vec::new(),
             files: 2_000,
             avg_file_size: 10_000,
             seed: 3,
