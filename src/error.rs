@@ -98,28 +98,49 @@ pub enum Error {
 /// An I/O error as a person should read it: permission problems say what to do about them.
 struct IoCause<'a>(&'a std::io::Error);
 
+/// The systems whose permission problems need their own advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum System {
+    MacOs,
+    Other,
+}
+
+const THIS_SYSTEM: System = if cfg!(target_os = "macos") {
+    System::MacOs
+} else {
+    System::Other
+};
+
 impl fmt::Display for IoCause<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.kind() {
-            std::io::ErrorKind::PermissionDenied if cfg!(target_os = "macos") => write!(
-                f,
-                "permission denied (give the terminal Full Disk Access in System Settings › Privacy & Security)"
-            ),
-            std::io::ErrorKind::PermissionDenied => write!(
-                f,
-                "permission denied (run cloudfit as the user who owns the backup, or ask them for access)"
-            ),
-            std::io::ErrorKind::NotFound => write!(f, "no such file or folder"),
-            // Rust's words with the errno dropped: "(os error 40)" means nothing to a person.
-            _ => match self.0.raw_os_error() {
-                Some(code) => {
-                    let text = self.0.to_string();
-                    let suffix = format!(" (os error {code})");
-                    write!(f, "{}", text.strip_suffix(&suffix).unwrap_or(&text).to_lowercase())
-                }
-                None => write!(f, "{}", self.0),
-            },
-        }
+        describe(self.0, THIS_SYSTEM, f)
+    }
+}
+
+fn describe(err: &std::io::Error, system: System, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match (err.kind(), system) {
+        // macOS keeps `~/Library/Application Support/MobileSync` from every app not given Full Disk Access
+        // (TCC): the read fails with EPERM, "Operation not permitted", whoever owns the files.
+        (std::io::ErrorKind::PermissionDenied, System::MacOs) => write!(
+            f,
+            "permission denied: macOS lets only apps with Full Disk Access read iPhone backups; turn it on for \
+             your terminal app in System Settings › Privacy & Security › Full Disk Access, then quit and reopen \
+             the terminal"
+        ),
+        (std::io::ErrorKind::PermissionDenied, _) => write!(
+            f,
+            "permission denied (run cloudfit as the user who owns the backup, or ask them for access)"
+        ),
+        (std::io::ErrorKind::NotFound, _) => write!(f, "no such file or folder"),
+        // Rust's words with the errno dropped: "(os error 40)" means nothing to a person.
+        _ => match err.raw_os_error() {
+            Some(code) => {
+                let text = err.to_string();
+                let suffix = format!(" (os error {code})");
+                write!(f, "{}", text.strip_suffix(&suffix).unwrap_or(&text).to_lowercase())
+            }
+            None => write!(f, "{err}"),
+        },
     }
 }
 
@@ -191,3 +212,31 @@ pub fn io_cause(err: &std::io::Error) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct On<'a>(&'a std::io::Error, System);
+
+    impl fmt::Display for On<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            describe(self.0, self.1, f)
+        }
+    }
+
+    #[test]
+    fn a_permission_error_on_macos_says_how_to_grant_full_disk_access() {
+        // What reading ~/Library/Application Support/MobileSync/Backup without Full Disk Access gives.
+        let eperm = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let mac = On(&eperm, System::MacOs).to_string();
+        assert!(
+            mac.contains("System Settings › Privacy & Security › Full Disk Access"),
+            "{mac}"
+        );
+        assert!(mac.contains("terminal"), "{mac}");
+        let other = On(&eperm, System::Other).to_string();
+        assert!(other.contains("the user who owns the backup"), "{other}");
+        assert!(!other.contains("Full Disk Access"), "{other}");
+    }
+}

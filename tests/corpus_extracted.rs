@@ -3,6 +3,10 @@
 //! the expected exit code, figures and warning, the other tree reported exactly as recorded, and the tree
 //! untouched. Unreadable folders are tested as a user without the permission: as root (who may read
 //! anything) the binary runs as `nobody`.
+//!
+//! Unix only: the damages are Unix's (symlink loops, names that are not UTF-8, modes, FIFOs, paths past
+//! `PATH_MAX`). Windows' own cases (paths past 260 characters, junctions) are in `tests/extracted.rs`.
+#![cfg(unix)]
 
 mod common;
 

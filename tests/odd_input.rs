@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::os::unix::ffi::OsStrExt;
 use std::process::Stdio;
 
 use common::{assert_exit, assert_no_panic, cloudfit, json, sample};
@@ -36,7 +35,9 @@ fn a_folder_name_with_non_ascii_characters() {
 }
 
 #[test]
+#[cfg(unix)]
 fn names_that_are_not_utf8_still_give_a_whole_document() {
+    use std::os::unix::ffi::OsStrExt;
     let (tmp, record) = sample();
     let backup = tmp.path().join("Backup");
     std::fs::create_dir(backup.join(std::ffi::OsStr::from_bytes(b"Fotos \xe9t\xe9"))).unwrap();
@@ -61,7 +62,9 @@ fn names_that_are_not_utf8_still_give_a_whole_document() {
         .contains("Fotos \u{FFFD}t\u{FFFD}"));
 }
 
+/// A Mac's backups moved to an external drive, with a symlink left in their place.
 #[test]
+#[cfg(unix)]
 fn a_symlinked_backup_folder_is_followed() {
     let (tmp, record) = sample();
     let elsewhere = tempfile::tempdir().unwrap();
@@ -210,6 +213,7 @@ fn a_wal_file_beside_the_manifest_is_reported() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_fifo_named_like_a_plist_does_not_hang() {
     let (tmp, record) = sample();
     let dir = tmp.path().join("Backup").join(plain_id(&record));

@@ -1,6 +1,8 @@
 //! Password prompts on a terminal: each command asks only for the backups it must open. `list` never asks,
 //! `plan` asks only for the device it plans for (once for all its copies), `scan` for each locked backup it
-//! reports. Run on a real pty, the way a person meets them.
+//! reports. Run on a real pty, the way a person meets them: Unix only, since Windows has no pty a test can
+//! hand the binary (its console prompt goes through the same `rpassword` call).
+#![cfg(unix)]
 
 mod common;
 

@@ -167,4 +167,18 @@ mod tests {
             assert!(seen.insert(c.id()));
         }
     }
+
+    #[test]
+    fn the_readme_lists_every_id_in_order() {
+        // The JSON contract names every id; a new data type must reach it.
+        let readme = include_str!("../../README.md");
+        let list = readme
+            .split("Category ids: ")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .expect("README: a 'Category ids:' paragraph");
+        let listed: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+        let ids: Vec<&str> = Category::ALL.iter().map(|c| c.id()).collect();
+        assert_eq!(listed, ids);
+    }
 }

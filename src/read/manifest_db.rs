@@ -279,18 +279,13 @@ fn text(value: rusqlite::Result<ValueRef<'_>>) -> Cow<'_, str> {
 /// `?`, `#` or `%`, which a URI must escape.
 pub(crate) fn immutable_uri(path: &Path) -> std::io::Result<String> {
     let absolute = std::path::absolute(path)?;
-    // The path's own bytes, percent-encoded: a folder name that is not UTF-8 must still open.
-    #[cfg(unix)]
-    let mut raw = std::os::unix::ffi::OsStrExt::as_bytes(absolute.as_os_str()).to_vec();
-    #[cfg(not(unix))]
-    let mut raw = absolute.to_string_lossy().replace('\\', "/").into_bytes();
-    if raw.first() != Some(&b'/') {
-        raw.insert(0, b'/'); // Windows: file:/C:/…
-    }
-    let mut uri = String::with_capacity(raw.len() + 32);
+    let mut uri = String::with_capacity(absolute.as_os_str().len() + 32);
     uri.push_str("file:");
-    for byte in raw {
-        if byte.is_ascii_alphanumeric() || b"/-._~:".contains(&byte) {
+    for byte in uri_path(&absolute) {
+        if byte.is_ascii_alphanumeric()
+            || b"/-._~:".contains(&byte)
+            || (cfg!(windows) && byte == b'\\')
+        {
             uri.push(byte as char);
         } else {
             uri.push_str(&format!("%{byte:02X}"));
@@ -300,17 +295,63 @@ pub(crate) fn immutable_uri(path: &Path) -> std::io::Result<String> {
     Ok(uri)
 }
 
+/// The bytes of an absolute path as the URI's path: on Unix the path's own bytes, so a folder name that is
+/// not UTF-8 still opens.
+#[cfg(unix)]
+fn uri_path(absolute: &Path) -> Vec<u8> {
+    std::os::unix::ffi::OsStrExt::as_bytes(absolute.as_os_str()).to_vec()
+}
+
+/// On Windows the path stays a Windows path, backslashes and all, right after `file:` (no `//`): SQLite then
+/// reads no authority and hands the path to `CreateFileW` as it is, so drive letters (`C:\…`), UNC shares
+/// (`\\server\share\…`) and `\\?\` paths all open. A path past `MAX_PATH` (260) is made a `\\?\` path,
+/// as the standard library does for its own calls, because SQLite does not.
+#[cfg(windows)]
+fn uri_path(absolute: &Path) -> Vec<u8> {
+    let text = absolute.to_string_lossy();
+    let long = text.len() >= 260 && !text.starts_with(r"\\?\");
+    let text = match text.strip_prefix(r"\\") {
+        _ if !long => text.into_owned(),
+        Some(share) => format!(r"\\?\UNC\{share}"),
+        None => format!(r"\\?\{text}"),
+    };
+    text.into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    #[cfg(unix)]
     fn uri_escapes_what_a_uri_must() {
         let uri = immutable_uri(Path::new("/a b/c?d#e%f/Manifest.db")).unwrap();
         assert_eq!(
             uri,
             "file:/a%20b/c%3Fd%23e%25f/Manifest.db?mode=ro&immutable=1"
         );
+    }
+
+    #[test]
+    #[cfg(windows)]
+    fn windows_paths_stay_windows_paths_in_the_uri() {
+        let uri = |p: &str| immutable_uri(Path::new(p)).unwrap();
+        assert_eq!(
+            uri(r"C:\Users\Maya\Apple\MobileSync\Backup\a b#1\Manifest.db"),
+            r"file:C:\Users\Maya\Apple\MobileSync\Backup\a%20b%231\Manifest.db?mode=ro&immutable=1"
+        );
+        assert_eq!(
+            uri(r"\\nas\backups\iPhone\Manifest.db"),
+            r"file:\\nas\backups\iPhone\Manifest.db?mode=ro&immutable=1"
+        );
+        assert_eq!(
+            uri(r"\\?\D:\Backup\Manifest.db"),
+            r"file:\\%3F\D:\Backup\Manifest.db?mode=ro&immutable=1"
+        );
+        let deep = format!(r"C:\{}\Manifest.db", "d".repeat(300));
+        assert!(uri(&deep).starts_with(r"file:\\%3F\C:\ddd"));
+        let share = format!(r"\\nas\{}\Manifest.db", "d".repeat(300));
+        assert!(uri(&share).starts_with(r"file:\\%3F\UNC\nas\ddd"));
     }
 
     #[test]
