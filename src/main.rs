@@ -398,14 +398,24 @@ enum ColorChoice {
 impl ColorChoice {
     fn enabled(self) -> bool {
         match self {
-            ColorChoice::Always => true,
+            ColorChoice::Always => {
+                let _ = ansi_on_this_console();
+                true
+            }
             ColorChoice::Never => false,
             ColorChoice::Auto => {
                 std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                     && std::io::stdout().is_terminal()
+                    && ansi_on_this_console()
             }
         }
     }
+}
+
+/// A Windows console shows colour codes as text unless its virtual-terminal mode is on (Windows 10 and
+/// later have it): turn it on, and stay plain where it cannot be. Always true elsewhere.
+fn ansi_on_this_console() -> bool {
+    anstyle_query::windows::enable_ansi_colors().unwrap_or(true)
 }
 
 /// The clock for backup ages; `CLOUDFIT_NOW` (RFC 3339) pins it for reproducible output.
