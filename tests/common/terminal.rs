@@ -14,6 +14,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Spawns `cmd` on a new pty, answers each password prompt with Enter (skip), and returns its output and
 /// the prompts it showed.
+#[allow(unsafe_code)] // pre_exec: see the SAFETY comment inside.
 pub fn run(mut cmd: Command) -> std::io::Result<(Output, Vec<String>)> {
     use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
     use std::os::unix::process::CommandExt;

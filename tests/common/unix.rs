@@ -37,6 +37,7 @@ pub(super) fn unprivileged(tmp: &Path) -> Option<Run> {
 }
 
 /// Sets `resource`'s soft and hard limit to `bytes` in the child, before it execs.
+#[allow(unsafe_code)] // pre_exec: see the SAFETY comment inside.
 pub(super) fn rlimit(
     cmd: &mut std::process::Command,
     resource: rustix::process::Resource,

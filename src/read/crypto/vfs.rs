@@ -11,6 +11,10 @@
 //! connection owns its own file handle and key schedule and shares nothing with any other connection; a
 //! token is never valid twice, and a forged or stale one finds nothing and fails to open. The raw key
 //! is never stored: only the expanded AES key schedule, wiped (zeroize) when the connection closes.
+//!
+//! The one module of the library with unsafe code: SQLite's VFS is a C interface. Every block says why it is
+//! sound (SAFETY).
+#![allow(unsafe_code)]
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::fs::File;
