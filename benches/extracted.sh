@@ -23,7 +23,8 @@ esac
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000000)
 
-cargo build --release --quiet --bin cloudfit --example make-backup
+cargo build --release --quiet --bin cloudfit
+cargo build --release --quiet -p cloudfit-synth --bin make-backup
 bin=target/release/cloudfit
 cache=target/bench-backups
 mkdir -p "$cache"
@@ -37,7 +38,7 @@ for n in "${sizes[@]}"; do
   out="$cache/extracted-$layout-$n"
   if [ ! -f "$out/expected.json" ]; then
     rm -rf "$out"
-    target/release/examples/make-backup "$out" --files "$n" --extracted "$layout" >/dev/null
+    target/release/make-backup "$out" --files "$n" --extracted "$layout" >/dev/null
   fi
   tree=$(find "$out/" -mindepth 1 -maxdepth 1 -type d | head -n 1)  # the slash: $out may be a symlink
   folders=$(grep -o '"directories": *[0-9]*' "$out/expected.json" | head -n 1 | grep -o '[0-9]*$')

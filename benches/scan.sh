@@ -18,7 +18,8 @@ done
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(300000 1000000 1500000)
 
-cargo build --release --quiet --bin cloudfit --example make-backup
+cargo build --release --quiet --bin cloudfit
+cargo build --release --quiet -p cloudfit-synth --bin make-backup
 bin=target/release/cloudfit
 cache=target/bench-backups
 mkdir -p "$cache"
@@ -69,7 +70,7 @@ for n in "${sizes[@]}"; do
   out="$cache/$n"
   if [ ! -f "$out/expected.json" ]; then
     rm -rf "$out"
-    target/release/examples/make-backup "$out" --files "$n" >/dev/null
+    target/release/make-backup "$out" --files "$n" >/dev/null
   fi
   backup=$(find "$out" -mindepth 1 -maxdepth 1 -type d | head -n 1)
   uri="file:$backup/Manifest.db?immutable=1"

@@ -21,10 +21,11 @@ done
 n=${1:-100000}
 out=${2:-target/bench-backups/encrypted-$n}
 password="bench password"
-cargo build --release --quiet --bin cloudfit --example make-backup --example read-encrypted
+cargo build --release --quiet --bin cloudfit --example read-encrypted
+cargo build --release --quiet -p cloudfit-synth --bin make-backup
 if [ ! -f "$out/expected.json" ]; then
   rm -rf "$out"
-  target/release/examples/make-backup "$out" --files "$n" --encrypted "$password" >/dev/null
+  target/release/make-backup "$out" --files "$n" --encrypted "$password" >/dev/null
 fi
 backup=$(find "$out" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 work=$(mktemp -d)

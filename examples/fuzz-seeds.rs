@@ -1,7 +1,7 @@
 //! Writes the fuzzers' seed corpora under `tests/fuzz/seeds/<target>/` from synthetic backups.
 //!
 //! `cargo run --example fuzz-seeds [-- OUT]` (OUT defaults to `tests/fuzz/seeds`). Every seed is cut
-//! from a real-format backup written by [`cloudfit::synth`]: MBFile blobs from a plain and an encrypted
+//! from a real-format backup written by [`cloudfit_synth`]: MBFile blobs from a plain and an encrypted
 //! Manifest.db, a few records of a Manifest.mbdb, keybags and ManifestKeys of encrypted backups, the three
 //! plists, and small Manifest.db files holding real rows. Each is a few KB, so the set stays small in git.
 //! The output is the same on every run.
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use cloudfit::read::crypto::{self, Keybag};
 use cloudfit::read::fuzz::{self, KEYBAG_PASSWORD};
 use cloudfit::read::manifest_db::{self, flags, Rows};
-use cloudfit::synth::{write_backup, BackupSpec, Format};
+use cloudfit_synth::{write_backup, BackupSpec, Format};
 use plist::{Dictionary, Value};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;

@@ -2,8 +2,8 @@
 //!
 //! The modules follow the data, one way: [`discover`] finds backup folders, [`read`] reads their plists,
 //! manifest and disk listing, [`attribute`] turns those into per-app and per-data-type figures, and
-//! [`render`] turns figures into tables and JSON. [`scan`] runs the stages; [`synth`] writes
-//! real-format synthetic backups for tests and benchmarks.
+//! [`render`] turns figures into tables and JSON. [`scan`] runs the stages. The backups the tests read are
+//! written by a crate of their own, `cloudfit-synth` (`tests/synth`), which shares no code with this one.
 
 pub mod attribute;
 pub mod discover;
@@ -13,6 +13,5 @@ pub mod plan;
 pub mod read;
 pub mod render;
 pub mod scan;
-pub mod synth;
 
 pub use error::{Error, Result};

@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use common::{assert_exit, assert_no_panic, cloudfit, find, json, sample};
 
-fn plain_backup(record: &cloudfit::synth::SampleSet) -> &cloudfit::synth::ExpectedBackup {
+fn plain_backup(record: &cloudfit_synth::SampleSet) -> &cloudfit_synth::ExpectedBackup {
     record
         .backups
         .iter()

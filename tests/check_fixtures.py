@@ -2,7 +2,7 @@
 """Checks synthetic backups against expected.json with tools that share no code with cloudfit.
 
 Usage: check_sample.py OUT
-  OUT is what `cargo run --example make-backup -- OUT [--sample]` wrote: OUT/expected.json and
+  OUT is what `cargo run -p cloudfit-synth --bin make-backup -- OUT [--sample]` wrote: OUT/expected.json and
   the backups in OUT/Backup/ (sample set) or OUT/ (single backup).
 
 Reads Manifest.db with Python's sqlite3 (and the sqlite3 CLI when installed), MBFile blobs and

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use cloudfit::synth::{self, SampleSet};
+use cloudfit_synth::{self as synth, SampleSet};
 
 fn committed_record() -> SampleSet {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/MobileSync/expected.json");
@@ -20,7 +20,7 @@ fn committed_fixtures_match_a_fresh_generation() {
     assert_eq!(
         fresh,
         committed_record(),
-        "fixtures/ is stale: run `cargo run --example make-backup -- fixtures/MobileSync --sample` (see README)"
+        "fixtures/ is stale: run `cargo run -p cloudfit-synth --bin make-backup -- fixtures/MobileSync --sample` (see README)"
     );
 }
 

@@ -41,8 +41,8 @@ struct Case {
     outcome: Outcome,
 }
 
-fn target_id(target: Target, record: &cloudfit::synth::SampleSet) -> String {
-    let want = |pred: &dyn Fn(&cloudfit::synth::ExpectedBackup) -> bool| {
+fn target_id(target: Target, record: &cloudfit_synth::SampleSet) -> String {
+    let want = |pred: &dyn Fn(&cloudfit_synth::ExpectedBackup) -> bool| {
         record
             .backups
             .iter()

@@ -12,7 +12,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use cloudfit::synth::{self, SampleSet};
+use cloudfit_synth::{self as synth, SampleSet};
 use serde_json::Value;
 
 use common::{chmod, corpus_scan, error_message};

@@ -52,7 +52,7 @@ fn a_backup_moved_away_after_discovery_is_said_to_have_disappeared() {
 #[test]
 fn an_extracted_tree_moved_away_after_discovery_is_said_to_have_disappeared() {
     let tmp = tempfile::tempdir().unwrap();
-    cloudfit::synth::write_extracted_samples(tmp.path(), false).unwrap();
+    cloudfit_synth::write_extracted_samples(tmp.path(), false).unwrap();
     let dirs = found(tmp.path());
     assert!(!dirs.is_empty());
     for dir in &dirs {
@@ -215,7 +215,7 @@ fn a_finder_backup_changing_during_the_scan_never_breaks_a_run() {
 )]
 fn an_extracted_tree_changing_during_the_scan_never_breaks_a_run() {
     let tmp = tempfile::tempdir().unwrap();
-    cloudfit::synth::write_extracted_samples(tmp.path(), false).unwrap();
+    cloudfit_synth::write_extracted_samples(tmp.path(), false).unwrap();
     let dirs = found(tmp.path());
     let tree = dirs[0].path.clone();
     // A folder with some depth to move around and delete.

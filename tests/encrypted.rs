@@ -8,7 +8,7 @@ use std::path::Path;
 use common::{assert_backup_matches, assert_exit, cloudfit, find, locked, sample, snapshot};
 use serde_json::Value;
 
-fn encrypted(record: &cloudfit::synth::SampleSet) -> Vec<&cloudfit::synth::ExpectedBackup> {
+fn encrypted(record: &cloudfit_synth::SampleSet) -> Vec<&cloudfit_synth::ExpectedBackup> {
     let list: Vec<_> = record.backups.iter().filter(|b| b.encrypted).collect();
     assert!(
         list.len() >= 2,
@@ -17,7 +17,7 @@ fn encrypted(record: &cloudfit::synth::SampleSet) -> Vec<&cloudfit::synth::Expec
     list
 }
 
-fn password_file(dir: &Path, record: &cloudfit::synth::SampleSet) -> std::path::PathBuf {
+fn password_file(dir: &Path, record: &cloudfit_synth::SampleSet) -> std::path::PathBuf {
     let lines: Vec<String> = encrypted(record)
         .iter()
         .map(|b| format!("{}={}", b.udid, b.password.as_deref().unwrap()))
@@ -239,7 +239,7 @@ fn an_encrypted_ios9_backup_is_sized_without_a_password() {
     let (doc, output) = run_json(cloudfit().arg("scan").arg(&dir));
     assert_exit(&output, 0);
     // Rewriting Manifest.plist changes its length: the only figure that moves.
-    let want = cloudfit::synth::ExpectedBackup {
+    let want = cloudfit_synth::ExpectedBackup {
         encrypted: true,
         disk_bytes: old.disk_bytes - old_len + new_len,
         ..old.clone()

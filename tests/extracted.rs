@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use cloudfit::synth::{self, Counts as ExpectedCounts, ExpectedBackup};
+use cloudfit_synth::{self as synth, Counts as ExpectedCounts, ExpectedBackup};
 use serde_json::Value;
 
 use common::{assert_exit, assert_totals_match, counts, find, json};

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use cloudfit::attribute::{attribute, NameSource, Tally};
 use cloudfit::read::{AppCatalog, ManifestFile};
-use cloudfit::synth::{self, BackupSpec, SpecFile, SpecOwner};
+use cloudfit_synth::{self as synth, BackupSpec, SpecFile, SpecOwner};
 use serde_json::Value;
 
 struct Row {

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use common::{assert_exit, assert_no_panic, cloudfit, json, sample};
 use plist::{Dictionary, Uid, Value};
 
-fn plain_id(record: &cloudfit::synth::SampleSet) -> String {
+fn plain_id(record: &cloudfit_synth::SampleSet) -> String {
     record
         .backups
         .iter()

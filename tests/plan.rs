@@ -5,7 +5,7 @@ mod common;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use cloudfit::synth::{ExpectedBackup, SampleSet, LEE_PASSWORD, SAM_PASSWORD};
+use cloudfit_synth::{ExpectedBackup, SampleSet, LEE_PASSWORD, SAM_PASSWORD};
 use common::{assert_exit, assert_no_panic, cloudfit};
 use serde_json::Value;
 

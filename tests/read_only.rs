@@ -19,7 +19,7 @@ fn no_command_changes_or_adds_anything_in_any_format() {
     assert!(formats.contains("manifest-db") && formats.contains("manifest-mbdb"));
     assert!(record.backups.iter().any(|b| b.encrypted));
     let extracted = tempfile::tempdir().unwrap();
-    cloudfit::synth::write_extracted_samples(extracted.path(), false).unwrap();
+    cloudfit_synth::write_extracted_samples(extracted.path(), false).unwrap();
     let secrets = tempfile::tempdir().unwrap();
     let passwords = secrets.path().join("passwords.txt");
     let lines: String = record

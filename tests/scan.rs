@@ -2,7 +2,7 @@
 
 mod common;
 
-use cloudfit::synth::ExpectedBackup;
+use cloudfit_synth::ExpectedBackup;
 use common::{assert_backup_matches, cloudfit, find, json, locked, sample};
 
 #[test]

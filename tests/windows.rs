@@ -11,9 +11,9 @@ use common::{assert_backup_matches, assert_exit, cloudfit, find, json, sample_pa
 
 /// A sample set generated in a short folder, then moved to `to` (which may be too long for SQLite to have
 /// written the manifests there itself).
-fn sample_at(to: &Path) -> cloudfit::synth::SampleSet {
+fn sample_at(to: &Path) -> cloudfit_synth::SampleSet {
     let staging = tempfile::tempdir().unwrap();
-    let record = cloudfit::synth::write_sample_set(staging.path()).unwrap();
+    let record = cloudfit_synth::write_sample_set(staging.path()).unwrap();
     std::fs::create_dir_all(to.parent().unwrap()).unwrap();
     std::fs::rename(staging.path().join("Backup"), to).unwrap();
     record
@@ -56,7 +56,7 @@ fn both_default_folders_are_read_when_no_path_is_given() {
 }
 
 /// Scans `root` with the sample passwords and checks every backup against the record.
-fn scans_as_recorded(root: &Path, record: &cloudfit::synth::SampleSet) {
+fn scans_as_recorded(root: &Path, record: &cloudfit_synth::SampleSet) {
     let beside = tempfile::tempdir().unwrap();
     let passwords = sample_passwords(beside.path());
     let (doc, output) = json(&[

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use super::*;
 use crate::discover;
 use crate::scan::{scan_backup, Quiet, ScanOptions};
-use crate::synth::{sample_specs, write_backup, ExpectedBackup};
+use cloudfit_synth::{sample_specs, write_backup, ExpectedBackup};
 
 /// A generated Maya's iPhone at `files` files, its record and its summary as cloudfit reads it.
 fn generated(files: u64) -> (ExpectedBackup, BackupSummary) {

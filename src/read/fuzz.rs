@@ -854,6 +854,16 @@ fn btree_at(path: &Path) -> bool {
     false
 }
 
+/// The schema of a real Manifest.db (its `Files` table, then the indexes and `Properties`), as iOS writes it.
+/// The generator (`tests/synth`) has its own copy: it shares no code with the library it checks.
+const MANIFEST_SCHEMA: (&str, &str) = (
+    "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB);",
+    "CREATE INDEX FilesDomainIdx ON Files(domain);
+     CREATE INDEX FilesRelativePathIdx ON Files(relativePath);
+     CREATE INDEX FilesFlagsIdx ON Files(flags);
+     CREATE TABLE Properties (key TEXT PRIMARY KEY, value BLOB);",
+);
+
 /// Rows made from the fuzz bytes and written by SQLite itself into a sound Manifest.db with the real schema:
 /// every value type in every column, integers of every width, rows spilling onto overflow pages, deleted
 /// rows, page sizes from 512 to 65,536 bytes. The b-tree reader must read such a database, and read every
@@ -868,8 +878,8 @@ pub fn btree_rows(data: &[u8]) {
         let conn = rusqlite::Connection::open(&path).expect("a scratch database");
         conn.execute_batch(&format!(
             "PRAGMA page_size = {page_size}; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; {} {}",
-            crate::synth::CREATE_FILES,
-            crate::synth::CREATE_REST
+            MANIFEST_SCHEMA.0,
+            MANIFEST_SCHEMA.1
         ))
         .expect("the schema");
         let mut insert = conn

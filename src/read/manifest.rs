@@ -339,7 +339,7 @@ mod tests {
     use super::*;
     use crate::attribute::Tally;
     use crate::read::NoProgress;
-    use crate::synth::{sample_specs, write_backup};
+    use cloudfit_synth::{sample_specs, write_backup};
 
     fn read(manifest: &Manifest<'_>) -> (ManifestStats, String) {
         let (stats, tally) = manifest

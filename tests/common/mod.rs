@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-use cloudfit::synth::{self, Counts as ExpectedCounts, ExpectedBackup, SampleSet};
+use cloudfit_synth::{self as synth, Counts as ExpectedCounts, ExpectedBackup, SampleSet};
 use serde_json::Value;
 
 #[cfg(unix)]

@@ -746,7 +746,7 @@ mod tests {
     #[test]
     fn a_generated_encrypted_backup_reads_the_same_both_ways() {
         let tmp = tempfile::tempdir().unwrap();
-        let spec = crate::synth::BackupSpec {
+        let spec = cloudfit_synth::BackupSpec {
             encrypted: true,
             password: Some("pw".into()),
             dpic: 10,
@@ -754,7 +754,7 @@ mod tests {
             files: 2000,
             ..Default::default()
         };
-        crate::synth::write_backup(tmp.path(), &spec).unwrap();
+        cloudfit_synth::write_backup(tmp.path(), &spec).unwrap();
         let folder = tmp.path().join(spec.folder_name());
         let info = crate::read::plists::read_device_info(&folder).unwrap();
         let bag = super::super::Keybag::parse(info.keybag.as_deref().unwrap()).unwrap();

@@ -598,7 +598,7 @@ mod tests {
         let got = write_extracted_samples(dir.path(), false)?;
         assert_eq!(
             got, want,
-            "fixtures/extracted is stale: cargo run --example make-backup -- fixtures/extracted --extracted-samples"
+            "fixtures/extracted is stale: cargo run -p cloudfit-synth --bin make-backup -- fixtures/extracted --extracted-samples"
         );
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Writes a synthetic iOS backup (or the committed sample set) plus `expected.json`, its record.
 //!
-//! `cargo run --release --example make-backup -- OUT [--files N] [--scale BYTES] [--seed S]
+//! `cargo run --release -p cloudfit-synth --bin make-backup -- OUT [--files N] [--scale BYTES] [--seed S]
 //! [--encrypted PASSWORD [--dpic N] [--iter N]] [--mbdb] [--sample]
 //! [--extracted domains|device-paths [--hard-links]] [--extracted-samples]`
 
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cloudfit::synth::{
+use cloudfit_synth::{
     write_backup, write_extracted, write_extracted_samples, write_sample_set, BackupSpec,
     ExtractedLayout, Format, SampleSet, DEVICE_DPIC, DEVICE_ITER,
 };
