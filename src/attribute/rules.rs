@@ -8,7 +8,7 @@
 //! - `apple-app`: Apple's own app bundle ids, whose containers hold that data type's data.
 //! - `inventory`: a row of the real-world inventory (`tests/data/real-inventory-*.tsv`), which names its public
 //!   source (iLEAPP artifacts, mvt modules, avibrazil/iOSbackup, dnicolson/iOS-Wallpaper-Extractor, ...);
-//!   `tests/inventory.rs` holds every row of it to these rules.
+//!   `tests/it/inventory.rs` holds every row of it to these rules.
 
 use super::category::Category;
 use super::subset::Subset;

@@ -1,6 +1,6 @@
 //! Fuzz harnesses: one function per parser of bytes from a user's disk, each asserting what must hold.
 //!
-//! The cargo-fuzz targets in `tests/fuzz/` are one-line calls to these, and `tests/fuzz_replay.rs` runs
+//! The cargo-fuzz targets in `tests/fuzz/` are one-line calls to these, and `tests/it/fuzz_replay.rs` runs
 //! the committed seeds and regression inputs through them on stable Rust. A harness panics only when a
 //! property fails: a parser returning an error is fine, a parser panicking or answering wrongly is not.
 

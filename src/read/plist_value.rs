@@ -16,7 +16,7 @@ use plist::Value;
 /// Deepest nesting accepted. Backup plists nest at most a handful of levels (Info.plist's
 /// `Applications › id › iTunesMetadata` is the deepest we know of); CFPropertyList caps binary plists at 512
 /// (its PR #72) and we follow it. With 512 levels a dropped value needs a few tens of KB of stack, well
-/// inside the 2 MB of a worker thread (tested with a 1 MB main-thread stack too: `tests/corpus.rs`).
+/// inside the 2 MB of a worker thread (tested with a 1 MB main-thread stack too: `tests/it/corpus.rs`).
 pub const MAX_DEPTH: usize = 512;
 
 /// Why a plist was not read.

@@ -1,6 +1,6 @@
 //! The sample backups committed under `fixtures/` are what the generator writes today, and read as recorded.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Odd but real situations: strange folder names, symlinks, damaged sizes, hostile names, closed pipes.
 //! Each was once a panic, a hang or a wrong figure.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 

@@ -1,6 +1,6 @@
 //! Bad input gets one clear message naming the file, the right exit code, and no half document on stdout.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 

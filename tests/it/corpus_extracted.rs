@@ -5,10 +5,10 @@
 //! anything) the binary runs as `nobody`.
 //!
 //! Unix only: the damages are Unix's (symlink loops, names that are not UTF-8, modes, FIFOs, paths past
-//! `PATH_MAX`). Windows' own cases (paths past 260 characters, junctions) are in `tests/extracted.rs`.
+//! `PATH_MAX`). Windows' own cases (paths past 260 characters, junctions) are in `tests/it/extracted.rs`.
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -271,7 +271,7 @@ fn run(case: &Case) {
 
     let (doc, output) = corpus_scan(name, tmp.path(), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    // `CORPUS_PRINT=1 cargo test --test corpus_extracted -- --nocapture` shows what a user would read.
+    // `CORPUS_PRINT=1 cargo test --test it corpus_extracted:: -- --nocapture` shows what a user would read.
     if std::env::var_os("CORPUS_PRINT").is_some() {
         let damaged = doc["backups"]
             .as_array()

@@ -1,7 +1,7 @@
 //! Encrypted backups: read with the right password, refused clearly with a wrong one, listed without one,
 //! and no plaintext copy of a database written anywhere.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! Backups other tools already extracted into folders: found, walked and attributed like real backups.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

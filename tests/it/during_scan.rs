@@ -2,7 +2,7 @@
 //! reading, shard folders and files are deleted, and (stress) a second thread keeps changing the tree while
 //! the binary scans it. Nothing may panic, every run ends with a whole document, and what went wrong is said.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! Every run through `common::cloudfit()` is checked this way (see `common::Run`); this file runs each
 //! command on each format explicitly, and shows that the snapshot notices each kind of change.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsString;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! `cloudfit scan` and `cloudfit list` on generated sample backups: every figure equals the generator's record.
 
-mod common;
+use crate::common;
 
 use cloudfit_synth::ExpectedBackup;
 use common::{assert_backup_matches, cloudfit, find, json, locked, sample};

@@ -2,7 +2,7 @@
 //! case must end without a panic, within seconds, with a whole JSON document on stdout, the expected exit
 //! code and message, every other backup still reported, and not one byte changed on disk.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -86,7 +86,7 @@ fn run_with(case: &Case, stack: Option<u64>) {
         stack,
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    // `CORPUS_PRINT=1 cargo test --test corpus -- --nocapture` shows what a user would read for each case.
+    // `CORPUS_PRINT=1 cargo test --test it corpus:: -- --nocapture` shows what a user would read for each case.
     if std::env::var_os("CORPUS_PRINT").is_some() {
         println!("== {name} (exit {:?})\n{stderr}", output.status.code());
         if let Some(warnings) = doc["backups"]

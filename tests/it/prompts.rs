@@ -4,7 +4,7 @@
 //! hand the binary (its console prompt goes through the same `rpassword` call).
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! of the inventory installed as on the phone it was seen on. Checked twice: entry by entry through the
 //! library, and on a backup the generator writes from the inventory, read by the binary.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,8 +35,8 @@ fn rows(text: &str) -> Vec<Row> {
 }
 
 fn inventory() -> Vec<Row> {
-    let mut all = rows(include_str!("data/real-inventory-system.tsv"));
-    all.extend(rows(include_str!("data/real-inventory-apps.tsv")));
+    let mut all = rows(include_str!("../data/real-inventory-system.tsv"));
+    all.extend(rows(include_str!("../data/real-inventory-apps.tsv")));
     all
 }
 

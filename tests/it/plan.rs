@@ -1,6 +1,6 @@
 //! `cloudfit plan` on the committed sample backups: every figure is checked against the generator's record.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! `.ci/run` (`.ci/wine/run` is cargo's runner for the Windows target).
 #![cfg(windows)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
