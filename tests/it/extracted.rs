@@ -154,17 +154,22 @@ fn a_path_longer_than_windows_260_characters_is_walked_and_counted() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("deep.db"), [0u8; 7]).unwrap();
     assert!(dir.as_os_str().len() > 400);
+    assert_deep_tree_reads(&export, 7, 1);
+}
+
+/// Scans an extracted tree with a very long path in it: one whole document, with the tree's bytes and files.
+fn assert_deep_tree_reads(export: &std::path::Path, bytes: u64, files: u64) {
     let output = common::cloudfit()
         .args(["scan", "--json"])
-        .arg(&export)
+        .arg(export)
         .timeout(std::time::Duration::from_secs(20))
         .output()
         .unwrap();
     common::assert_no_panic(&output);
     let doc: Value = serde_json::from_slice(&output.stdout).expect("one whole JSON document");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(doc["backups"][0]["bytes"], 7, "{stderr}");
-    assert_eq!(doc["backups"][0]["files"], 1, "{stderr}");
+    assert_eq!(doc["backups"][0]["bytes"], bytes, "{stderr}");
+    assert_eq!(doc["backups"][0]["files"], files, "{stderr}");
 }
 
 #[test]
@@ -196,21 +201,7 @@ fn a_path_longer_than_the_system_limit_is_walked_and_counted() {
     assert!(dir.as_os_str().len() > 4096);
 
     // The read-only guard snapshots relative to open folders, so it checks even this tree.
-    let output = common::cloudfit()
-        .args(["scan", "--json"])
-        .arg(&export)
-        .timeout(std::time::Duration::from_secs(20))
-        .output()
-        .unwrap();
-    common::assert_no_panic(&output);
-    let doc: Value = serde_json::from_slice(&output.stdout).expect("one whole JSON document");
-    assert_eq!(
-        doc["backups"][0]["bytes"],
-        10,
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(doc["backups"][0]["files"], 2);
+    assert_deep_tree_reads(&export, 10, 2);
 }
 
 /// Names that differ only in case are two files on a case-sensitive disk and one on NTFS or APFS (by
