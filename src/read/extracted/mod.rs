@@ -156,16 +156,16 @@ impl Place {
         path
     }
 
-    /// Writes the folder's path below the root into `out`, `/`-separated (empty for the root), names that are
-    /// not Unicode spelled lossily (they were reported when their parent was listed).
-    fn relative_into(&self, out: &mut String) {
+    /// Writes the folder's path below the root into `out` as the prefix of its entries' paths: `/`-separated
+    /// with a trailing `/` (empty for the root), names that are not Unicode spelled lossily (they were reported
+    /// when their parent was listed). Returns the prefix's length, where each entry's name goes.
+    fn prefix_into(&self, out: &mut String) -> usize {
         out.clear();
         for place in self.chain().into_iter().skip(1) {
-            if !out.is_empty() {
-                out.push('/');
-            }
             out.push_str(&place.name.to_string_lossy());
+            out.push('/');
         }
+        out.len()
     }
 }
 
@@ -389,19 +389,19 @@ mod tests {
     }
 
     #[test]
-    fn a_place_knows_its_path_and_relative_path_and_drops_a_deep_chain_without_recursion() {
+    fn a_place_knows_its_path_and_prefix_and_drops_a_deep_chain_without_recursion() {
         let root = Place::root(Path::new("/r"));
         let mut place = Arc::clone(&root);
         for i in 0..200_000 {
             place = place.child(format!("d{}", i % 3).into());
         }
-        let mut relative = String::new();
+        let mut prefix = String::new();
         let short = root.child("a".into()).child("b".into());
-        short.relative_into(&mut relative);
-        assert_eq!(relative, "a/b");
+        assert_eq!(short.prefix_into(&mut prefix), 4);
+        assert_eq!(prefix, "a/b/");
         assert_eq!(short.path(), Path::new("/r").join("a").join("b"));
-        root.relative_into(&mut relative);
-        assert_eq!(relative, "");
+        assert_eq!(root.prefix_into(&mut prefix), 0);
+        assert_eq!(prefix, "");
         // 200,000 levels: a recursive drop would need far more than a test thread's stack.
         drop(place);
     }

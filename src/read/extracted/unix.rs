@@ -95,11 +95,7 @@ impl<'w, S: Send> Walker<'w, S> {
             }
         };
         // The folder's part of each path, written once; each name replaces the last one after it.
-        place.relative_into(&mut counted.path);
-        if !counted.path.is_empty() {
-            counted.path.push('/');
-        }
-        let base = counted.path.len();
+        let base = place.prefix_into(&mut counted.path);
         let first_sub = subfolders.len();
         let mut denied = Unstatable::default();
         let listed = list(&fd, &mut local.listing.buf, |name, kind| {

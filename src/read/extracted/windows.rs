@@ -56,11 +56,7 @@ impl<'w, S: Send> Walker<'w, S> {
                 return;
             }
         };
-        place.relative_into(&mut counted.path);
-        if !counted.path.is_empty() {
-            counted.path.push('/');
-        }
-        let base = counted.path.len();
+        let base = place.prefix_into(&mut counted.path);
         let mut denied = Unstatable::default();
         for entry in entries {
             let entry = match entry {
