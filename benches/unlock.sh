@@ -21,7 +21,8 @@ done
 n=${1:-100000}
 out=${2:-target/bench-backups/encrypted-$n}
 password="bench password"
-cargo build --release --quiet --bin cloudfit --example read-encrypted
+cargo build --release --quiet --bin cloudfit
+cargo build --release --quiet --features reference --example read-encrypted
 cargo build --release --quiet -p cloudfit-synth --bin make-backup
 if [ ! -f "$out/expected.json" ]; then
   rm -rf "$out"

@@ -1,6 +1,6 @@
 //! Writes the fuzzers' seed corpora under `tests/fuzz/seeds/<target>/` from synthetic backups.
 //!
-//! `cargo run --example fuzz-seeds [-- OUT]` (OUT defaults to `tests/fuzz/seeds`). Every seed is cut
+//! `cargo run --features reference --example fuzz-seeds [-- OUT]` (OUT defaults to `tests/fuzz/seeds`). Every seed is cut
 //! from a real-format backup written by [`cloudfit_synth`]: MBFile blobs from a plain and an encrypted
 //! Manifest.db, a few records of a Manifest.mbdb, keybags and ManifestKeys of encrypted backups, the three
 //! plists, and small Manifest.db files holding real rows. Each is a few KB, so the set stays small in git.

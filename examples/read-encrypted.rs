@@ -2,7 +2,7 @@
 //! whole decrypted copy in memory (the old way), and says how long each step took: the numbers behind
 //! `benches/unlock.sh`. Run it under `/usr/bin/time -v` for the peak memory of either way.
 //!
-//! `cargo run --release --example read-encrypted -- BACKUP_FOLDER PASSWORD_FILE [--whole-copy] [--repeat N]
+//! `cargo run --release --features reference --example read-encrypted -- BACKUP_FOLDER PASSWORD_FILE [--whole-copy] [--repeat N]
 //! [--unlock-only]`
 
 use std::path::PathBuf;

@@ -237,12 +237,10 @@ fn run(cli: Cli) -> Result<u8> {
     let mut report = scan::scan_paths(&paths, &options);
     if let Command::Plan(args) = &cli.command {
         if interaction.can_prompt() {
-            if let Ok(phone) = plan::advise::this_phone(&report.backups, args.device.as_deref()) {
-                let device = plan::advise::device_key(&phone.summary);
+            if let Ok(phone) = plan::this_phone(&report.backups, args.device.as_deref()) {
+                let device = plan::device_key(&phone.summary);
                 interaction.set_asking(true);
-                scan::read_locked_again(&mut report, &options, |s| {
-                    plan::advise::device_key(s) == device
-                });
+                scan::read_locked_again(&mut report, &options, |s| plan::device_key(s) == device);
             }
         }
     }
@@ -336,7 +334,7 @@ fn plan(args: &PlanArgs, prices: &PriceTable, report: &ScanReport, style: Style)
         prices,
     };
     // Impossible on the phone, so surely a typo: said on stderr as well as in the plan's notes.
-    if let Some(note) = plan::advise::used_beyond_tier(args.used.unwrap_or(0), &args.tier) {
+    if let Some(note) = plan::used_beyond_tier(args.used.unwrap_or(0), &args.tier) {
         warn(&note);
     }
     let made = match plan::advise(&report.backups, &request) {

@@ -1,13 +1,13 @@
 //! Attributes every byte of a backup to an app or a data type, and assembles the per-backup summary.
 
-pub mod apps;
-pub mod category;
-pub mod names;
-pub mod rules;
-pub mod subset;
-pub mod summary;
+pub(crate) mod apps;
+pub(crate) mod category;
+pub(crate) mod names;
+pub(crate) mod rules;
+pub(crate) mod subset;
+pub(crate) mod summary;
 mod table;
-pub mod tally;
+pub(crate) mod tally;
 
 use std::collections::BTreeMap;
 

@@ -20,8 +20,10 @@ pub struct ManifestRow<'a> {
 }
 
 /// A row copied out of the reader's buffers: for comparing two readers row for row.
+#[cfg(any(test, feature = "reference"))]
 pub type OwnedRow = (Vec<u8>, String, String, i64, Vec<u8>);
 
+#[cfg(any(test, feature = "reference"))]
 impl ManifestRow<'_> {
     pub fn owned(&self) -> OwnedRow {
         (
@@ -92,6 +94,7 @@ pub fn open_encrypted(path: &Path, key: &crate::read::crypto::Key) -> Result<Con
 /// Decrypts a whole encrypted Manifest.db into an in-memory, read-only SQLite database: the plaintext exists
 /// only in SQLite's memory, never on disk, but all of it at once (at most 2 GiB). Kept as the reference the
 /// page-by-page reader is tested and measured against.
+#[cfg(any(test, feature = "reference"))]
 pub fn open_encrypted_in_memory(path: &Path, key: &crate::read::crypto::Key) -> Result<Connection> {
     use crate::read::crypto::DecryptingReader;
     let problem = |p: String| Error::damaged_encryption(path, p);
@@ -131,11 +134,6 @@ pub enum Rows {
     Rowids(i64, i64),
     /// Rows with `from <= fileID < to`, found through the primary-key index.
     FileIds(String, String),
-}
-
-/// Calls `visit` for every row of `Files`, streaming: rows are never collected. Returns how many rows there were.
-pub fn for_each_row(path: &Path, visit: impl FnMut(&ManifestRow<'_>)) -> Result<u64> {
-    for_each_row_in(&open(path)?, path, &Rows::All, visit)
 }
 
 /// How many of SQLite's virtual-machine steps a query may take per byte of the file. A sound scan of `Files`
@@ -421,7 +419,7 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         let mut seen = Vec::new();
-        let rows = for_each_row(&db, |row| seen.push((row.domain.to_string(), row.flags))).unwrap();
+        let rows = for_each_row_in(&open(&db).unwrap(), &db, &Rows::All, |row| seen.push((row.domain.to_string(), row.flags))).unwrap();
         assert_eq!(rows, 1);
         assert_eq!(seen, vec![("HomeDomain".to_string(), 2)]);
         let after: Vec<_> = std::fs::read_dir(tmp.path())

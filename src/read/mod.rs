@@ -1,22 +1,36 @@
 //! Reads a backup folder: its plists, its manifest (streamed) and its on-disk listing.
 
-pub mod bplist;
-pub mod btree;
-pub mod crypto;
-pub mod digest;
-pub mod disk;
-pub mod extracted;
-pub mod file_kind;
-#[doc(hidden)]
+/// The reader's own modules are the crate's business; the `reference` feature opens them to the tools that
+/// test them from outside: the fuzz crate (`tests/fuzz`), the seed writer and the benches' examples.
+macro_rules! internal_modules {
+    ($($name:ident),* $(,)?) => {$(
+        #[cfg(feature = "reference")]
+        pub mod $name;
+        #[cfg(not(feature = "reference"))]
+        pub(crate) mod $name;
+    )*};
+}
+
+internal_modules!(
+    bplist,
+    btree,
+    crypto,
+    digest,
+    disk,
+    extracted,
+    file_kind,
+    manifest,
+    manifest_db,
+    mbdb,
+    mbfile,
+    plist_value,
+    plists,
+    product,
+    reconcile,
+);
+/// Fuzz harnesses: for the fuzz crate and the seed replay tests, never in the product.
+#[cfg(any(test, feature = "reference"))]
 pub mod fuzz;
-pub mod manifest;
-pub mod manifest_db;
-pub mod mbdb;
-pub mod mbfile;
-pub mod plist_value;
-pub mod plists;
-pub mod product;
-pub mod reconcile;
 
 use serde::Serialize;
 

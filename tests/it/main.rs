@@ -11,7 +11,6 @@ mod corpus_extracted;
 mod during_scan;
 mod encrypted;
 mod extracted;
-mod fuzz_replay;
 mod inventory;
 mod odd_input;
 mod plan;

@@ -98,6 +98,7 @@ pub const OUTSIDE: &str = "(outside any domain)";
 
 /// A file's (domain, relative path) from its path below the tree's root; files outside every domain's root
 /// get [`OUTSIDE`], so every byte still lands somewhere. `None` only for a real backup's layout.
+#[cfg(test)]
 pub fn locate(layout: Layout, path: &str) -> Option<(String, String)> {
     let found = locate_parts(layout, path)?;
     Some((found.domain.concat(), found.relative.to_string()))

@@ -3,7 +3,7 @@
 //!
 //! Layouts (backup-formats notes §7): `<domain>/<relativePath>` (pyiosbackup `unback`, iOSbackup, dinosec), and
 //! device paths (`private/var/mobile/…`, Backup2FS), mapped back with the domain roots of Apple's
-//! `Domains.plist` (§6, [`locate`]). Sizes come from the file system: hard links count once (on Unix; see
+//! `Domains.plist` (§6, `locate`). Sizes come from the file system: hard links count once (on Unix; see
 //! `windows.rs`), symlinks (and Windows junctions) are never followed, so a link loop cannot trap the walk, and folders that cannot be read
 //! are listed, not fatal.
 //!
@@ -28,7 +28,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 
-pub use locate::{locate, OUTSIDE};
+#[cfg(test)]
+use locate::OUTSIDE;
 
 use super::{Counts, ManifestFile};
 use crate::discover::Layout;

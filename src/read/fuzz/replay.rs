@@ -1,13 +1,13 @@
-//! Replays the fuzzers' committed seeds and regression inputs through the library's harnesses, on stable.
+//! Replays the fuzzers' committed seeds and regression inputs through the harnesses, on stable, in `cargo test`.
 //!
-//! Seeds are under `tests/fuzz/seeds/<target>/` (written by `cargo run --example fuzz-seeds`); inputs the
+//! Seeds are under `tests/fuzz/seeds/<target>/` (written by `cargo run --features reference --example fuzz-seeds`); inputs the
 //! fuzzers once failed on are under `tests/fuzz/regressions/<target>/`. A harness panics when a property
 //! it checks fails, so each input here either passes or names itself in the failure.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use cloudfit::read::{btree, crypto, fuzz, manifest_db, mbdb};
+use crate::read::{btree, crypto, fuzz, manifest_db, mbdb};
 
 type Harness = fn(&[u8]);
 
@@ -77,7 +77,7 @@ fn seeds_are_real_backup_data() {
     for path in inputs("seeds", "mbfile") {
         let blob = fs::read(&path).unwrap();
         assert!(
-            cloudfit::read::bplist::mbfile_size_mode(&blob).is_some(),
+            crate::read::bplist::mbfile_size_mode(&blob).is_some(),
             "{}",
             path.display()
         );

@@ -959,3 +959,6 @@ fn fuzz_value(tag: u8, next: &mut impl FnMut() -> Option<u8>) -> rusqlite::types
         }
     }
 }
+
+#[cfg(test)]
+mod replay;
