@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::read::domains::names_export_folder;
 
 /// Serialises a path as text: a name that is not valid UTF-8 gets U+FFFD where its bad bytes were, rather
 /// than failing the whole JSON document.
@@ -39,7 +40,16 @@ pub struct BackupDir {
 pub struct Skipped {
     #[serde(serialize_with = "serialize_path")]
     pub path: PathBuf,
-    pub reason: String,
+    /// Why, as a stable code; `render::words` says it.
+    pub code: SkipReason,
+}
+
+/// Why a folder beside the backups was passed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// No Manifest.db, Manifest.plist or Info.plist in it.
+    NotABackup,
 }
 
 /// What discovery found under the given paths.
@@ -87,48 +97,6 @@ pub fn is_backup(dir: &Path) -> bool {
     MARKERS.iter().any(|m| dir.join(m).is_file())
 }
 
-/// Domain names an extracted `<domain>/<relativePath>` tree has at its top (Domains.plist, iOS 16.4).
-const DOMAIN_NAMES: [&str; 18] = [
-    "HomeDomain",
-    "CameraRollDomain",
-    "MediaDomain",
-    "KeychainDomain",
-    "WirelessDomain",
-    "SystemPreferencesDomain",
-    "RootDomain",
-    "HealthDomain",
-    "KeyboardDomain",
-    "TonesDomain",
-    "BooksDomain",
-    "HomeKitDomain",
-    "ManagedPreferencesDomain",
-    "DatabaseDomain",
-    "InstallDomain",
-    "MobileDeviceDomain",
-    "NetworkDomain",
-    "ProtectedDomain",
-];
-
-/// Container domain families: `AppDomain-<id>`, or `AppDomain/<id>` in exporters that split at the first `-`.
-pub const DOMAIN_FAMILIES: [&str; 5] = [
-    "AppDomain",
-    "AppDomainGroup",
-    "AppDomainPlugin",
-    "SysContainerDomain",
-    "SysSharedContainerDomain",
-];
-
-/// Whether a top-level folder name is a backup domain's.
-fn is_domain_name(name: &str) -> bool {
-    DOMAIN_NAMES.contains(&name)
-        || DOMAIN_FAMILIES.iter().any(|f| {
-            name == *f
-                || name
-                    .strip_prefix(f)
-                    .is_some_and(|rest| rest.starts_with('-') && rest.len() > 1)
-        })
-}
-
 /// The layout of `dir`, if it is a backup or an extracted one. Extracted trees must look unmistakably like
 /// one, so an ordinary folder that happens to hold a `var/mobile` or a `HomeDomain` is not taken for a backup.
 pub fn layout_of(dir: &Path) -> Option<Layout> {
@@ -148,12 +116,13 @@ pub fn layout_of(dir: &Path) -> Option<Layout> {
     if is_device_tree {
         return Some(Layout::ExtractedDevicePaths);
     }
-    // A domain tree: at least two domain folders, and they are most of what is there.
+    // A domain tree: at least two folders named for Apple's domains (read/domains.rs), and they are most of
+    // what is there.
     let entries = std::fs::read_dir(dir).ok()?;
     let (mut folders, mut domains) = (0usize, 0usize);
     for entry in entries.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()) {
         folders += 1;
-        domains += usize::from(is_domain_name(&entry.file_name().to_string_lossy()));
+        domains += usize::from(names_export_folder(&entry.file_name().to_string_lossy()));
     }
     (domains >= 2 && domains * 2 >= folders).then_some(Layout::ExtractedDomains)
 }
@@ -293,7 +262,7 @@ fn collect_children(dir: &Path, depth: usize, found: &mut Found) -> Result<()> {
         if found.backups.len() == before {
             found.skipped.push(Skipped {
                 path: child,
-                reason: "not a backup (no Manifest.db, Manifest.plist or Info.plist)".into(),
+                code: SkipReason::NotABackup,
             });
         }
     }

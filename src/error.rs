@@ -77,9 +77,9 @@ pub enum Error {
     WrongPassword { device: String, path: PathBuf },
 
     /// An encrypted backup no password was given for: listed with what shows without it, contents unread.
+    /// (The command line adds how to give one: the library never spells a flag.)
     #[error(
-        "{device} ({}) is encrypted and was not unlocked, so what fills it is unknown: give its password \
-         (--password-file, --password-stdin or CLOUDFIT_PASSWORD, or type it when asked on a terminal)",
+        "{device} ({}) is encrypted and was not unlocked, so what fills it is unknown: give its password",
         path.display()
     )]
     Locked { device: String, path: PathBuf },
@@ -90,9 +90,20 @@ pub enum Error {
     #[error("{0}")]
     NoDefaultFolder(String),
 
-    /// `plan` found nothing it can plan for (no readable backup, no such device, a locked one).
-    #[error("{0}")]
-    CannotPlan(String),
+    /// `plan` was asked for a device no backup is of.
+    #[error(
+        "no backup of a device named {wanted:?}; the backups found are of: {}",
+        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+    )]
+    NoSuchDevice { wanted: String, known: Vec<String> },
+
+    /// `plan` found no backup at all to plan for.
+    #[error("no backup was found to plan for")]
+    NothingToPlan,
+
+    /// The price table cannot price a tier it lists.
+    #[error("cannot price iCloud+ plans: {0}")]
+    Prices(String),
 }
 
 /// An I/O error as a person should read it: permission problems say what to do about them.
@@ -145,6 +156,36 @@ fn describe(err: &std::io::Error, system: System, f: &mut fmt::Formatter<'_>) ->
 }
 
 impl Error {
+    /// The stable, kebab-case code of this error: the JSON's `code`, listed in the README, never reused.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Io { err, .. } if err.kind() == std::io::ErrorKind::PermissionDenied => {
+                "permission-denied"
+            }
+            Error::Io { err, .. } if err.kind() == std::io::ErrorKind::NotFound => "not-found",
+            Error::Io { .. } => "cannot-read",
+            Error::Vanished { .. } => "vanished",
+            Error::NotAFolder { .. } => "not-a-folder",
+            Error::NotAFile { .. } => "not-a-file",
+            Error::EmptyFile { .. } => "empty-file",
+            Error::NotSqlite { .. } => "not-sqlite",
+            Error::WrongSchema { .. } => "wrong-schema",
+            Error::Sqlite { .. } => "sqlite-error",
+            Error::DamagedDb { .. } => "damaged-database",
+            Error::Runaway { .. } => "runaway-database",
+            Error::Mbdb { .. } => "bad-mbdb",
+            Error::Plist { .. } => "bad-plist",
+            Error::NoBackup { .. } => "no-backup",
+            Error::WrongPassword { .. } => "wrong-password",
+            Error::Locked { .. } => "locked",
+            Error::Encryption { .. } => "cannot-unlock",
+            Error::NoDefaultFolder(_) => "no-default-folder",
+            Error::NoSuchDevice { .. } => "no-such-device",
+            Error::NothingToPlan => "nothing-to-plan",
+            Error::Prices(_) => "bad-prices",
+        }
+    }
+
     pub(crate) fn io(path: &Path, err: std::io::Error) -> Self {
         Error::Io {
             path: path.to_path_buf(),
@@ -222,6 +263,78 @@ mod tests {
     impl fmt::Display for On<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             describe(self.0, self.1, f)
+        }
+    }
+
+    /// Every error's code is kebab-case, its own, and documented (README, "Codes").
+    #[test]
+    fn every_error_code_is_documented_and_distinct() {
+        let p = || PathBuf::from("x");
+        let sqlite = || rusqlite::Error::InvalidQuery;
+        let io = |kind| std::io::Error::from(kind);
+        let all = [
+            Error::io(&p(), io(std::io::ErrorKind::PermissionDenied)),
+            Error::io(&p(), io(std::io::ErrorKind::NotFound)),
+            Error::io(&p(), io(std::io::ErrorKind::InvalidData)),
+            Error::Vanished { path: p() },
+            Error::NotAFolder { path: p() },
+            Error::NotAFile {
+                path: p(),
+                kind: "a FIFO",
+            },
+            Error::EmptyFile { path: p() },
+            Error::NotSqlite {
+                path: p(),
+                problem: "x".into(),
+            },
+            Error::WrongSchema { path: p() },
+            Error::Sqlite {
+                path: p(),
+                err: sqlite(),
+            },
+            Error::DamagedDb {
+                path: p(),
+                err: sqlite(),
+            },
+            Error::Runaway { path: p() },
+            Error::Mbdb {
+                path: p(),
+                problem: "x".into(),
+            },
+            Error::plist(&p(), "x"),
+            Error::NoBackup { path: p() },
+            Error::WrongPassword {
+                device: "d".into(),
+                path: p(),
+            },
+            Error::Locked {
+                device: "d".into(),
+                path: p(),
+            },
+            Error::damaged_encryption(&p(), "x"),
+            Error::NoDefaultFolder("x".into()),
+            Error::NoSuchDevice {
+                wanted: "x".into(),
+                known: vec![],
+            },
+            Error::NothingToPlan,
+            Error::Prices("x".into()),
+        ];
+        let readme = include_str!("../README.md");
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &all {
+            let code = e.code();
+            assert!(seen.insert(code), "{code} twice");
+            assert!(
+                code.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{code}"
+            );
+            assert!(
+                readme.contains(&format!("`{code}`")),
+                "{code} is not in the README"
+            );
+            // No message spells a command-line flag: the words that do are render's.
+            assert!(!e.to_string().contains("--"), "{e}");
         }
     }
 

@@ -6,6 +6,7 @@
 //! written by a crate of their own, `cloudfit-synth` (`tests/synth`), which shares no code with this one.
 
 pub mod attribute;
+pub mod diagnostic;
 pub mod discover;
 pub mod error;
 pub mod estimate;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::attribute::{self, summary::ReadBackup, BackupSummary, Format, Tally};
+use crate::diagnostic::Warning;
 use crate::discover::{self, BackupDir, Layout, Skipped};
 use crate::error::{Error, Result};
 use crate::estimate::{EstimateOptions, EstimatedBackup};
@@ -18,7 +19,20 @@ use crate::read::{self, crypto, DeviceInfo, DiskSizes, Manifest, ManifestSource}
 pub struct BackupError {
     #[serde(serialize_with = "discover::serialize_path")]
     pub path: PathBuf,
-    pub error: String,
+    /// The error's stable code ([`Error::code`]).
+    pub code: &'static str,
+    /// The library's sentence; the command line may add how to act on it (`render::words`).
+    pub message: String,
+}
+
+impl BackupError {
+    pub fn new(path: PathBuf, error: &Error) -> Self {
+        BackupError {
+            path,
+            code: error.code(),
+            message: error.to_string(),
+        }
+    }
 }
 
 /// Everything a `scan` or `list` run found.
@@ -43,17 +57,16 @@ impl ScanReport {
     pub fn count_locked_as_errors(&mut self) {
         let locked: Vec<BackupError> = self
             .locked()
-            .map(|b| BackupError {
-                path: b.summary.path.clone(),
-                error: Error::Locked {
+            .map(|b| {
+                let locked = Error::Locked {
                     device: b
                         .summary
                         .device_name
                         .clone()
                         .unwrap_or(b.summary.id.clone()),
                     path: b.summary.path.clone(),
-                }
-                .to_string(),
+                };
+                BackupError::new(b.summary.path.clone(), &locked)
             })
             .collect();
         self.errors.extend(locked);
@@ -94,10 +107,7 @@ pub fn read_locked_again(
                     *slot = EstimatedBackup::new(summary, &options.estimate);
                 }
             }
-            Err(e) => report.errors.push(BackupError {
-                path,
-                error: e.to_string(),
-            }),
+            Err(e) => report.errors.push(BackupError::new(path, &e)),
         }
     }
     mark_archived_by_serial(&mut report.backups);
@@ -145,10 +155,7 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
         errors: found
             .errors
             .into_iter()
-            .map(|(path, e)| BackupError {
-                path,
-                error: e.to_string(),
-            })
+            .map(|(path, e)| BackupError::new(path, &e))
             .collect(),
         ..ScanReport::default()
     };
@@ -166,10 +173,7 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
                             .push(EstimatedBackup::new(summary, &options.estimate));
                     }
                 }
-                report.errors.push(BackupError {
-                    path: dir.path.clone(),
-                    error: e.to_string(),
-                });
+                report.errors.push(BackupError::new(dir.path.clone(), &e));
             }
         }
     }
@@ -220,9 +224,7 @@ fn read_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSumma
     let decrypted_copy = info.encrypted && plain_db && info.manifest_key.is_some();
     let mut info = info;
     if decrypted_copy {
-        info.warnings.push(
-            "Manifest.plist says the backup is encrypted but Manifest.db is plain: read as a decrypted copy".into(),
-        );
+        info.warnings.push(Warning::DecryptedCopy);
     }
     let key = match (info.encrypted && !plain_db, &info.manifest_key) {
         (true, Some(_)) => match options.interaction.password(dir, &info) {
@@ -332,15 +334,12 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
         snapshot_state: Some("finished".into()),
         ..DeviceInfo::default()
     };
-    info.warnings.push(
-        "extracted by another tool: no device details, sizes as the files occupy the disk".into(),
-    );
+    info.warnings.push(Warning::ExtractedTree);
     if let Some(first) = walk.non_utf8_names.first() {
-        info.warnings.push(format!(
-            "{} names are not valid UTF-8 and are shown with U+FFFD, e.g. {}",
-            walk.non_utf8_names.len(),
-            first.display()
-        ));
+        info.warnings.push(Warning::NonUtf8Names {
+            count: walk.non_utf8_names.len() as u64,
+            example: first.display().to_string(),
+        });
     }
     let disk = read::DiskListing {
         others: walk.files,

@@ -9,9 +9,13 @@
 //! - `inventory`: a row of the real-world inventory (`tests/data/real-inventory-*.tsv`), which names its public
 //!   source (iLEAPP artifacts, mvt modules, avibrazil/iOSbackup, dnicolson/iOS-Wallpaper-Extractor, ...);
 //!   `tests/it/inventory.rs` holds every row of it to these rules.
+//!
+//! Every row's domain must be one of Apple's domains in `read/domains.rs`. A misspelt or unknown domain stops the
+//! build, because [`RULES`] is evaluated at compile time.
 
 use super::category::Category;
 use super::subset::Subset;
+use crate::read::domains;
 
 /// One row: files in `domain` whose relative path is `prefix` or lies under it are `category`.
 /// A `domain` ending in `-` names a family (`SysContainerDomain-` matches `SysContainerDomain-com.apple.geod`).
@@ -35,7 +39,7 @@ const fn rule(
     source: &'static str,
 ) -> Rule {
     Rule {
-        domain,
+        domain: known(domain),
         prefix,
         category,
         subset: None,
@@ -51,12 +55,21 @@ const fn part(
     source: &'static str,
 ) -> Rule {
     Rule {
-        domain,
+        domain: known(domain),
         prefix,
         category: subset.category(),
         subset: Some(subset),
         source,
     }
+}
+
+/// `domain`, once the table of Apple's domains knows it: a fixed domain, `<family>-` or `<family>-<id>`.
+const fn known(domain: &'static str) -> &'static str {
+    assert!(
+        domains::is_known(domain),
+        "a rule names a domain that read/domains.rs does not list"
+    );
+    domain
 }
 
 use Category::*;
@@ -927,6 +940,22 @@ mod tests {
         );
         for r in RULES.iter().filter(|r| r.subset.is_some()) {
             assert_eq!(Some(r.category), r.subset.map(Subset::category));
+        }
+    }
+
+    #[test]
+    fn every_domain_of_the_table_is_attributed() {
+        // A domain with no row would count as Other (unrecognised) whatever it holds.
+        for d in domains::FIXED {
+            assert!(DomainRules::for_domain(d.name).is_some(), "{}", d.name);
+        }
+        // A family's containers are either an app's (apps.rs rolls them up into it) or attributed here: system
+        // containers are settings unless a row says more.
+        for f in domains::FAMILIES {
+            let member = format!("{}-com.example", f.name);
+            if crate::attribute::apps::app_container(&member).is_none() {
+                assert_eq!(category(&member, "Library/x"), System, "{member}");
+            }
         }
     }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use super::{AppUsage, Attribution, CategoryUsage, DomainUsage, SubsetUsage};
+use crate::diagnostic::Warning;
 use crate::discover::BackupDir;
 use crate::read::{
     product, Counts, DeviceInfo, DiskListing, DiskSizes, ManifestStats, Reconciliation,
@@ -77,7 +78,7 @@ pub struct BackupSummary {
     pub subsets: Vec<SubsetUsage>,
     pub domains: Vec<DomainUsage>,
     /// Things the user should know that did not stop the scan.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Unix seconds of `last_backup`, for sorting and age; not part of the JSON.
     #[serde(skip)]
     pub last_backup_time: Option<SystemTime>,
@@ -160,32 +161,29 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
 
     let finished = info.snapshot_state.as_deref() == Some("finished") && !disk.has_snapshot_dir;
     if disk.has_snapshot_dir {
-        warnings.push("a Snapshot folder is left over: the last backup was interrupted".into());
+        warnings.push(Warning::SnapshotLeftOver);
     } else if let Some(state) = info.snapshot_state.as_deref().filter(|s| *s != "finished") {
-        warnings.push(format!(
-            "Status.plist says the backup is {state:?}, not finished"
-        ));
+        warnings.push(Warning::NotFinished {
+            state: state.to_string(),
+        });
     }
     let (udid, archived) = archived_identity(&dir.id, info.udid);
     if disk.manifest_wal_bytes > 0 && manifest.is_some() {
-        warnings.push(format!(
-            "Manifest.db-wal holds {} bytes of changes not yet in Manifest.db (a backup was interrupted or is \
-             still running); they are not counted",
-            disk.manifest_wal_bytes
-        ));
+        warnings.push(Warning::WalPending {
+            bytes: disk.manifest_wal_bytes,
+        });
     }
     // A few named, the rest counted: a tree of unreadable folders must not bury the other warnings.
     for (path, problem) in disk.unreadable.iter().take(UNREADABLE_NAMED) {
-        warnings.push(format!(
-            "could not read {}: {problem}; its files are not counted",
-            path.display()
-        ));
+        warnings.push(Warning::Unreadable {
+            path: path.display().to_string(),
+            problem: problem.clone(),
+        });
     }
     if disk.unreadable.len() > UNREADABLE_NAMED {
-        warnings.push(format!(
-            "{} more folders or files could not be read; their files are not counted",
-            disk.unreadable.len() - UNREADABLE_NAMED
-        ));
+        warnings.push(Warning::MoreUnreadable {
+            count: (disk.unreadable.len() - UNREADABLE_NAMED) as u64,
+        });
     }
 
     let mut on_disk = disk.others;
@@ -193,17 +191,16 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
     let (bytes, files, directories, symlinks, missing, orphans, resized) = match manifest {
         Some((stats, rec)) => {
             if stats.unreadable_rows > 0 {
-                warnings.push(format!(
-                    "{} manifest rows could not be decoded and are not counted, e.g. {}",
-                    stats.unreadable_rows,
-                    stats.problems.join("; ")
-                ));
+                warnings.push(Warning::UndecodableRows {
+                    rows: stats.unreadable_rows,
+                    examples: stats.problems.clone(),
+                });
             }
             if rec.resized.files > 0 {
-                warnings.push(format!(
-                    "{} files differ in length from what the manifest says ({} bytes on disk)",
-                    rec.resized.files, rec.resized.bytes
-                ));
+                warnings.push(Warning::Resized {
+                    files: rec.resized.files,
+                    bytes: rec.resized.bytes,
+                });
             }
             on_disk.merge(rec.data_on_disk);
             (
@@ -218,11 +215,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         }
         None => {
             if info.encrypted {
-                warnings.push(
-                    "this backup is encrypted: give its password (--password-file, --password-stdin or CLOUDFIT_PASSWORD) \
-                     to see what fills it; until then sizes are what it occupies on disk"
-                        .into(),
-                );
+                warnings.push(Warning::Encrypted);
             }
             // Without the manifest the disk is all there is: its data files were measured.
             on_disk.merge(disk.data.total());

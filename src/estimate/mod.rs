@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use crate::attribute::{BackupSummary, Category, OwnerKind, Subset};
+use crate::diagnostic::Assumption;
 
 /// One backup as the estimate stage hands it on: what fills it, and its iCloud backup (null while locked).
 #[derive(Debug, Clone, Serialize)]
@@ -46,8 +47,8 @@ pub struct Estimate {
     pub high: u64,
     /// The local backup's size the estimate starts from.
     pub local_bytes: u64,
-    /// What the figures assume, in plain words; printed with every estimate.
-    pub assumptions: Vec<String>,
+    /// What the figures assume; printed with every estimate.
+    pub assumptions: Vec<Assumption>,
     /// What was taken out of the local backup's figure, and why.
     pub removed: Vec<Removed>,
     /// Apps, largest first, as the iCloud backup would hold them.
@@ -186,23 +187,18 @@ const RULES: &[Rule] = &[
     Rule {
         part: Part::Category(Category::Photos),
         when: When::IcloudPhotos,
-        why: "iCloud Photos is on (--icloud-photos on): the photo library is in iCloud Photos, not the backup",
+        why: "iCloud Photos is on: the photo library is in iCloud Photos, not the backup",
     },
     Rule {
         part: Part::Category(Category::Messages),
         when: When::MessagesInIcloud,
-        why: "Messages in iCloud is on (--messages-in-icloud on): messages are in iCloud, not the backup",
+        why: "Messages in iCloud is on: messages are in iCloud, not the backup",
     },
 ];
 
 /// How far the real figure may stray from the estimate for reasons no backup shows: the phone changing
 /// since the backup, and how the phone counts (libimobiledevice#1555). One twentieth = 5%.
 const BAND_DIVISOR: u64 = 20;
-
-/// The default settings, as `--help` and the README state them.
-pub const DEFAULTS_NOTE: &str = "iCloud Photos and Messages in iCloud are taken as off unless --icloud-photos on / \
---messages-in-icloud on say otherwise: a computer backup already leaves them out, so what it holds of photos and \
-messages is what iCloud does not";
 
 /// The estimate for a backup whose contents were read; `None` for one that is still locked.
 pub fn estimate(summary: &BackupSummary, options: &EstimateOptions) -> Option<Estimate> {
@@ -309,44 +305,30 @@ pub fn estimate(summary: &BackupSummary, options: &EstimateOptions) -> Option<Es
     })
 }
 
-fn assumptions(summary: &BackupSummary, options: &EstimateOptions, assumed: u64) -> Vec<String> {
-    let mut out = Vec::new();
-    out.push(if options.icloud_photos {
-        "iCloud Photos: on (--icloud-photos on): the photo library is not counted; it uses iCloud storage of its own"
-            .to_string()
-    } else {
-        "iCloud Photos: off (the default; say --icloud-photos on if it is on): a computer backup already leaves \
-         iCloud Photos out, so the photos in this one would go into the iCloud backup"
-            .to_string()
-    });
-    out.push(if options.messages_in_icloud {
-        "Messages in iCloud: on (--messages-in-icloud on): messages are not counted; they use iCloud storage of \
-         their own"
-            .to_string()
-    } else {
-        "Messages in iCloud: off (the default; say --messages-in-icloud on if it is on): the messages in this \
-         backup would go into the iCloud backup"
-            .to_string()
-    });
+fn assumptions(
+    summary: &BackupSummary,
+    options: &EstimateOptions,
+    assumed: u64,
+) -> Vec<Assumption> {
+    let mut out = vec![
+        Assumption::IcloudPhotos {
+            on: options.icloud_photos,
+        },
+        Assumption::MessagesInIcloud {
+            on: options.messages_in_icloud,
+        },
+    ];
     if assumed > 0 {
-        out.push(
-            "Contacts, Calendars, Notes and Voice Memos sync with iCloud, so they are not counted; the high figure \
-             counts them, for a phone that does not sync them"
-                .to_string(),
-        );
+        out.push(Assumption::SyncedNotCounted { bytes: assumed });
     }
-    let when = summary
-        .last_backup
-        .as_deref()
-        .and_then(|d| d.get(..10))
-        .map_or_else(
-            || "this backup".to_string(),
-            |d| format!("the backup of {d}"),
-        );
-    out.push(format!(
-        "Sizes are those of {when}; the range allows 5% for changes on the phone since then and for how the \
-         phone counts"
-    ));
+    out.push(Assumption::SizesAsOf {
+        date: summary
+            .last_backup
+            .as_deref()
+            .and_then(|d| d.get(..10))
+            .map(str::to_string),
+        band_percent: 100 / BAND_DIVISOR,
+    });
     out
 }
 

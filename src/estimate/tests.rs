@@ -103,12 +103,10 @@ fn removes_what_icloud_does_not_hold_and_no_more() {
     let e = check(&record, &summary, EstimateOptions::default());
     assert!(e
         .assumptions
-        .iter()
-        .any(|a| a.starts_with("iCloud Photos: off")));
+        .contains(&crate::diagnostic::Assumption::IcloudPhotos { on: false }));
     assert!(e
         .assumptions
-        .iter()
-        .any(|a| a.starts_with("Messages in iCloud: off")));
+        .contains(&crate::diagnostic::Assumption::MessagesInIcloud { on: false }));
     // Photos stay, less their caches; messages stay whole.
     let left = |id: Category| e.categories.iter().find(|c| c.id == id).map(|c| c.bytes);
     assert_eq!(
@@ -136,9 +134,12 @@ fn the_users_icloud_settings_take_out_photos_and_messages() {
         assert_eq!(has(Category::Messages), !messages_in_icloud);
         assert!(e
             .assumptions
-            .iter()
-            .any(|a| a.contains("(--icloud-photos on)") == icloud_photos
-                && a.starts_with("iCloud Photos")));
+            .contains(&crate::diagnostic::Assumption::IcloudPhotos { on: icloud_photos }));
+        assert!(e
+            .assumptions
+            .contains(&crate::diagnostic::Assumption::MessagesInIcloud {
+                on: messages_in_icloud
+            }));
     }
 }
 

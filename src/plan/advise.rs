@@ -9,6 +9,7 @@ use super::losses::loss_of;
 use super::select::{choose, Candidate, Loss};
 use super::tiers::{cheapest_fitting, tiers, PriceTable, Tier};
 use crate::attribute::{BackupState, Category, Format, OwnerKind};
+use crate::diagnostic::PlanNote;
 use crate::error::{Error, Result};
 use crate::estimate::{Estimate, EstimatedBackup};
 
@@ -98,7 +99,7 @@ pub struct Plan {
     pub needed_bytes: u64,
     /// The estimate's range and what it assumes.
     pub estimate: Estimate,
-    pub notes: Vec<String>,
+    pub notes: Vec<PlanNote>,
 }
 
 /// Plans for the phone `request` names among `backups`.
@@ -107,11 +108,10 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
     let s = &phone.summary;
     let device = display_name(phone);
     let Some(estimate) = phone.estimate.clone() else {
-        return Err(Error::CannotPlan(format!(
-            "{device}'s backup ({}) is encrypted: give its password (--password-file, --password-stdin or \
-             CLOUDFIT_PASSWORD) to plan",
-            s.path.display()
-        )));
+        return Err(Error::Locked {
+            device,
+            path: s.path.clone(),
+        });
     };
     let kind = device_kind(s.product_type.as_deref());
     let tier = &request.tier;
@@ -121,11 +121,7 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
 
     let mut notes = Vec::new();
     if request.used_bytes.is_none() {
-        notes.push(
-            "--used was not given, so nothing else is counted in iCloud; Settings › [your name] › iCloud shows \
-             what else uses it (Photos, Drive, Mail, other backups)"
-                .to_string(),
-        );
+        notes.push(PlanNote::UsedNotGiven);
     }
 
     if let Some(note) = used_beyond_tier(used, tier) {
@@ -177,14 +173,10 @@ pub fn device_key(s: &crate::attribute::BackupSummary) -> String {
 
 /// iCloud stops storing once a plan is full, so it can never hold more than the plan: a `used` beyond the tier
 /// is a typo or the wrong plan, and the answer is only a what-if.
-pub fn used_beyond_tier(used: u64, tier: &Tier) -> Option<String> {
-    (used > tier.bytes).then(|| {
-        format!(
-            "--used ({}) is more than the {} plan holds, which iCloud does not allow: check --tier and --used against \
-             Settings › [your name] › iCloud; the plan below is only a what-if",
-            humansize::format_size(used, humansize::DECIMAL),
-            tier.name
-        )
+pub fn used_beyond_tier(used: u64, tier: &Tier) -> Option<PlanNote> {
+    (used > tier.bytes).then(|| PlanNote::UsedBeyondTier {
+        used_bytes: used,
+        tier: tier.name.clone(),
     })
 }
 
@@ -221,14 +213,10 @@ pub fn this_phone<'a>(
                 .collect();
             newest(matches).ok_or_else(|| {
                 let known: Vec<String> = backups.iter().map(display_name).collect();
-                Error::CannotPlan(format!(
-                    "no backup of a device named {wanted:?}; the backups found are of: {}",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                ))
+                Error::NoSuchDevice {
+                    wanted: wanted.to_string(),
+                    known,
+                }
             })
         }
         None => {
@@ -239,8 +227,7 @@ pub fn this_phone<'a>(
             } else {
                 real
             };
-            newest(pool)
-                .ok_or_else(|| Error::CannotPlan("no backup was found to plan for".to_string()))
+            newest(pool).ok_or(Error::NothingToPlan)
         }
     }
 }
@@ -477,7 +464,7 @@ fn buy_tier(needed: u64, current: &Tier, request: &PlanRequest<'_>) -> Result<Op
     let price = request
         .prices
         .price(&tier.name, request.currency)
-        .map_err(|e| Error::CannotPlan(format!("cannot price iCloud+ plans: {e}")))?;
+        .map_err(|e| Error::Prices(e.to_string()))?;
     let (monthly, yearly) = match &price {
         Some(p) => (Some(p.monthly.clone()), Some(p.yearly.clone())),
         None => (None, None),

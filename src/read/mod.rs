@@ -16,6 +16,7 @@ internal_modules!(
     btree,
     crypto,
     digest,
+    domains,
     disk,
     extracted,
     file_kind,

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use plist::{Dictionary, Value};
 use serde::Serialize;
 
+use crate::diagnostic::Warning;
 use crate::error::{Error, Result};
 
 /// What the three plists say about the device and its backup. Every field is optional in practice
@@ -32,7 +33,7 @@ pub struct DeviceInfo {
     pub snapshot_state: Option<String>,
     pub apps: AppCatalog,
     /// Plists that were missing or unreadable but did not stop the scan, one sentence each.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// The apps, extensions and app groups a backup declares, and the names people know them by.
@@ -110,8 +111,9 @@ pub fn device_info(
         Ok(manifest) => manifest,
         // It says whether the backup is encrypted; a Manifest.db that is plainly SQLite says it is not.
         Err(e) if manifest_db_is_plain() => {
-            info.warnings
-                .push(format!("{e}; device details come from Info.plist"));
+            info.warnings.push(Warning::ManifestPlistUnreadable {
+                problem: e.to_string(),
+            });
             None
         }
         Err(e) => return Err(e),
@@ -164,16 +166,16 @@ pub fn device_info(
                 }
             }
         }
-        None if info.warnings.is_empty() => info.warnings.push("Manifest.plist is missing".into()),
+        None if info.warnings.is_empty() => info.warnings.push(Warning::ManifestPlistMissing),
         None => {}
     }
 
     match info_plist.load() {
         Ok(Some(plist)) => apply_info_plist(&plist, &mut info),
-        Ok(None) => info
-            .warnings
-            .push("Info.plist is missing: device details come from Manifest.plist".into()),
-        Err(e) => info.warnings.push(e.to_string()),
+        Ok(None) => info.warnings.push(Warning::InfoPlistMissing),
+        Err(e) => info.warnings.push(Warning::InfoPlistUnreadable {
+            problem: e.to_string(),
+        }),
     }
 
     match status.load() {
@@ -181,10 +183,10 @@ pub fn device_info(
             info.snapshot_state = string(&status, "SnapshotState");
             status_date = status.get("Date").and_then(date);
         }
-        Ok(None) => info
-            .warnings
-            .push("Status.plist is missing: the backup may not have finished".into()),
-        Err(e) => info.warnings.push(e.to_string()),
+        Ok(None) => info.warnings.push(Warning::StatusPlistMissing),
+        Err(e) => info.warnings.push(Warning::StatusPlistUnreadable {
+            problem: e.to_string(),
+        }),
     }
 
     info.last_backup = info.last_backup.or(status_date).or(manifest_date);

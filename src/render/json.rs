@@ -1,60 +1,145 @@
-//! The `--json` document: one object, exact integers, stable field names (documented in the README).
+//! The `--json` document: one object, exact integers, stable field names and codes (documented in the README).
+//!
+//! The report types serialize themselves (figures and codes); this writer adds the `message` of every
+//! warning, assumption, note, error and skipped folder from [`super::words`], so a script gets the same
+//! sentence a person reads.
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 
-use crate::scan::ScanReport;
+use super::words;
+use crate::discover::Skipped;
+use crate::estimate::Estimate;
+use crate::plan::Plan;
+use crate::scan::{BackupError, ScanReport};
 
 /// Bumped when a field changes meaning or disappears; new fields may be added without a bump.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: warnings, assumptions and notes are objects with a `code` and a `message` (they were strings);
+/// errors are `{path, code, message}` (was `{path, error}`); skipped folders `{path, code, message}` (was
+/// `{path, reason}`); a failed command prints a document too, with `path: null` where no path applies.
+pub const SCHEMA_VERSION: u32 = 2;
 
-#[derive(Serialize)]
-struct Document<'a> {
-    schema_version: u32,
-    #[serde(flatten)]
-    report: &'a ScanReport,
+/// An error that is not about one backup (bad arguments, no default folder, nothing to plan for): the
+/// `errors` entry of a document whose command could not run.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub code: &'static str,
+    pub message: String,
 }
 
-/// The whole document, ending in a newline; built in memory so stdout never holds half of one.
+/// `scan` and `list`: the whole document, ending in a newline; built in memory so stdout never holds half
+/// of one.
 pub fn scan_json(report: &ScanReport) -> Result<String, serde_json::Error> {
-    let doc = Document {
-        schema_version: SCHEMA_VERSION,
-        report,
-    };
-    let mut out = serde_json::to_string_pretty(&doc)?;
-    out.push('\n');
-    Ok(out)
+    let mut doc = Map::new();
+    doc.insert("schema_version".into(), SCHEMA_VERSION.into());
+    let mut backups = Vec::with_capacity(report.backups.len());
+    for b in &report.backups {
+        let mut value = serde_json::to_value(b)?;
+        worded(&mut value["warnings"], &b.summary.warnings, words::warning);
+        if let Some(e) = &b.estimate {
+            estimate_words(&mut value["estimate"], e);
+        }
+        backups.push(value);
+    }
+    doc.insert("backups".into(), Value::Array(backups));
+    doc.insert("skipped".into(), skipped(&report.skipped)?);
+    doc.insert("errors".into(), errors(&report.errors, &[])?);
+    finish(doc)
 }
 
-#[derive(Serialize)]
-struct PlanDocument<'a> {
-    schema_version: u32,
-    plan: PlanWithVerdict<'a>,
-    skipped: &'a [crate::discover::Skipped],
-    errors: &'a [crate::scan::BackupError],
-}
-
-#[derive(Serialize)]
-struct PlanWithVerdict<'a> {
-    #[serde(flatten)]
-    plan: &'a crate::plan::Plan,
-    verdict: String,
-}
-
-/// `cloudfit plan --json`: the plan (the fields in the README), the verdict line, and what could not be read.
+/// `cloudfit plan --json`: the plan (the fields in the README), the verdict line, and what could not be
+/// read. `plan` is null when no plan could be made; `failure` then says why.
 pub fn plan_json(
-    plan: &crate::plan::Plan,
+    plan: Option<&Plan>,
     report: &ScanReport,
+    failure: Option<&Failure>,
 ) -> Result<String, serde_json::Error> {
-    let doc = PlanDocument {
-        schema_version: SCHEMA_VERSION,
-        plan: PlanWithVerdict {
-            plan,
-            verdict: super::plan::verdict(plan),
-        },
-        skipped: &report.skipped,
-        errors: &report.errors,
+    let mut doc = Map::new();
+    doc.insert("schema_version".into(), SCHEMA_VERSION.into());
+    let plan_value = match plan {
+        Some(plan) => {
+            let mut value = serde_json::to_value(plan)?;
+            estimate_words(&mut value["estimate"], &plan.estimate);
+            worded(&mut value["notes"], &plan.notes, words::plan_note);
+            if let Value::Object(map) = &mut value {
+                let verdict = super::plan::verdict(&super::view::PlanView::new(plan));
+                map.insert("verdict".into(), verdict.into());
+            }
+            value
+        }
+        None => Value::Null,
     };
-    let mut out = serde_json::to_string_pretty(&doc)?;
+    doc.insert("plan".into(), plan_value);
+    doc.insert("skipped".into(), skipped(&report.skipped)?);
+    doc.insert(
+        "errors".into(),
+        errors(
+            &report.errors,
+            failure.map(std::slice::from_ref).unwrap_or(&[]),
+        )?,
+    );
+    finish(doc)
+}
+
+/// The document of a `scan` or `list` that could not start: no backups, one error.
+pub fn failure_json(failure: &Failure) -> Result<String, serde_json::Error> {
+    let mut doc = Map::new();
+    doc.insert("schema_version".into(), SCHEMA_VERSION.into());
+    doc.insert("backups".into(), Value::Array(Vec::new()));
+    doc.insert("skipped".into(), Value::Array(Vec::new()));
+    doc.insert("errors".into(), errors(&[], std::slice::from_ref(failure))?);
+    finish(doc)
+}
+
+fn finish(doc: Map<String, Value>) -> Result<String, serde_json::Error> {
+    let mut out = serde_json::to_string_pretty(&Value::Object(doc))?;
     out.push('\n');
     Ok(out)
+}
+
+fn estimate_words(value: &mut Value, e: &Estimate) {
+    worded(&mut value["assumptions"], &e.assumptions, words::assumption);
+}
+
+/// Adds `message` to each object of the array `value`, from the typed item it was serialized from.
+fn worded<T>(value: &mut Value, items: &[T], word: impl Fn(&T) -> String) {
+    if let Value::Array(objects) = value {
+        for (object, item) in objects.iter_mut().zip(items) {
+            if let Value::Object(map) = object {
+                map.insert("message".into(), word(item).into());
+            }
+        }
+    }
+}
+
+fn skipped(list: &[Skipped]) -> Result<Value, serde_json::Error> {
+    let mut value = serde_json::to_value(list)?;
+    worded(&mut value, list, words::skipped);
+    Ok(value)
+}
+
+#[derive(Serialize)]
+struct ErrorObject<'a> {
+    path: Option<&'a str>,
+    code: &'a str,
+    message: String,
+}
+
+fn errors(list: &[BackupError], failures: &[Failure]) -> Result<Value, serde_json::Error> {
+    let mut out = Vec::with_capacity(list.len() + failures.len());
+    for e in list {
+        let mut value = serde_json::to_value(e)?;
+        if let Value::Object(map) = &mut value {
+            map.insert("message".into(), words::error(e).into());
+        }
+        out.push(value);
+    }
+    for f in failures {
+        out.push(serde_json::to_value(ErrorObject {
+            path: None,
+            code: f.code,
+            message: words::error_message(f.code, &f.message),
+        })?);
+    }
+    Ok(Value::Array(out))
 }

@@ -1,9 +1,12 @@
-//! Turns reports into text for people (tables) and for scripts (JSON). The only place sizes become text.
+//! Turns reports into text for people (tables) and for scripts (JSON, CSV). The only place sizes become text.
 
+pub mod csv;
 pub mod json;
 pub mod plan;
 pub mod size;
 pub mod table;
+pub mod view;
+pub mod words;
 
 /// How tables should look.
 #[derive(Debug, Clone, Copy)]

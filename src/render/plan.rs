@@ -4,12 +4,13 @@ use std::fmt::Write;
 
 use super::size::size;
 use super::table::{bold, clean, new_table, trimmed};
+use super::view::{EstimateView, OptionView, PlanView, Verdict, WayOut};
 use super::Style;
-use crate::estimate::Estimate;
-use crate::plan::{Loss, OptionKind, Plan, PlanOption};
+use crate::plan::Plan;
 
-/// One line: does it fit, and if not, the cheapest way out.
-pub fn verdict(plan: &Plan) -> String {
+/// The verdict as one line: does it fit, and if not, the cheapest way out.
+pub fn verdict(view: &PlanView<'_>) -> String {
+    let plan = view.plan;
     let backup = format!(
         "{}'s iCloud backup (about {})",
         clean(&plan.device),
@@ -23,45 +24,46 @@ pub fn verdict(plan: &Plan) -> String {
     } else {
         (String::new(), "needs")
     };
-    if plan.fits_now {
-        return format!(
-            "It fits: {backup}{with_used} {need} {} of your {} plan, leaving {}.",
-            size(plan.needed_bytes),
-            plan.tier_name,
-            size(plan.tier_bytes.saturating_sub(plan.needed_bytes))
-        );
-    }
+    let (short_by_bytes, way_out) = match view.verdict {
+        Verdict::Fits { room_bytes } => {
+            return format!(
+                "It fits: {backup}{with_used} {need} {} of your {} plan, leaving {}.",
+                size(plan.needed_bytes),
+                plan.tier_name,
+                size(room_bytes)
+            )
+        }
+        Verdict::Short {
+            short_by_bytes,
+            way_out,
+        } => (short_by_bytes, way_out),
+    };
     let short = format!(
         "Short by {}: {backup}{with_used} {need} {}, and your plan is {}.",
-        size(plan.shortfall_bytes),
+        size(short_by_bytes),
         size(plan.needed_bytes),
         plan.tier_name
     );
-    let together: u64 = plan
-        .options
-        .iter()
-        .filter(|o| o.kind != OptionKind::BuyTier)
-        .map(|o| o.frees_bytes)
-        .sum();
-    match plan.options.iter().find(|o| o.fits) {
-        Some(best) => format!("{short} Best way out: {}.", clean(&best.summary)),
-        None if together >= plan.shortfall_bytes => format!(
+    match way_out {
+        WayOut::Best(summary) => format!("{short} Best way out: {}.", clean(summary)),
+        WayOut::Together => format!(
             "{short} No single option below is enough, but together they are."
         ),
-        None => format!(
+        WayOut::NothingIsEnough { together_bytes } => format!(
             "{short} Not even the largest iCloud plan (12 TB) holds that, and the options below together free \
              only {}.",
-            size(together)
+            size(together_bytes)
         ),
     }
 }
 
 /// `cloudfit plan` as text.
 pub fn plan_text(plan: &Plan, style: Style) -> String {
+    let view = PlanView::new(plan);
     let mut out = String::new();
-    let _ = writeln!(out, "{}", bold(&verdict(plan), style));
+    let _ = writeln!(out, "{}", bold(&verdict(&view), style));
     out.push('\n');
-    let e = &plan.estimate;
+    let e = &view.estimate;
     let _ = writeln!(
         out,
         "iCloud backup of {}: about {} ({} to {}), from a local backup of {} ({})",
@@ -79,33 +81,34 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
         size(plan.used_bytes),
         size(plan.needed_bytes)
     );
-    if plan.fits_now && e.high.saturating_add(plan.used_bytes) > plan.tier_bytes {
+    if view.tight {
         let _ = writeln!(
             out,
             "It fits on the estimate but not on the high end of its range: little room is left."
         );
     }
 
-    for (i, option) in plan.options.iter().enumerate() {
+    for option in &view.options {
         out.push('\n');
-        option_text(&mut out, i + 1, option, style);
+        option_text(&mut out, option, style);
     }
 
-    if let Some(g) = &plan.growth {
+    if let Some(g) = &view.growth {
         out.push('\n');
-        let sign = if g.bytes_per_month < 0 { "−" } else { "+" };
+        let sign = if g.shrinking { "−" } else { "+" };
         let _ = write!(
             out,
             "Growth: {sign}{} a month ({} copies, {} to {})",
-            size(g.bytes_per_month.unsigned_abs()),
-            g.copies,
-            g.from,
-            g.to
+            size(g.bytes_per_month),
+            g.growth.copies,
+            g.growth.from,
+            g.growth.to
         );
-        if g.full_on.is_empty() {
+        if g.growth.full_on.is_empty() {
             out.push_str(".\n");
         } else {
             let dates: Vec<String> = g
+                .growth
                 .full_on
                 .iter()
                 .map(|(tier, day)| format!("{tier} full on {day}"))
@@ -117,25 +120,23 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
     out.push('\n');
     removed_text(&mut out, e, style);
     let _ = writeln!(out, "\nAssumptions:");
-    for a in &e.assumptions {
-        let _ = writeln!(out, "  - {a}");
+    for a in e.assumptions {
+        let _ = writeln!(out, "  - {}", super::words::assumption(a));
     }
-    for note in &plan.notes {
-        let _ = writeln!(out, "Note: {note}");
+    for note in view.notes {
+        let _ = writeln!(out, "Note: {}", super::words::plan_note(note));
     }
     out
 }
 
-fn option_text(out: &mut String, rank: usize, o: &PlanOption, style: Style) {
+fn option_text(out: &mut String, view: &OptionView<'_>, style: Style) {
+    let o = view.option;
     let outcome = if o.fits {
         "fits".to_string()
     } else {
         format!("still short by {}", size(o.short_by_bytes))
     };
-    let amount = match o.kind {
-        OptionKind::BuyTier => format!("adds {}", size(o.frees_bytes)),
-        _ => format!("frees {}", size(o.frees_bytes)),
-    };
+    let amount = format!("{} {}", view.amount, size(o.frees_bytes));
     let mut first = clean(&o.summary);
     if let Some(c) = first.get(..1) {
         first = c.to_uppercase() + &first[1..];
@@ -143,7 +144,10 @@ fn option_text(out: &mut String, rank: usize, o: &PlanOption, style: Style) {
     let _ = writeln!(
         out,
         "{}",
-        bold(&format!("{rank}. {first}: {amount}, {outcome}"), style)
+        bold(
+            &format!("{}. {first}: {amount}, {outcome}", view.rank),
+            style
+        )
     );
     let _ = writeln!(out, "   {}", clean(&o.how));
     if !o.exact {
@@ -152,32 +156,23 @@ fn option_text(out: &mut String, rank: usize, o: &PlanOption, style: Style) {
             "   (hundreds of similar apps: this set fits, but a slightly better one may exist)"
         );
     }
-    if o.items.is_empty() {
+    if view.items.is_empty() {
         return;
     }
-    let first_column = match o.kind {
-        OptionKind::DeleteBackups => "Backup",
-        _ => "App",
-    };
-    let mut table = new_table(style, &[first_column, "Size", "Lost", "Why"], 1);
-    for item in &o.items {
+    let mut table = new_table(style, &[view.item_heading, "Size", "Lost", "Why"], 1);
+    for item in &view.items {
         table.add_row(vec![
-            clean(&item.name),
-            size(item.bytes),
-            match item.loss {
-                Loss::None => "nothing",
-                Loss::Redownload => "downloads",
-                Loss::UserData => "data",
-            }
-            .to_string(),
-            clean(&item.why),
+            clean(&item.item.name),
+            size(item.item.bytes),
+            item.lost.to_string(),
+            clean(&item.item.why),
         ]);
     }
     write_indented(out, table, "   ");
 }
 
 /// What the estimate left out of the local backup's figure, and why.
-fn removed_text(out: &mut String, e: &Estimate, style: Style) {
+fn removed_text(out: &mut String, e: &EstimateView<'_>, style: Style) {
     if e.removed.is_empty() {
         return;
     }
@@ -186,7 +181,7 @@ fn removed_text(out: &mut String, e: &Estimate, style: Style) {
         "Not in the iCloud backup (taken out of the local figure):"
     );
     let mut table = new_table(style, &["Data", "Size", "Why"], 1);
-    for r in &e.removed {
+    for r in e.removed {
         table.add_row(vec![r.label.to_string(), size(r.bytes), r.why.to_string()]);
     }
     write_indented(out, table, "  ");

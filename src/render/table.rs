@@ -5,9 +5,10 @@ use std::fmt::Write;
 use comfy_table::{presets, Attribute, Cell, CellAlignment, ContentArrangement, Table};
 
 use super::size::{count, share, size};
+use super::view::{
+    BackupView, Contents, EstimateView, LastBackup, ListView, Note, ScanView, UsageTable,
+};
 use super::Style;
-use crate::attribute::{BackupState, BackupSummary, Format};
-use crate::estimate::Estimate;
 use crate::scan::ScanReport;
 
 pub(super) fn new_table(style: Style, headers: &[&str], right_from: usize) -> Table {
@@ -57,24 +58,10 @@ fn or_unknown(value: &Option<String>) -> String {
     clean(value.as_deref().unwrap_or("unknown"))
 }
 
-/// The state column: archived copies first, then whether the backup finished.
-fn state(b: &BackupSummary) -> String {
-    let base = match b.state {
-        BackupState::Finished => "finished",
-        BackupState::Incomplete => "incomplete",
-    };
-    if b.archived {
-        format!("archived, {base}")
-    } else {
-        base.to_string()
-    }
-}
-
-fn date_and_age(b: &BackupSummary) -> String {
-    match (&b.last_backup, b.age_days) {
-        (Some(date), Some(age)) => {
-            let day = date.get(..10).unwrap_or(date);
-            let ago = match age {
+fn date_and_age(last_backup: &Option<LastBackup<'_>>) -> String {
+    match last_backup {
+        Some(LastBackup { day, age_days }) => {
+            let ago = match *age_days {
                 0 => "today".to_string(),
                 1 => "1 day ago".to_string(),
                 n if n < 0 => "in the future".to_string(),
@@ -82,15 +69,15 @@ fn date_and_age(b: &BackupSummary) -> String {
             };
             format!("{day} ({ago})")
         }
-        _ => "unknown".into(),
+        None => "unknown".into(),
     }
 }
 
 /// The backup's size for one-line views: what the manifest says when it was read, else what is on disk.
-fn headline_size(b: &BackupSummary) -> String {
-    match b.bytes {
-        Some(bytes) => size(bytes),
-        None => format!("{} on disk", size(b.disk_bytes)),
+fn headline_size(contents: &Contents) -> String {
+    match *contents {
+        Contents::Read { bytes, .. } => size(bytes),
+        Contents::OnDisk { disk_bytes, .. } => format!("{} on disk", size(disk_bytes)),
     }
 }
 
@@ -110,15 +97,16 @@ pub fn list_table(report: &ScanReport, style: Style) -> String {
     if let Some(column) = table.column_mut(4) {
         column.set_cell_alignment(CellAlignment::Right);
     }
-    for b in report.backups.iter().map(|b| &b.summary) {
+    for row in ListView::new(report).rows {
+        let b = &row.backup.summary;
         table.add_row(vec![
             or_unknown(&b.device_name),
             or_unknown(&b.product_name),
             or_unknown(&b.ios_version),
-            date_and_age(b),
-            headline_size(b),
+            date_and_age(&row.last_backup),
+            headline_size(&row.contents),
             if b.encrypted { "yes" } else { "no" }.to_string(),
-            state(b),
+            row.state.to_string(),
             clean(&b.id),
         ]);
     }
@@ -138,11 +126,11 @@ pub(super) fn trimmed(table: &Table) -> String {
 /// `cloudfit scan`: per backup a header, the top apps, the top data types, and what does not add up.
 pub fn scan_table(report: &ScanReport, style: Style) -> String {
     let mut out = String::new();
-    for (i, b) in report.backups.iter().enumerate() {
+    for (i, b) in ScanView::new(report, style.top).backups.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        backup_section(&mut out, &b.summary, style);
+        backup_section(&mut out, b, style);
         if let Some(e) = &b.estimate {
             estimate_lines(&mut out, e);
         }
@@ -150,97 +138,90 @@ pub fn scan_table(report: &ScanReport, style: Style) -> String {
     out
 }
 
-fn backup_section(out: &mut String, b: &BackupSummary, style: Style) {
-    // An extracted tree has no plists: say what it is instead of a row of "unknown".
-    let extracted = matches!(
-        b.format,
-        Format::ExtractedDomains | Format::ExtractedDevicePaths
-    );
-    let title = if extracted {
-        format!("{} · extracted backup folder", clean(&b.id))
+fn backup_section(out: &mut String, view: &BackupView<'_>, style: Style) {
+    let header = &view.header;
+    let b = &header.backup.summary;
+    let title = if header.extracted {
+        format!("{} · extracted backup folder", clean(header.title))
     } else {
         format!(
             "{} · {} · iOS {}",
-            clean(b.device_name.as_deref().unwrap_or(&b.id)),
+            clean(header.title),
             or_unknown(&b.product_name),
             or_unknown(&b.ios_version)
         )
     };
     let _ = writeln!(out, "{}", bold(&title, style));
-    let contents = match (b.bytes, b.files) {
-        (Some(bytes), Some(files)) => format!(
+    let contents = match header.contents {
+        Contents::Read {
+            bytes,
+            files,
+            disk_bytes,
+        } => format!(
             "{} in {} files ({} on disk)",
             size(bytes),
             count(files),
-            size(b.disk_bytes)
+            size(disk_bytes)
         ),
-        _ => format!(
+        Contents::OnDisk {
+            disk_bytes,
+            disk_files,
+        } => format!(
             "{} on disk in {} files",
-            size(b.disk_bytes),
-            count(b.disk_files)
+            size(disk_bytes),
+            count(disk_files)
         ),
     };
-    if extracted {
+    if header.extracted {
         let _ = writeln!(out, "{contents}");
     } else {
         let _ = writeln!(
             out,
             "Last backup {} · {} · {}{}",
-            date_and_age(b),
-            state(b),
+            date_and_age(&header.last_backup),
+            header.state,
             contents,
             if b.encrypted { " · encrypted" } else { "" }
         );
     }
     let _ = writeln!(out, "{}", clean(&b.path.display().to_string()));
 
-    if let Some(total) = b.bytes {
-        if !b.apps.is_empty() {
-            out.push('\n');
-            let rows = b.apps.iter().map(|a| (a.name.as_str(), a.bytes, a.files));
-            usage_table(out, "App", "apps", rows, b.apps.len(), total, style);
-        }
-        if !b.categories.is_empty() {
-            out.push('\n');
-            let rows = b.categories.iter().map(|c| (c.label, c.bytes, c.files));
-            usage_table(
-                out,
-                "Data type",
-                "data types",
-                rows,
-                b.categories.len(),
-                total,
-                style,
-            );
+    // The domains are in the view for other writers; a person reads apps and data types.
+    if let Some(usage) = &view.usage {
+        for table in [&usage.apps, &usage.categories] {
+            if !table.is_empty() {
+                out.push('\n');
+                usage_table(out, table, style);
+            }
         }
     }
 
-    let mut notes = Vec::new();
-    if b.missing.files > 0 {
-        notes.push(format!(
-            "Missing: {} files ({}) are listed in the manifest but not on disk: a partial backup.",
-            count(b.missing.files),
-            size(b.missing.bytes)
-        ));
-    }
-    if b.orphans.files > 0 {
-        notes.push(format!(
-            "Orphans: {} files ({}) are on disk but not in the manifest.",
-            count(b.orphans.files),
-            size(b.orphans.bytes)
-        ));
-    }
-    notes.extend(b.warnings.iter().map(|w| format!("Note: {}", clean(w))));
-    if !notes.is_empty() {
+    if !view.notes.is_empty() {
         out.push('\n');
-        for note in notes {
-            let _ = writeln!(out, "{note}");
+        for note in &view.notes {
+            let _ = match note {
+                Note::Missing(missing) => writeln!(
+                    out,
+                    "Missing: {} files ({}) are listed in the manifest but not on disk: a partial backup.",
+                    count(missing.files),
+                    size(missing.bytes)
+                ),
+                Note::Orphans(orphans) => writeln!(
+                    out,
+                    "Orphans: {} files ({}) are on disk but not in the manifest.",
+                    count(orphans.files),
+                    size(orphans.bytes)
+                ),
+                Note::Warning(warning) => {
+                    writeln!(out, "Note: {}", clean(&super::words::warning(warning)))
+                }
+            };
         }
     }
 }
 
 /// The iCloud estimate under a backup's tables, with the assumptions it rests on.
-fn estimate_lines(out: &mut String, e: &Estimate) {
+fn estimate_lines(out: &mut String, e: &EstimateView<'_>) {
     let _ = writeln!(
         out,
         "\niCloud backup estimate: about {} ({} to {}); `cloudfit plan` shows how to make it fit.",
@@ -257,42 +238,32 @@ fn estimate_lines(out: &mut String, e: &Estimate) {
         let _ = writeln!(out, "Not in it: {}.", parts.join(", "));
     }
     let _ = writeln!(out, "Assumptions:");
-    for a in &e.assumptions {
-        let _ = writeln!(out, "  - {a}");
+    for a in e.assumptions {
+        let _ = writeln!(out, "  - {}", super::words::assumption(a));
     }
 }
 
-fn usage_table<'a>(
-    out: &mut String,
-    first: &str,
-    plural: &str,
-    rows: impl Iterator<Item = (&'a str, u64, u64)>,
-    len: usize,
-    total: u64,
-    style: Style,
-) {
-    let mut table = new_table(style, &[first, "Size", "Share", "Files"], 1);
-    let shown = style.top.unwrap_or(usize::MAX).min(len);
-    let (mut rest_bytes, mut rest_files) = (0u64, 0u64);
-    for (i, (name, bytes, files)) in rows.enumerate() {
-        if i < shown {
-            table.add_row(vec![
-                clean(name),
-                size(bytes),
-                share(bytes, total),
-                count(files),
-            ]);
-        } else {
-            rest_bytes = rest_bytes.saturating_add(bytes);
-            rest_files = rest_files.saturating_add(files);
-        }
-    }
-    if shown < len {
+fn usage_table(out: &mut String, view: &UsageTable<'_>, style: Style) {
+    let total = view.total_bytes;
+    let mut table = new_table(style, &[view.kind.heading(), "Size", "Share", "Files"], 1);
+    for row in &view.rows {
         table.add_row(vec![
-            format!("{} more {plural} (--all shows them)", len - shown),
-            size(rest_bytes),
-            share(rest_bytes, total),
-            count(rest_files),
+            clean(row.name),
+            size(row.bytes),
+            share(row.bytes, total),
+            count(row.files),
+        ]);
+    }
+    if let Some(rest) = view.folded {
+        table.add_row(vec![
+            format!(
+                "{} more {} (--all shows them)",
+                rest.rows,
+                view.kind.plural()
+            ),
+            size(rest.bytes),
+            share(rest.bytes, total),
+            count(rest.files),
         ]);
     }
     out.push_str(&trimmed(&table));

@@ -73,7 +73,7 @@ fn damaged(file: &str, damage: impl FnOnce(&std::path::Path), expect_in_message:
         .expect("a whole JSON document")
         .len();
     assert_eq!(reported, record.backups.len() - 1);
-    assert!(doc["errors"][0]["error"]
+    assert!(doc["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains(expect_in_message));

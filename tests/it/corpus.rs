@@ -95,7 +95,10 @@ fn run_with(case: &Case, stack: Option<u64>) {
             .and_then(|b| b["warnings"].as_array())
         {
             for warning in warnings {
-                println!("warning: {}", warning.as_str().unwrap_or_default());
+                println!(
+                    "warning: {}",
+                    warning["message"].as_str().unwrap_or_default()
+                );
             }
         }
     }

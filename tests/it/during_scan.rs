@@ -121,6 +121,9 @@ fn scan_while_changing(root: &Path, change: impl Fn(u64) + Sync) -> (u64, BTreeS
                 step += 1;
             }
         });
+        // Set however the loop ends: a failed assertion in it must fail the test, not leave the changing
+        // thread running and the scope waiting for it forever.
+        let _stop = StopOnDrop(&stop);
         let started = Instant::now();
         while runs < 5 || started.elapsed() < Duration::from_secs(4) {
             // Not through the read-only guard: this test changes the tree itself, on purpose.
@@ -148,13 +151,20 @@ fn scan_while_changing(root: &Path, change: impl Fn(u64) + Sync) -> (u64, BTreeS
                 let path = error["path"].as_str().expect("error path");
                 assert!(path.starts_with(&*root.to_string_lossy()), "{error}");
                 // Temp-dir names differ from run to run: keep the message's shape only.
-                let message = error["error"].as_str().expect("error message");
+                let message = error["message"].as_str().expect("error message");
                 messages.insert(message.replace(&*root.to_string_lossy(), "ROOT"));
             }
         }
-        stop.store(true, Ordering::Relaxed);
     });
     (runs, messages)
+}
+
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod bad_input;
 mod committed_fixtures;
 mod corpus;
 mod corpus_extracted;
+mod csv;
 mod during_scan;
 mod encrypted;
 mod extracted;

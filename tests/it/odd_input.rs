@@ -92,7 +92,7 @@ fn one_bad_path_does_not_hide_the_good_ones() {
         doc["backups"].as_array().unwrap().len(),
         record.backups.len()
     );
-    assert!(doc["errors"][0]["error"]
+    assert!(doc["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains("/nonexistent/cloudfit"));
@@ -111,7 +111,7 @@ fn json_is_printed_even_when_everything_failed() {
     let (doc, output) = json(&["scan".as_ref(), tmp.path().as_os_str()]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(doc["backups"].as_array().map(Vec::len), Some(0));
-    assert!(doc["errors"][0]["error"]
+    assert!(doc["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains("holds no iPhone or iPad backup"));

@@ -177,7 +177,7 @@ fn a_backup_that_fits_says_so_and_stops() {
     let (doc, output) = plan(&["--tier", "5GB", "--used", "3.2GB"]);
     assert_exit(&output, 0);
     let p = &doc["plan"];
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(p["device"], "Maya's iPhone");
     assert_eq!(p["backup_id"], MAYA, "the newest copy that is not archived");
     let estimate = expected_estimate(maya, false, false);
@@ -434,13 +434,18 @@ fn prices_currency_and_bad_arguments() {
     assert_eq!(buy["tier"]["yearly"], "12.00");
     assert_eq!(buy["tier"]["prices_date"], "2026-11-01");
 
-    for (args, message) in [
-        (vec!["--currency", "XYZ"], "no prices in \"XYZ\""),
-        (vec!["--tier", "100GB"], "is not an iCloud plan"),
-        (vec!["--used", "lots"], "is not a size"),
+    for (args, message, code) in [
+        (
+            vec!["--currency", "XYZ"],
+            "no prices in \"XYZ\"",
+            "unknown-currency",
+        ),
+        (vec!["--tier", "100GB"], "is not an iCloud plan", "usage"),
+        (vec!["--used", "lots"], "is not a size", "usage"),
         (
             vec!["--prices", "/nonexistent/prices.json"],
             "cannot read the price file",
+            "bad-price-file",
         ),
     ] {
         let (_, output) = text(&args);
@@ -448,6 +453,18 @@ fn prices_currency_and_bad_arguments() {
         assert!(output.stdout.is_empty(), "{args:?}");
         let err = String::from_utf8_lossy(&output.stderr);
         assert!(err.contains(message), "{args:?}: {err}");
+        // A script gets one document saying the same, with a code to act on.
+        let (doc, output) = plan(&args);
+        assert_exit(&output, 2);
+        assert_eq!(doc["plan"], Value::Null, "{args:?}");
+        let errors = doc["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 1, "{args:?}: {errors:?}");
+        assert_eq!(errors[0]["code"], code, "{args:?}");
+        assert_eq!(errors[0]["path"], Value::Null, "{args:?}");
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains(message),
+            "{args:?}: {errors:?}"
+        );
     }
 }
 
@@ -546,12 +563,16 @@ fn a_size_without_a_unit_is_refused_not_read_as_bytes() {
     for bare in ["3.2", "5", "200"] {
         let (doc, output) = plan(&["--used", bare]);
         assert_exit(&output, 2);
-        assert!(output.stdout.is_empty() && doc.is_null());
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains(&format!("{bare:?} has no unit: say {bare}GB")),
-            "{stderr}"
-        );
+        let said = format!("{bare:?} has no unit: say {bare}GB");
+        assert!(stderr.contains(&said), "{stderr}");
+        // With --json the mistake is a document too, never clap's text on stdout.
+        assert_eq!(doc["plan"], Value::Null);
+        assert_eq!(doc["errors"][0]["code"], "usage");
+        assert!(doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&said));
     }
     // 0 needs no unit; bytes are written with B.
     for zero in ["0", "0B", "12345B"] {

@@ -24,14 +24,14 @@ fn scan_json_matches_the_generators_record_for_every_backup() {
             errors
                 .iter()
                 .any(|e| e["path"].as_str().unwrap().ends_with(&want.id)
-                    && e["error"]
+                    && e["message"]
                         .as_str()
                         .unwrap()
                         .contains("is encrypted and was not unlocked")),
             "{errors:?}"
         );
     }
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(
         doc["backups"].as_array().map(Vec::len),
         Some(record.backups.len())

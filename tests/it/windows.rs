@@ -102,7 +102,7 @@ fn messages_show_windows_paths_as_windows_writes_them() {
     assert_exit(&output, 2);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(r"C:\no such folder\Backup"), "{stderr}");
-    assert!(doc["errors"][0]["error"]
+    assert!(doc["errors"][0]["message"]
         .as_str()
         .unwrap()
         .contains(r"C:\no such folder\Backup"));

@@ -1,97 +1,42 @@
 //! Turns a file's path inside an extracted tree back into the (domain, relative path) a manifest row would
-//! give it: `<domain>/<relativePath>` trees as they are, device paths through the domain roots of Apple's
-//! `Domains.plist` (backup-formats notes §6).
+//! give it: `<domain>/<relativePath>` trees as they are, device paths through the device roots of the domain
+//! table ([`crate::read::domains`]: Apple's `Domains.plist`, backup-formats notes §6).
+
+use std::sync::LazyLock;
 
 use crate::discover::Layout;
+use crate::read::domains::{self, Domain, Kind};
 
-/// Device roots of the backup domains (Domains.plist, iOS 16.4), longest first: (path prefix below the tree's
-/// root, domain, how much of the prefix is the domain's root rather than part of the relative path).
-/// `*` stands for one path component that completes the domain's name (a bundle or group id).
-const DEVICE_ROOTS: &[(&str, &str, &str)] = &[
-    (
-        "var/mobile/Containers/Data/Application/*",
-        "AppDomain-",
-        "var/mobile/Containers/Data/Application/*",
-    ),
-    (
-        "var/mobile/Containers/Shared/AppGroup/*",
-        "AppDomainGroup-",
-        "var/mobile/Containers/Shared/AppGroup/*",
-    ),
-    (
-        "var/mobile/Containers/Data/PluginKitPlugin/*",
-        "AppDomainPlugin-",
-        "var/mobile/Containers/Data/PluginKitPlugin/*",
-    ),
-    (
-        "var/containers/Data/System/*",
-        "SysContainerDomain-",
-        "var/containers/Data/System/*",
-    ),
-    (
-        "var/containers/Shared/SystemGroup/*",
-        "SysSharedContainerDomain-",
-        "var/containers/Shared/SystemGroup/*",
-    ),
-    (
-        "var/mobile/Media/iTunes_Control/iTunes/Ringtones.plist",
-        "TonesDomain",
-        "var/mobile",
-    ),
-    (
-        "var/mobile/Media/iTunes_Control/Ringtones",
-        "TonesDomain",
-        "var/mobile",
-    ),
-    (
-        "var/mobile/Library/SMS/Attachments",
-        "MediaDomain",
-        "var/mobile",
-    ),
-    ("var/mobile/Library/Recordings", "MediaDomain", "var/mobile"),
-    (
-        "var/mobile/Library/Keyboard",
-        "KeyboardDomain",
-        "var/mobile",
-    ),
-    (
-        "var/mobile/Library/Health",
-        "HealthDomain",
-        "var/mobile/Library",
-    ),
-    ("var/mobile/Library/homed", "HomeKitDomain", "var/mobile"),
-    (
-        "var/mobile/Media/PhotoData",
-        "CameraRollDomain",
-        "var/mobile",
-    ),
-    (
-        "var/mobile/Media/Books",
-        "BooksDomain",
-        "var/mobile/Media/Books",
-    ),
-    ("var/mobile/Media/DCIM", "CameraRollDomain", "var/mobile"),
-    (
-        "var/Managed Preferences",
-        "ManagedPreferencesDomain",
-        "var/Managed Preferences",
-    ),
-    ("var/mobile/Media", "MediaDomain", "var/mobile"),
-    ("var/MobileDevice", "MobileDeviceDomain", "var/MobileDevice"),
-    (
-        "var/preferences",
-        "SystemPreferencesDomain",
-        "var/preferences",
-    ),
-    ("var/protected", "ProtectedDomain", "var/protected"),
-    ("var/Keychains", "KeychainDomain", "var/Keychains"),
-    ("var/installd", "InstallDomain", "var/installd"),
-    ("var/networkd", "NetworkDomain", "var/networkd"),
-    ("var/wireless", "WirelessDomain", "var/wireless"),
-    ("var/mobile", "HomeDomain", "var/mobile"),
-    ("var/root", "RootDomain", "var/root"),
-    ("var/db", "DatabaseDomain", "var/db"),
-];
+/// One place in a device tree that holds a domain's files: a domain's root, or one of its paths below the root.
+struct DevicePrefix {
+    /// The path below the tree's root (after `private/`).
+    prefix: String,
+    /// How many bytes of `prefix` are the domain's root. The rest is already part of the relative path.
+    root_len: usize,
+    domain: &'static Domain,
+}
+
+/// Every domain's device paths, longest first. A path then lands in the most specific domain that claims it:
+/// `var/mobile/Media/DCIM` in CameraRollDomain before `var/mobile/Media` in MediaDomain and `var/mobile` in
+/// HomeDomain. Built once from the table, so matching a file spells nothing.
+static DEVICE_PREFIXES: LazyLock<Vec<DevicePrefix>> = LazyLock::new(|| {
+    let mut all: Vec<DevicePrefix> = domains::DOMAINS
+        .iter()
+        .flat_map(|domain| {
+            domain.device_paths.iter().map(move |path| DevicePrefix {
+                prefix: match *path {
+                    "" => domain.device_root.to_string(),
+                    path => format!("{}/{path}", domain.device_root),
+                },
+                root_len: domain.device_root.len(),
+                domain,
+            })
+        })
+        .collect();
+    // Two prefixes that both match a path are one inside the other, so the longer one is the more specific.
+    all.sort_by_key(|p| std::cmp::Reverse(p.prefix.len()));
+    all
+});
 
 /// The pseudo-domain of files that lie outside every domain's root; attributed as "Other (unrecognised)".
 pub const OUTSIDE: &str = "(outside any domain)";
@@ -120,7 +65,7 @@ pub(super) fn locate_parts(layout: Layout, path: &str) -> Option<Located<'_>> {
         Layout::Backup => None,
         Layout::ExtractedDomains => Some(match path.split_once('/') {
             // `AppDomain/<bundle id>/…` (exporters that split the domain at its first `-`).
-            Some((family, rest)) if crate::discover::DOMAIN_FAMILIES.contains(&family) => {
+            Some((family, rest)) if domains::family_named(family).is_some() => {
                 match rest.split_once('/') {
                     Some((id, relative)) => Located {
                         domain: [family, "-", id],
@@ -138,8 +83,8 @@ pub(super) fn locate_parts(layout: Layout, path: &str) -> Option<Located<'_>> {
         }),
         Layout::ExtractedDevicePaths => {
             let path = path.strip_prefix("private/").unwrap_or(path);
-            for (prefix, domain, root) in DEVICE_ROOTS {
-                if let Some(found) = match_root(path, prefix, domain, root) {
+            for prefix in DEVICE_PREFIXES.iter() {
+                if let Some(found) = match_prefix(path, prefix) {
                     return Some(found);
                 }
             }
@@ -151,34 +96,28 @@ pub(super) fn locate_parts(layout: Layout, path: &str) -> Option<Located<'_>> {
     }
 }
 
-fn match_root<'p>(
-    path: &'p str,
-    prefix: &str,
-    domain: &'static str,
-    root: &str,
-) -> Option<Located<'p>> {
-    let (fixed, wildcard) = match prefix.strip_suffix("/*") {
-        Some(fixed) => (fixed, true),
-        None => (prefix, false),
-    };
-    let rest = path.strip_prefix(fixed)?;
+/// Where `path` lies in the domain of `device`, if it lies below `device.prefix`. A family's container folder
+/// must hold the file, or the path is left to a shorter prefix.
+fn match_prefix<'p>(path: &'p str, device: &DevicePrefix) -> Option<Located<'p>> {
+    let rest = path.strip_prefix(device.prefix.as_str())?;
     if !(rest.is_empty() || rest.starts_with('/')) {
         return None;
     }
-    if wildcard {
-        // The next component names the container: it completes the domain name.
-        let rest = rest.strip_prefix('/')?;
-        let (id, relative) = rest.split_once('/')?;
-        return Some(Located {
-            domain: [domain, id, ""],
-            relative,
-        });
+    let name = device.domain.name;
+    match device.domain.kind {
+        Kind::Family => {
+            // The next component names the container: it completes the domain name.
+            let (id, relative) = rest.strip_prefix('/')?.split_once('/')?;
+            Some(Located {
+                domain: [name, "-", id],
+                relative,
+            })
+        }
+        Kind::Fixed => Some(Located {
+            domain: [name, "", ""],
+            relative: path[device.root_len..].trim_start_matches('/'),
+        }),
     }
-    let relative = path.strip_prefix(root)?.trim_start_matches('/');
-    Some(Located {
-        domain: [domain, "", ""],
-        relative,
-    })
 }
 
 #[cfg(test)]
@@ -232,6 +171,47 @@ mod tests {
             )
             .unwrap(),
             d("AppDomain-net.whatsapp.WhatsApp", "Documents/x")
+        );
+    }
+
+    #[test]
+    fn every_device_path_of_the_table_maps_back_to_its_domain() {
+        for domain in domains::DOMAINS {
+            for path in domain.device_paths {
+                let below_root = match *path {
+                    "" => "f".to_string(),
+                    path => format!("{path}/f"),
+                };
+                let (file, want) = match domain.kind {
+                    Kind::Fixed => (
+                        format!("{}/{below_root}", domain.device_root),
+                        (domain.name.to_string(), below_root),
+                    ),
+                    Kind::Family => (
+                        format!("{}/com.example.id/{below_root}", domain.device_root),
+                        (format!("{}-com.example.id", domain.name), below_root),
+                    ),
+                };
+                assert_eq!(device(&file), want, "{file}");
+                assert_eq!(device(&format!("private/{file}")), want, "private/{file}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_container_folder_without_files_in_it_is_left_to_the_domain_around_it() {
+        let d = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            device("private/var/mobile/Containers/Data/Application/loose-file"),
+            d("HomeDomain", "Containers/Data/Application/loose-file")
+        );
+        assert_eq!(
+            device("private/var/containers/Shared/SystemGroup/x"),
+            d(OUTSIDE, "var/containers/Shared/SystemGroup/x")
+        );
+        assert_eq!(
+            device("private/var/mobile/Library/HealthKit/x"),
+            d("HomeDomain", "Library/HealthKit/x")
         );
     }
 }

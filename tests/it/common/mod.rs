@@ -298,6 +298,12 @@ impl Run {
             }
             cmd.output()
         })
+        .inspect(|output| {
+            // Every JSON document any test sees is held to the codes contract.
+            if let Ok(doc) = serde_json::from_slice::<Value>(&output.stdout) {
+                assert_codes_documented(&doc);
+            }
+        })
     }
 
     /// Runs the binary with a terminal of its own (a pty as its controlling terminal and stdin; stdout and
@@ -454,7 +460,7 @@ pub fn error_message<'a>(doc: &'a Value, id: &str) -> &'a str {
         .expect("errors array")
         .iter()
         .find(|e| e["path"].as_str().is_some_and(|p| p.ends_with(id)))
-        .and_then(|e| e["error"].as_str())
+        .and_then(|e| e["message"].as_str())
         .unwrap_or_else(|| panic!("no error for {id}: {}", doc["errors"]))
 }
 
@@ -568,6 +574,61 @@ pub fn assert_no_panic(output: &std::process::Output) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_ne!(output.status.code(), Some(101), "panicked: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The codes the README's "Codes" table lists: the contract every JSON `code` is held to.
+fn documented_codes() -> &'static BTreeSet<String> {
+    static CODES: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let readme = include_str!("../../../README.md");
+        let table = readme
+            .split_once("### Codes")
+            .expect("the README has a Codes section")
+            .1;
+        let table = table.split("\n\n").nth(2).expect("the codes table");
+        let mut codes = BTreeSet::new();
+        for row in table.lines().filter(|l| l.starts_with('|')) {
+            // The second column holds the codes, each in backticks.
+            let cell = row.split('|').nth(2).unwrap_or_default();
+            for (i, part) in cell.split('`').enumerate() {
+                if i % 2 == 1 {
+                    codes.insert(part.to_string());
+                }
+            }
+        }
+        assert!(codes.len() > 30, "{codes:?}");
+        codes
+    })
+}
+
+/// Every warning, assumption, note, error and skipped folder of a JSON document has a documented `code` and
+/// a `message`: what scripts are promised (README, "Codes").
+pub fn assert_codes_documented(doc: &Value) {
+    let Some(version) = doc["schema_version"].as_u64() else {
+        return;
+    };
+    assert_eq!(version, 2, "schema_version");
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    let mut all = Vec::new();
+    for backup in list(&doc["backups"]) {
+        all.extend(list(&backup["warnings"]));
+        all.extend(list(&backup["estimate"]["assumptions"]));
+    }
+    all.extend(list(&doc["plan"]["notes"]));
+    all.extend(list(&doc["plan"]["estimate"]["assumptions"]));
+    all.extend(list(&doc["errors"]));
+    all.extend(list(&doc["skipped"]));
+    for object in &all {
+        let code = object["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no code: {object}"));
+        assert!(
+            documented_codes().contains(code),
+            "{code} is not in the README's Codes table: {object}"
+        );
+        let message = object["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty(), "no message: {object}");
+    }
 }
 
 /// The figures every layout knows: format, manifest totals and what the folder holds on disk.

@@ -1,0 +1,197 @@
+//! The command line as clap sees it: commands, options, help texts. Nothing here reads a backup; the
+//! options become one [`crate::config::Config`] before anything runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use cloudfit::plan::{self, Tier};
+
+/// Shown under every command's help: how to give passwords without putting them on the command line.
+const PASSWORD_HELP: &str = "Encrypted backups: give the password with --password-file, --password-stdin or the \
+CLOUDFIT_PASSWORD environment variable; on a terminal cloudfit asks for it. Never as an argument (it would land \
+in shell history). Exit codes: 0 every backup read, 1 some failed, 2 nothing could be reported.";
+
+const PLAN_HELP: &str = "Example: cloudfit plan --tier 5GB --used 3.2GB (Settings › [your name] › iCloud shows \
+your plan and what uses it). Sizes are decimal, as Apple counts them: 1 GB = 1,000,000,000 bytes. iCloud Photos and \
+Messages in iCloud are taken as off unless you say otherwise: a computer backup already leaves them out. Encrypted \
+backups: --password-file, --password-stdin or CLOUDFIT_PASSWORD. Exit codes: 0 planned, 1 planned but some \
+backups could not be read, 2 no plan could be made.";
+
+/// The estimate's defaults, as `scan --help` and the README state them.
+const DEFAULTS_NOTE: &str = "iCloud Photos and Messages in iCloud are taken as off unless --icloud-photos on / \
+--messages-in-icloud on say otherwise: a computer backup already leaves them out, so what it holds of photos and \
+messages is what iCloud does not";
+
+#[derive(Parser)]
+#[command(
+    name = "cloudfit",
+    version,
+    about = "What is filling your iPhone backup, app by app and data type by data type",
+    after_help = PASSWORD_HELP
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Colour in tables
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Show what fills each backup: top apps and data types by size
+    #[command(after_help = PASSWORD_HELP)]
+    Scan(ScanArgs),
+    /// One line per backup: device, model, iOS, date, size, encryption, state
+    #[command(after_help = PASSWORD_HELP)]
+    List(CommonArgs),
+    /// Estimate this phone's iCloud backup and the cheapest ways to make it fit your iCloud plan
+    #[command(after_help = PLAN_HELP)]
+    Plan(PlanArgs),
+}
+
+/// What the user says about data kept in iCloud itself; the estimate depends on it.
+#[derive(Args)]
+pub struct EstimateArgs {
+    /// Whether iCloud Photos is on: when on, the photo library is not in the iCloud backup
+    #[arg(long, value_enum, default_value_t = OnOff::Off, value_name = "on|off")]
+    pub icloud_photos: OnOff,
+    /// Whether Messages in iCloud is on: when on, messages are not in the iCloud backup
+    #[arg(long, value_enum, default_value_t = OnOff::Off, value_name = "on|off")]
+    pub messages_in_icloud: OnOff,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
+    /// Your iCloud plan now: 5GB (free), 50GB, 200GB, 2TB, 6TB or 12TB
+    #[arg(long, default_value = "5GB", value_parser = parse_tier, value_name = "SIZE")]
+    pub tier: Tier,
+    /// What iCloud holds besides this phone's backup (photos, Drive, mail, other backups), e.g. 3.2GB [default: 0]
+    #[arg(long, value_parser = parse_bytes, value_name = "SIZE")]
+    pub used: Option<u64>,
+    /// The device to plan for: its name, UDID or backup folder [default: the newest backup that is not an archived copy]
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
+    /// Currency of the prices: USD, EUR, GBP, INR or JPY (or any in --prices)
+    #[arg(long, default_value = "USD", value_name = "CODE")]
+    pub currency: String,
+    /// A JSON price table to use instead of the built-in one (its shape is in the README)
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+}
+
+fn parse_tier(text: &str) -> Result<Tier, String> {
+    plan::parse_tier(text).map_err(|e| e.to_string())
+}
+
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    plan::parse_bytes(text).map_err(|e| e.to_string())
+}
+
+#[derive(Args)]
+pub struct CommonArgs {
+    /// Backup folders, or folders holding them (default: this OS's MobileSync/Backup folder)
+    pub paths: Vec<PathBuf>,
+    /// How to print: tables for people, or one JSON or CSV document for scripts (exact byte counts; fields and
+    /// columns in the README)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<OutputFormat>,
+    /// The same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Password of encrypted backups: a file holding it, or lines `UDID=password` for several devices
+    #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+    pub password_file: Option<PathBuf>,
+    /// Read the password of encrypted backups from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// No progress bar or spinner (they appear only on a terminal anyway); warnings still go to stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Measure every data file with a stat, as du does (slower): exact disk_bytes, and files whose length
+    /// differs from the manifest are found. By default data files are only listed and sized by the manifest
+    #[arg(long)]
+    pub measure_disk: bool,
+}
+
+#[derive(Args)]
+#[command(after_help = DEFAULTS_NOTE)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
+    /// Rows per table
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub top: usize,
+    /// Show every app and data type
+    #[arg(long, conflicts_with = "top")]
+    pub all: bool,
+}
+
+/// How the result is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Tables and sentences for people
+    Table,
+    /// One JSON document (the fields in the README)
+    Json,
+    /// One CSV document with a header row (the columns in the README)
+    Csv,
+}
+
+/// When to colour tables.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether the raw arguments ask for JSON: a mistyped command line still gets its JSON document, so a script
+/// never has to parse clap's usage text.
+pub fn asks_for_json(args: &[std::ffi::OsString]) -> bool {
+    let mut args = args.iter().map(|a| a.to_string_lossy());
+    while let Some(arg) = args.next() {
+        match arg.as_ref() {
+            "--json" | "--format=json" => return true,
+            "--format" if args.next().as_deref() == Some("json") => return true,
+            "--" => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_found_among_the_raw_arguments() {
+        let asks = |line: &str| asks_for_json(&line.split(' ').map(Into::into).collect::<Vec<_>>());
+        assert!(asks("cloudfit scan --json --bogus"));
+        assert!(asks("cloudfit list --format json"));
+        assert!(asks("cloudfit plan --tier 7GB --format=json"));
+        assert!(!asks("cloudfit scan --format csv"));
+        assert!(!asks("cloudfit scan -- --json"));
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,243 @@
+//! One plain `Config`, built once from the command line before any backup is read: every argument problem
+//! (a price file, a currency, the clock, a password file) is found here, and nothing after looks at clap.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use cloudfit::estimate::EstimateOptions;
+use cloudfit::plan::{PriceTable, Tier};
+use cloudfit::read::DiskSizes;
+use cloudfit::render::json::Failure;
+
+use crate::cli::{Cli, ColorChoice, Command, CommonArgs, EstimateArgs, OnOff, OutputFormat};
+use crate::passwords::Passwords;
+
+/// Which job to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Scan,
+    List,
+    Plan,
+}
+
+/// What `plan` was told.
+pub struct PlanConfig {
+    pub tier: Tier,
+    pub used: Option<u64>,
+    pub device: Option<String>,
+    /// Upper case, and present in `prices`.
+    pub currency: String,
+    pub prices: PriceTable,
+}
+
+/// Everything a run needs, decided from the arguments and the environment.
+pub struct Config {
+    pub job: Job,
+    /// Backup folders, or folders holding them: the arguments, or this OS's default folder.
+    pub paths: Vec<PathBuf>,
+    pub format: OutputFormat,
+    pub color: bool,
+    /// Rows per table; `None` for every row.
+    pub top: Option<usize>,
+    pub quiet: bool,
+    pub passwords: Passwords,
+    pub disk_sizes: DiskSizes,
+    pub estimate: EstimateOptions,
+    /// The clock for backup ages; `CLOUDFIT_NOW` pins it.
+    pub now: SystemTime,
+    /// Set for `plan` only.
+    pub plan: Option<PlanConfig>,
+}
+
+impl Config {
+    /// The output format alone, for reporting a failure to build the rest.
+    pub fn format_of(cli: &Cli) -> OutputFormat {
+        format(common(&cli.command))
+    }
+
+    pub fn from_cli(cli: Cli) -> Result<Config, Failure> {
+        let (job, common, top, estimate) = match &cli.command {
+            Command::Scan(args) => (
+                Job::Scan,
+                &args.common,
+                (!args.all).then_some(args.top),
+                estimate_options(&args.estimate),
+            ),
+            Command::List(args) => (Job::List, args, None, EstimateOptions::default()),
+            Command::Plan(args) => (
+                Job::Plan,
+                &args.common,
+                None,
+                estimate_options(&args.estimate),
+            ),
+        };
+        // Argument problems come before any backup is read, and before a password is asked for.
+        let plan = match &cli.command {
+            Command::Plan(args) => Some(PlanConfig {
+                prices: price_table(args.prices.as_deref(), &args.currency)?,
+                tier: args.tier.clone(),
+                used: args.used,
+                device: args.device.clone(),
+                currency: args.currency.to_ascii_uppercase(),
+            }),
+            _ => None,
+        };
+        let now = now()?;
+        let paths = if common.paths.is_empty() {
+            default_paths()?
+        } else {
+            common.paths.clone()
+        };
+        let passwords =
+            Passwords::from_args(common.password_file.as_deref(), common.password_stdin).map_err(
+                |e| Failure {
+                    code: "bad-password-input",
+                    message: format!("{e:#}"),
+                },
+            )?;
+        Ok(Config {
+            job,
+            paths,
+            format: format(common),
+            color: color_enabled(cli.color),
+            top,
+            quiet: common.quiet,
+            passwords,
+            disk_sizes: if common.measure_disk {
+                DiskSizes::Measured
+            } else {
+                DiskSizes::Named
+            },
+            estimate,
+            now,
+            plan,
+        })
+    }
+}
+
+fn common(command: &Command) -> &CommonArgs {
+    match command {
+        Command::Scan(args) => &args.common,
+        Command::List(args) => args,
+        Command::Plan(args) => &args.common,
+    }
+}
+
+fn format(common: &CommonArgs) -> OutputFormat {
+    match (common.json, common.format) {
+        (true, _) => OutputFormat::Json,
+        (false, Some(format)) => format,
+        (false, None) => OutputFormat::Table,
+    }
+}
+
+fn estimate_options(args: &EstimateArgs) -> EstimateOptions {
+    EstimateOptions {
+        icloud_photos: args.icloud_photos == OnOff::On,
+        messages_in_icloud: args.messages_in_icloud == OnOff::On,
+    }
+}
+
+/// This OS's backup folders that exist; an error naming where it looked when none does.
+fn default_paths() -> Result<Vec<PathBuf>, Failure> {
+    let defaults = cloudfit::discover::default_folders().map_err(|e| Failure {
+        code: e.code(),
+        message: e.to_string(),
+    })?;
+    let existing: Vec<PathBuf> = defaults.iter().filter(|p| p.is_dir()).cloned().collect();
+    if existing.is_empty() {
+        let looked: Vec<String> = defaults.iter().map(|p| p.display().to_string()).collect();
+        return Err(Failure {
+            code: "no-default-folder",
+            message: format!(
+                "no backup folder at {}; back up the device in Finder or iTunes first, or pass a folder as PATH",
+                looked.join(" or ")
+            ),
+        });
+    }
+    Ok(existing)
+}
+
+/// The built-in price table or `--prices FILE`, checked to have `currency`.
+fn price_table(file: Option<&Path>, currency: &str) -> Result<PriceTable, Failure> {
+    let table = match file {
+        None => PriceTable::built_in(),
+        Some(path) => {
+            let bad = |what: &str, problem: String| Failure {
+                code: "bad-price-file",
+                message: format!("cannot {what} the price file {}: {problem}", path.display()),
+            };
+            let text = read_small_file(path, 1 << 20).map_err(|e| bad("read", e))?;
+            PriceTable::from_json(&text).map_err(|e| bad("use", format!("{e:#}")))?
+        }
+    };
+    let currency = currency.to_ascii_uppercase();
+    if !table.currencies.contains_key(&currency) {
+        let known: Vec<&str> = table.currencies.keys().map(String::as_str).collect();
+        return Err(Failure {
+            code: "unknown-currency",
+            message: format!(
+                "no prices in {currency:?}; the price table has {} (--prices FILE adds others)",
+                known.join(", ")
+            ),
+        });
+    }
+    Ok(table)
+}
+
+/// A text file of at most `limit` bytes (a price table is a few hundred bytes; a FIFO or a disk image is refused).
+fn read_small_file(path: &Path, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let io = |e: std::io::Error| cloudfit::error::io_cause(&e);
+    // Checked before opening: opening a FIFO would block until a writer comes.
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut text = String::new();
+    file.take(limit + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+            _ => io(e),
+        })?;
+    if text.len() as u64 > limit {
+        return Err(format!("it is larger than {limit} bytes"));
+    }
+    Ok(text)
+}
+
+fn color_enabled(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => {
+            let _ = ansi_on_this_console();
+            true
+        }
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+                && ansi_on_this_console()
+        }
+    }
+}
+
+/// A Windows console shows colour codes as text unless its virtual-terminal mode is on (Windows 10 and
+/// later have it): turn it on, and stay plain where it cannot be. Always true elsewhere.
+fn ansi_on_this_console() -> bool {
+    anstyle_query::windows::enable_ansi_colors().unwrap_or(true)
+}
+
+/// The clock for backup ages; `CLOUDFIT_NOW` (RFC 3339) pins it for reproducible output.
+fn now() -> Result<SystemTime, Failure> {
+    match std::env::var("CLOUDFIT_NOW") {
+        Ok(value) => humantime::parse_rfc3339_weak(&value).map_err(|_| Failure {
+            code: "bad-clock",
+            message: format!(
+                "CLOUDFIT_NOW={value:?} is not an RFC 3339 date such as 2026-11-24T12:00:00Z"
+            ),
+        }),
+        Err(_) => Ok(SystemTime::now()),
+    }
+}

@@ -1,0 +1,219 @@
+//! The `cloudfit` command: parses the arguments into one `Config`, runs the library, prints tables, JSON or
+//! CSV, and sets the exit code. With JSON, every exit prints one whole document, failures included.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cloudfit::plan::{self, PlanRequest};
+use cloudfit::render::json::Failure;
+use cloudfit::render::{self, words, Style};
+use cloudfit::scan::{self, ScanOptions, ScanReport};
+
+use cli::{Cli, OutputFormat};
+use config::{Config, Job, PlanConfig};
+use output::{print, warn};
+
+mod cli;
+mod config;
+mod console;
+mod exit;
+mod output;
+mod passwords;
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(usage_error(&e, &args)),
+    };
+    let format = Config::format_of(&cli);
+    let job = match cli.command {
+        cli::Command::Plan(_) => Job::Plan,
+        _ => Job::Scan,
+    };
+    match Config::from_cli(cli) {
+        Ok(config) => ExitCode::from(run(config)),
+        Err(failure) => ExitCode::from(fail(&failure, format, job)),
+    }
+}
+
+/// clap's message for `--help`, `--version` and mistakes; with `--json` among the arguments, a mistake also
+/// gets its JSON document (code `usage`).
+fn usage_error(e: &clap::Error, args: &[OsString]) -> u8 {
+    let _ = e.print();
+    if !e.use_stderr() {
+        return exit::OK;
+    }
+    if cli::asks_for_json(args) {
+        let text = e.render().to_string();
+        let first = text.lines().next().unwrap_or("invalid arguments");
+        let failure = Failure {
+            code: "usage",
+            message: first.trim_start_matches("error: ").to_string(),
+        };
+        let plan = args
+            .iter()
+            .skip(1)
+            .find(|a| !a.to_string_lossy().starts_with('-'))
+            .is_some_and(|a| a == "plan");
+        let _ = print_document(
+            &failure_document(&failure, if plan { Job::Plan } else { Job::Scan }),
+            OutputFormat::Json,
+        );
+    }
+    exit::NOTHING
+}
+
+/// A command that could not run: the message on stderr and, for JSON, the document saying so.
+fn fail(failure: &Failure, format: OutputFormat, job: Job) -> u8 {
+    warn(&words::error_message(failure.code, &failure.message));
+    let _ = print_document(&failure_document(failure, job), format);
+    exit::NOTHING
+}
+
+fn failure_document(failure: &Failure, job: Job) -> Option<String> {
+    let doc = match job {
+        Job::Plan => render::json::plan_json(None, &ScanReport::default(), Some(failure)),
+        Job::Scan | Job::List => render::json::failure_json(failure),
+    };
+    doc.ok()
+}
+
+/// Prints a JSON document only when JSON was asked for (a CSV or a table has no way to say "failed").
+fn print_document(doc: &Option<String>, format: OutputFormat) -> Result<(), String> {
+    match (format, doc) {
+        (OutputFormat::Json, Some(doc)) => print(doc),
+        _ => Ok(()),
+    }
+}
+
+fn run(config: Config) -> u8 {
+    // Started here, not on first use: rayon's lazily built pool panics when the system refuses threads.
+    if let Err(e) = rayon::ThreadPoolBuilder::new().build_global() {
+        let failure = Failure {
+            code: "no-threads",
+            message: format!(
+                "cannot start worker threads: {e}; the system is short of memory or processes"
+            ),
+        };
+        return fail(&failure, config.format, config.job);
+    }
+    let Config {
+        job,
+        paths,
+        format,
+        color,
+        top,
+        quiet,
+        passwords,
+        disk_sizes,
+        estimate,
+        now,
+        plan,
+    } = config;
+    let interaction = console::Console::new(passwords, quiet);
+    let options = ScanOptions {
+        now,
+        interaction: &interaction,
+        estimate,
+        disk_sizes,
+    };
+    // `scan` asks for the password of each backup it reports; `list` never asks; `plan` asks only for the
+    // device it plans for, once the plists have said which that is.
+    interaction.set_asking(job == Job::Scan);
+    let mut report = scan::scan_paths(&paths, &options);
+    if let Some(plan) = &plan {
+        if interaction.can_prompt() {
+            if let Ok(phone) = plan::this_phone(&report.backups, plan.device.as_deref()) {
+                let device = plan::device_key(&phone.summary);
+                interaction.set_asking(true);
+                scan::read_locked_again(&mut report, &options, |s| plan::device_key(s) == device);
+            }
+        }
+    }
+    // For `scan` and `plan` a locked backup was not read: it counts as not reported. `list` shows it as it is.
+    if job != Job::List {
+        report.count_locked_as_errors();
+    }
+    for skipped in &report.skipped {
+        warn(&format!(
+            "skipped {}: {}",
+            skipped.path.display(),
+            words::skipped(skipped)
+        ));
+    }
+    for failed in &report.errors {
+        warn(&format!("error: {}", words::error(failed)));
+    }
+
+    let style = Style { color, top };
+    if let Some(plan) = &plan {
+        return plan_for(plan, &report, format, style);
+    }
+    // A script gets its document even when everything failed (the failures are in `errors`); a person gets
+    // the stderr lines above and no empty table.
+    let text = match format {
+        OutputFormat::Json => render::json::scan_json(&report).map_err(|e| e.to_string()),
+        OutputFormat::Csv if job == Job::List => {
+            render::csv::list_csv(&report).map_err(|e| e.to_string())
+        }
+        OutputFormat::Csv => render::csv::scan_csv(&report).map_err(|e| e.to_string()),
+        OutputFormat::Table if report.backups.is_empty() => Ok(String::new()),
+        OutputFormat::Table if job == Job::List => Ok(render::table::list_table(&report, style)),
+        OutputFormat::Table => Ok(render::table::scan_table(&report, style)),
+    };
+    match text.and_then(|text| print(&text)) {
+        Ok(()) => exit::of_report(&report, job == Job::List),
+        Err(e) => {
+            warn(&e);
+            exit::NOTHING
+        }
+    }
+}
+
+/// `cloudfit plan`: plans for the phone and prints the plan; exit 2 when no plan can be made.
+fn plan_for(config: &PlanConfig, report: &ScanReport, format: OutputFormat, style: Style) -> u8 {
+    let request = PlanRequest {
+        tier: config.tier.clone(),
+        used_bytes: config.used,
+        device: config.device.as_deref(),
+        currency: &config.currency,
+        prices: &config.prices,
+    };
+    // Impossible on the phone, so surely a typo: said on stderr as well as in the plan's notes.
+    if let Some(note) = plan::used_beyond_tier(config.used.unwrap_or(0), &config.tier) {
+        warn(&words::plan_note(&note));
+    }
+    let made = match plan::advise(&report.backups, &request) {
+        Ok(made) => made,
+        Err(e) => {
+            let failure = Failure {
+                code: e.code(),
+                message: e.to_string(),
+            };
+            warn(&words::error_message(failure.code, &failure.message));
+            if format == OutputFormat::Json {
+                if let Ok(doc) = render::json::plan_json(None, report, Some(&failure)) {
+                    let _ = print(&doc);
+                }
+            }
+            return exit::NOTHING;
+        }
+    };
+    let text = match format {
+        OutputFormat::Json => {
+            render::json::plan_json(Some(&made), report, None).map_err(|e| e.to_string())
+        }
+        OutputFormat::Csv => render::csv::plan_csv(&made).map_err(|e| e.to_string()),
+        OutputFormat::Table => Ok(render::plan::plan_text(&made, style)),
+    };
+    match text.and_then(|text| print(&text)) {
+        Ok(()) => exit::of_report(report, false).min(exit::PARTIAL),
+        Err(e) => {
+            warn(&e);
+            exit::NOTHING
+        }
+    }
+}
