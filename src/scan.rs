@@ -7,12 +7,13 @@ use std::time::SystemTime;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::attribute::{self, summary::ReadBackup, BackupSummary, Format, Tally};
-use crate::diagnostic::Warning;
+use crate::attribute::summary::{Contents, ReadBackup};
+use crate::attribute::{self, BackupSummary, Format, Tally};
 use crate::discover::{self, BackupDir, Layout, Skipped};
 use crate::error::{Error, Result};
 use crate::estimate::{EstimateOptions, EstimatedBackup};
-use crate::read::{self, crypto, DeviceInfo, DiskSizes, Manifest, ManifestSource};
+use crate::read::open::{ManifestKind, Opening};
+use crate::read::{self, DeviceInfo, DiskSizes, Manifest};
 
 /// A backup that was found but could not be (fully) reported.
 #[derive(Debug, Clone, Serialize)]
@@ -202,44 +203,39 @@ fn read_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSumma
         return scan_extracted(dir, options);
     }
     let info = read::plists::read_device_info(&dir.path)?;
-    let manifest_db = dir.path.join("Manifest.db");
-    // The format is decided by which manifest exists, never by the iOS version (10.0–10.2 already use
-    // Manifest.db). An iOS 4–9 manifest is never encrypted, so it needs no password.
-    // A folder, FIFO or device under either name is named for what it is, never opened.
-    if !read::file_kind::regular_file(&manifest_db)? {
-        let mbdb = dir.path.join("Manifest.mbdb");
-        if !read::file_kind::regular_file(&mbdb)? {
-            return Err(missing_manifest(&dir.path));
-        }
-        // As for Manifest.db: 0 bytes is a backup that never got to write its manifest.
-        if std::fs::metadata(&mbdb).is_ok_and(|m| m.len() == 0) {
-            return Err(Error::EmptyFile { path: mbdb });
-        }
-        let manifest = Manifest::open(ManifestSource::Mbdb(&mbdb), false)?;
-        return read_contents(dir, info, Format::ManifestMbdb, &manifest, options);
-    }
-    // The IsEncrypted flag alone is not trusted: iOS 10.0–10.1 encrypted backups have no ManifestKey, and
-    // decrypted copies (`mvt-ios decrypt-backup`) keep the flag but hold a plain Manifest.db.
-    let plain_db = read::manifest_db::check_header(&manifest_db).is_ok();
-    let decrypted_copy = info.encrypted && plain_db && info.manifest_key.is_some();
-    let mut info = info;
-    if decrypted_copy {
-        info.warnings.push(Warning::DecryptedCopy);
-    }
-    let key = match (info.encrypted && !plain_db, &info.manifest_key) {
-        (true, Some(_)) => match options.interaction.password(dir, &info) {
-            Some(password) => Some(unlock(dir, &info, &password, options.interaction)?),
-            None => return summarize_locked(dir, info, options.now),
-        },
-        _ => None,
+    let keys = KeysFor {
+        interaction: options.interaction,
+        dir,
     };
-    let source = match &key {
-        Some(key) => ManifestSource::Encrypted(&manifest_db, key),
-        None => ManifestSource::Plain(&manifest_db),
-    };
-    // A decrypted copy holds decrypted files too; iOS 10.0–10.1 encrypted files under a plain manifest.
-    let manifest = Manifest::open(source, info.encrypted && !decrypted_copy)?;
-    read_contents(dir, info, Format::ManifestDb, &manifest, options)
+    match read::open::open(&dir.path, &dir.id, info, &keys)? {
+        Opening::Locked { info } => summarize_locked(dir, info, options.now),
+        Opening::Readable { info, manifest } => {
+            let format = match manifest.kind {
+                ManifestKind::Db => Format::ManifestDb,
+                ManifestKind::Mbdb => Format::ManifestMbdb,
+            };
+            let opened = Manifest::open(manifest.source(), manifest.files_encrypted)?;
+            read_contents(dir, info, format, &opened, options)
+        }
+    }
+}
+
+/// The interaction as unlocking sees it: passwords, and a word before key derivation.
+struct KeysFor<'a> {
+    interaction: &'a dyn Interaction,
+    dir: &'a BackupDir,
+}
+
+impl read::open::Keyholder for KeysFor<'_> {
+    fn password(&self, info: &DeviceInfo) -> Option<Zeroizing<String>> {
+        self.interaction.password(self.dir, info)
+    }
+    fn deriving(&self, device: &str) {
+        self.interaction.unlocking(device);
+    }
+    fn derived(&self) {
+        self.interaction.unlocked();
+    }
 }
 
 /// Streams the manifest into the tally while the disk is listed on the other core, then reconciles the two
@@ -277,10 +273,13 @@ fn read_contents(
     let attribution = attribute::attribute(tally, &info.apps);
     let read = ReadBackup {
         dir,
-        info,
         disk: &disk,
         format,
-        manifest: Some((&stats, reconciliation)),
+        contents: Contents::Manifest {
+            info,
+            stats: &stats,
+            reconciliation,
+        },
     };
     Ok(attribute::summary::summarize(
         read,
@@ -314,7 +313,7 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
     };
     read::Progress::total(&progress, 0);
     // Each thread's tally carries its own ticker, so progress costs no shared counter per file.
-    let (walk, (tally, _)) = read::extracted::walk(
+    let (mut walk, (tally, _)) = read::extracted::walk(
         &dir.path,
         dir.layout,
         &|| (Tally::default(), read::Ticker::new(&progress)),
@@ -329,30 +328,11 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
         return Err(vanished_or(&dir.path, e));
     }
     let attribution = attribute::attribute(tally, &read::AppCatalog::default());
-    let mut info = DeviceInfo {
-        // An extracted tree has no snapshot state: it holds whatever the exporter wrote.
-        snapshot_state: Some("finished".into()),
-        ..DeviceInfo::default()
-    };
-    info.warnings.push(Warning::ExtractedTree);
-    if let Some(first) = walk.non_utf8_names.first() {
-        info.warnings.push(Warning::NonUtf8Names {
-            count: walk.non_utf8_names.len() as u64,
-            example: first.display().to_string(),
-        });
-    }
     let disk = read::DiskListing {
         others: walk.files,
         sizes: DiskSizes::Measured,
-        unreadable: walk.unreadable,
+        unreadable: std::mem::take(&mut walk.unreadable),
         ..read::DiskListing::default()
-    };
-    let stats = read::ManifestStats {
-        rows: walk.files.files + walk.directories + walk.symlinks,
-        files: walk.files,
-        directories: walk.directories,
-        symlinks: walk.symlinks,
-        ..read::ManifestStats::default()
     };
     let format = match dir.layout {
         Layout::ExtractedDevicePaths => Format::ExtractedDevicePaths,
@@ -360,10 +340,9 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
     };
     let read = ReadBackup {
         dir,
-        info,
         disk: &disk,
         format,
-        manifest: Some((&stats, read::Reconciliation::default())),
+        contents: Contents::Extracted { walk: &walk },
     };
     Ok(attribute::summary::summarize(read, attribution, now))
 }
@@ -389,50 +368,9 @@ fn summarize_locked(dir: &BackupDir, info: DeviceInfo, now: SystemTime) -> Resul
     let disk = read::disk::list_backup_dir(&dir.path, DiskSizes::Measured)?;
     let read = ReadBackup {
         dir,
-        info,
         disk: &disk,
         format: Format::ManifestDb,
-        manifest: None,
+        contents: Contents::Locked { info },
     };
     Ok(attribute::summary::summarize(read, Default::default(), now))
-}
-
-/// Password → class keys → the Manifest.db key.
-fn unlock(
-    dir: &BackupDir,
-    info: &DeviceInfo,
-    password: &str,
-    interaction: &dyn Interaction,
-) -> Result<crypto::Key> {
-    let manifest_plist = dir.path.join("Manifest.plist");
-    let problem = |p: String| Error::damaged_encryption(&manifest_plist, p);
-    let bag = info
-        .keybag
-        .as_deref()
-        .ok_or_else(|| problem("it has no BackupKeyBag".into()))?;
-    let bag = crypto::Keybag::parse(bag).map_err(|e| problem(e.to_string()))?;
-    let device = info.device_name.clone().unwrap_or_else(|| dir.id.clone());
-    interaction.unlocking(&device);
-    let derived = crypto::passcode_key(&bag, password.as_bytes());
-    interaction.unlocked();
-    let wrong = |e: crypto::UnlockError| match e {
-        crypto::UnlockError::WrongPassword => Error::WrongPassword {
-            device: device.clone(),
-            path: dir.path.clone(),
-        },
-        other => problem(other.to_string()),
-    };
-    let class_keys = crypto::unwrap_class_keys(&bag, &derived.map_err(wrong)?).map_err(wrong)?;
-    let manifest_key = info.manifest_key.as_deref().unwrap_or_default();
-    crypto::manifest_key(manifest_key, &class_keys).map_err(wrong)
-}
-
-fn missing_manifest(dir: &Path) -> Error {
-    Error::Io {
-        path: dir.join("Manifest.db"),
-        err: std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "the backup has no Manifest.db or Manifest.mbdb; it may not have finished: back up again in Finder or iTunes",
-        ),
-    }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{AppUsage, Attribution, CategoryUsage, DomainUsage, SubsetUsage};
 use crate::diagnostic::Warning;
 use crate::discover::BackupDir;
+use crate::read::extracted::WalkStats;
 use crate::read::{
     product, Counts, DeviceInfo, DiskListing, DiskSizes, ManifestStats, Reconciliation,
 };
@@ -87,11 +88,23 @@ pub struct BackupSummary {
 /// What was read about one backup, gathered for [`summarize`].
 pub struct ReadBackup<'a> {
     pub dir: &'a BackupDir,
-    pub info: DeviceInfo,
     pub disk: &'a DiskListing,
     pub format: Format,
-    /// `None` when the manifest was not read (encrypted).
-    pub manifest: Option<(&'a ManifestStats, Reconciliation)>,
+    pub contents: Contents<'a>,
+}
+
+/// Where a backup's figures come from.
+pub enum Contents<'a> {
+    /// A backup folder whose manifest was read, reconciled with the disk.
+    Manifest {
+        info: DeviceInfo,
+        stats: &'a ManifestStats,
+        reconciliation: Reconciliation,
+    },
+    /// A backup folder whose manifest was not read (encrypted, not unlocked): the plists and the disk.
+    Locked { info: DeviceInfo },
+    /// A tree another tool extracted: no plists, no manifest; what the walk of its files found.
+    Extracted { walk: &'a WalkStats },
 }
 
 /// Unreadable folders and files named one by one in the warnings; more are counted.
@@ -152,14 +165,33 @@ pub fn mark_archived_by_serial(backups: &mut [&mut BackupSummary]) {
 pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime) -> BackupSummary {
     let ReadBackup {
         dir,
-        info,
         disk,
         format,
-        manifest,
+        contents,
     } = read;
-    let mut warnings = info.warnings;
+    let (mut info, manifest, extracted) = match contents {
+        Contents::Manifest {
+            info,
+            stats,
+            reconciliation,
+        } => (info, Some((stats, reconciliation)), None),
+        Contents::Locked { info } => (info, None, None),
+        Contents::Extracted { walk } => (DeviceInfo::default(), None, Some(walk)),
+    };
+    let mut warnings = std::mem::take(&mut info.warnings);
+    if let Some(walk) = extracted {
+        warnings.push(Warning::ExtractedTree);
+        if let Some(first) = walk.non_utf8_names.first() {
+            warnings.push(Warning::NonUtf8Names {
+                count: walk.non_utf8_names.len() as u64,
+                example: first.display().to_string(),
+            });
+        }
+    }
 
-    let finished = info.snapshot_state.as_deref() == Some("finished") && !disk.has_snapshot_dir;
+    // An extracted tree has no snapshot state: it holds whatever the exporter wrote.
+    let finished = extracted.is_some()
+        || info.snapshot_state.as_deref() == Some("finished") && !disk.has_snapshot_dir;
     if disk.has_snapshot_dir {
         warnings.push(Warning::SnapshotLeftOver);
     } else if let Some(state) = info.snapshot_state.as_deref().filter(|s| *s != "finished") {
@@ -188,42 +220,53 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
 
     let mut on_disk = disk.others;
     let mut disk_sizes = disk.sizes;
-    let (bytes, files, directories, symlinks, missing, orphans, resized) = match manifest {
-        Some((stats, rec)) => {
-            if stats.unreadable_rows > 0 {
-                warnings.push(Warning::UndecodableRows {
-                    rows: stats.unreadable_rows,
-                    examples: stats.problems.clone(),
-                });
+    let none = Counts::default();
+    let (bytes, files, directories, symlinks, missing, orphans, resized) =
+        match (manifest, extracted) {
+            // Sized from the file system as it walked: nothing to reconcile.
+            (_, Some(walk)) => (
+                Some(walk.files.bytes),
+                Some(walk.files.files),
+                Some(walk.directories),
+                Some(walk.symlinks),
+                none,
+                none,
+                none,
+            ),
+            (Some((stats, rec)), None) => {
+                if stats.unreadable_rows > 0 {
+                    warnings.push(Warning::UndecodableRows {
+                        rows: stats.unreadable_rows,
+                        examples: stats.problems.clone(),
+                    });
+                }
+                if rec.resized.files > 0 {
+                    warnings.push(Warning::Resized {
+                        files: rec.resized.files,
+                        bytes: rec.resized.bytes,
+                    });
+                }
+                on_disk.merge(rec.data_on_disk);
+                (
+                    Some(stats.files.bytes),
+                    Some(stats.files.files),
+                    Some(stats.directories),
+                    Some(stats.symlinks),
+                    rec.missing,
+                    rec.orphans,
+                    rec.resized,
+                )
             }
-            if rec.resized.files > 0 {
-                warnings.push(Warning::Resized {
-                    files: rec.resized.files,
-                    bytes: rec.resized.bytes,
-                });
+            (None, None) => {
+                if info.encrypted {
+                    warnings.push(Warning::Encrypted);
+                }
+                // Without the manifest the disk is all there is: its data files were measured.
+                on_disk.merge(disk.data.total());
+                disk_sizes = DiskSizes::Measured;
+                (None, None, None, None, none, none, none)
             }
-            on_disk.merge(rec.data_on_disk);
-            (
-                Some(stats.files.bytes),
-                Some(stats.files.files),
-                Some(stats.directories),
-                Some(stats.symlinks),
-                rec.missing,
-                rec.orphans,
-                rec.resized,
-            )
-        }
-        None => {
-            if info.encrypted {
-                warnings.push(Warning::Encrypted);
-            }
-            // Without the manifest the disk is all there is: its data files were measured.
-            on_disk.merge(disk.data.total());
-            disk_sizes = DiskSizes::Measured;
-            let none = Counts::default();
-            (None, None, None, None, none, none, none)
-        }
-    };
+        };
 
     let product_name = info.product_type.as_deref().map(|pt| {
         product::product_name(pt)
@@ -247,7 +290,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         last_backup: info.last_backup.map(rfc3339),
         age_days,
         encrypted: info.encrypted,
-        decrypted: manifest.is_some(),
+        decrypted: manifest.is_some() || extracted.is_some(),
         state: if finished {
             BackupState::Finished
         } else {

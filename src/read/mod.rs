@@ -22,6 +22,7 @@ internal_modules!(
     file_kind,
     manifest,
     manifest_db,
+    open,
     mbdb,
     mbfile,
     plist_value,
