@@ -59,7 +59,7 @@ fn mix(key: &FileKey, len: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// One [`ShardDigest`] per shard: 8 KB whatever the number of files.
+/// One `ShardDigest` per shard: 8 KB whatever the number of files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Digests(Box<[ShardDigest; 256]>);
 

@@ -3,9 +3,9 @@
 pub mod csv;
 pub mod json;
 pub mod plan;
-pub mod size;
+pub(crate) mod size;
 pub mod table;
-pub mod view;
+pub(crate) mod view;
 pub mod words;
 
 /// How tables should look.
