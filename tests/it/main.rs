@@ -12,6 +12,7 @@ mod csv;
 mod during_scan;
 mod encrypted;
 mod extracted;
+mod generate;
 mod inventory;
 mod odd_input;
 mod plan;

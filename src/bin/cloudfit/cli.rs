@@ -49,6 +49,69 @@ pub enum Command {
     /// Estimate this phone's iCloud backup and the cheapest ways to make it fit your iCloud plan
     #[command(after_help = PLAN_HELP)]
     Plan(PlanArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): cloudfit(1), or one command's page, e.g. `cloudfit man scan`
+    #[command(after_help = MAN_HELP)]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "Where to put it: bash: cloudfit completions bash > \
+~/.local/share/bash-completion/completions/cloudfit; zsh: cloudfit completions zsh > ~/.zfunc/_cloudfit (with \
+fpath+=~/.zfunc before compinit in ~/.zshrc); fish: cloudfit completions fish > \
+~/.config/fish/completions/cloudfit.fish; PowerShell: cloudfit completions powershell >> $PROFILE; elvish: \
+cloudfit completions elvish > ~/.config/elvish/lib/cloudfit.elv (and `use cloudfit` in rc.elv).";
+
+const MAN_HELP: &str = "Install: mkdir -p ~/.local/share/man/man1; cloudfit man > ~/.local/share/man/man1/cloudfit.1; \
+and for each command, e.g. cloudfit man scan > ~/.local/share/man/man1/cloudfit-scan.1. Then: man cloudfit.";
+
+#[derive(Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args)]
+pub struct ManArgs {
+    /// A command's own page instead of cloudfit(1)
+    #[arg(value_enum)]
+    pub page: Option<ManPage>,
+}
+
+/// The commands that have a page of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ManPage {
+    Scan,
+    List,
+    Plan,
+    Completions,
+    Man,
+}
+
+impl ManPage {
+    /// The command's name, as clap knows it.
+    pub fn command_name(self) -> &'static str {
+        match self {
+            ManPage::Scan => "scan",
+            ManPage::List => "list",
+            ManPage::Plan => "plan",
+            ManPage::Completions => "completions",
+            ManPage::Man => "man",
+        }
+    }
+
+    /// The page's name, as `man` finds it.
+    pub fn page_name(self) -> &'static str {
+        match self {
+            ManPage::Scan => "cloudfit-scan",
+            ManPage::List => "cloudfit-list",
+            ManPage::Plan => "cloudfit-plan",
+            ManPage::Completions => "cloudfit-completions",
+            ManPage::Man => "cloudfit-man",
+        }
+    }
 }
 
 /// What the user says about data kept in iCloud itself; the estimate depends on it.

@@ -53,7 +53,7 @@ pub struct Config {
 impl Config {
     /// The output format alone, for reporting a failure to build the rest.
     pub fn format_of(cli: &Cli) -> OutputFormat {
-        format(common(&cli.command))
+        common(&cli.command).map_or(OutputFormat::Table, format)
     }
 
     pub fn from_cli(cli: Cli) -> Result<Config, Failure> {
@@ -71,6 +71,13 @@ impl Config {
                 None,
                 estimate_options(&args.estimate),
             ),
+            // They print what clap knows, before any Config is needed (main.rs).
+            Command::Completions(_) | Command::Man(_) => {
+                return Err(Failure {
+                    code: "usage",
+                    message: "completions and man read no backup".into(),
+                })
+            }
         };
         // Argument problems come before any backup is read, and before a password is asked for.
         let plan = match &cli.command {
@@ -116,11 +123,12 @@ impl Config {
     }
 }
 
-fn common(command: &Command) -> &CommonArgs {
+fn common(command: &Command) -> Option<&CommonArgs> {
     match command {
-        Command::Scan(args) => &args.common,
-        Command::List(args) => args,
-        Command::Plan(args) => &args.common,
+        Command::Scan(args) => Some(&args.common),
+        Command::List(args) => Some(args),
+        Command::Plan(args) => Some(&args.common),
+        Command::Completions(_) | Command::Man(_) => None,
     }
 }
 

@@ -19,6 +19,7 @@ mod cli;
 mod config;
 mod console;
 mod exit;
+mod generate;
 mod output;
 mod passwords;
 
@@ -28,6 +29,14 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(usage_error(&e, &args)),
     };
+    // These two only print what clap knows: no backup, no Config.
+    match &cli.command {
+        cli::Command::Completions(args) => {
+            return ExitCode::from(generate::completions(args.shell))
+        }
+        cli::Command::Man(args) => return ExitCode::from(generate::man(args.page)),
+        _ => {}
+    }
     let format = Config::format_of(&cli);
     let job = match cli.command {
         cli::Command::Plan(_) => Job::Plan,

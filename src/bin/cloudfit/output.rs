@@ -13,8 +13,13 @@ pub fn warn(message: &str) {
 
 /// Writes all of stdout at once; a reader that went away (`| head`) is not an error.
 pub fn print(text: &str) -> Result<(), String> {
+    print_bytes(text.as_bytes())
+}
+
+/// [`print`] for bytes (a completion script or a man page).
+pub fn print_bytes(bytes: &[u8]) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(format!(
             "cannot write to stdout: {}",
