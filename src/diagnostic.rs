@@ -73,7 +73,7 @@ pub enum Warning {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "code", rename_all = "kebab-case")]
 pub enum Assumption {
-    /// Whether iCloud Photos is on (then the photo library is not counted); `default` when the user did not say.
+    /// Whether iCloud Photos is on (then the photo library is not counted); off unless the user says.
     IcloudPhotos { on: bool },
     /// Whether Messages in iCloud is on (then messages are not counted).
     MessagesInIcloud { on: bool },

@@ -132,7 +132,7 @@ pub fn default_folders() -> Result<Vec<PathBuf>> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     if cfg!(target_os = "macos") {
         let home = home.ok_or_else(|| {
-            Error::NoDefaultFolder("HOME is not set; pass a backup folder as PATH".into())
+            Error::NoDefaultFolder("HOME is not set, so there is no default backup folder".into())
         })?;
         return Ok(vec![
             home.join("Library/Application Support/MobileSync/Backup")
@@ -150,7 +150,7 @@ pub fn default_folders() -> Result<Vec<PathBuf>> {
         return Ok(out);
     }
     Err(Error::NoDefaultFolder(
-        "this OS has no default iPhone backup folder; pass one as PATH, e.g. `cloudfit scan ~/MobileSync/Backup`".into(),
+        "this OS has no default iPhone backup folder".into(),
     ))
 }
 

@@ -90,6 +90,14 @@ pub enum Error {
     #[error("{0}")]
     NoDefaultFolder(String),
 
+    /// `plan`'s device has only a locked backup: it is in `errors` already as `locked`; this says the plan
+    /// cannot be made.
+    #[error(
+        "no plan for {device}: its backup ({}) is encrypted and was not unlocked; give its password",
+        path.display()
+    )]
+    PlanLocked { device: String, path: PathBuf },
+
     /// `plan` was asked for a device no backup is of.
     #[error(
         "no backup of a device named {wanted:?}; the backups found are of: {}",
@@ -180,6 +188,7 @@ impl Error {
             Error::Locked { .. } => "locked",
             Error::Encryption { .. } => "cannot-unlock",
             Error::NoDefaultFolder(_) => "no-default-folder",
+            Error::PlanLocked { .. } => "plan-locked",
             Error::NoSuchDevice { .. } => "no-such-device",
             Error::NothingToPlan => "nothing-to-plan",
             Error::Prices(_) => "bad-prices",
@@ -313,6 +322,10 @@ mod tests {
             },
             Error::damaged_encryption(&p(), "x"),
             Error::NoDefaultFolder("x".into()),
+            Error::PlanLocked {
+                device: "d".into(),
+                path: p(),
+            },
             Error::NoSuchDevice {
                 wanted: "x".into(),
                 known: vec![],
@@ -334,7 +347,10 @@ mod tests {
                 "{code} is not in the README"
             );
             // No message spells a command-line flag: the words that do are render's.
-            assert!(!e.to_string().contains("--"), "{e}");
+            assert!(
+                !e.to_string().contains("--") && !e.to_string().contains("PATH"),
+                "{e}"
+            );
         }
     }
 

@@ -358,7 +358,7 @@ fn vanished_or(path: &Path, e: std::io::Error) -> Error {
 }
 
 /// What can be said of a backup without reading its manifest: device facts and what it occupies on disk.
-pub fn scan_locked(dir: &BackupDir, now: SystemTime) -> Result<BackupSummary> {
+fn scan_locked(dir: &BackupDir, now: SystemTime) -> Result<BackupSummary> {
     let info = read::plists::read_device_info(&dir.path)?;
     summarize_locked(dir, info, now)
 }

@@ -108,7 +108,7 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
     let s = &phone.summary;
     let device = display_name(phone);
     let Some(estimate) = phone.estimate.clone() else {
-        return Err(Error::Locked {
+        return Err(Error::PlanLocked {
             device,
             path: s.path.clone(),
         });

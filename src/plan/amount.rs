@@ -56,7 +56,7 @@ pub fn parse_bytes(text: &str) -> Result<u64, AmountError> {
 /// The tier a user names (`5GB`, `2 TB`, `200gb`).
 pub fn parse_tier(text: &str) -> Result<super::Tier, AmountError> {
     let bytes = parse_bytes(text).map_err(|_| AmountError::NotATier(text.to_string()))?;
-    super::tiers()
+    super::tiers::tiers()
         .into_iter()
         .find(|t| t.bytes == bytes)
         .ok_or_else(|| AmountError::NotATier(text.to_string()))

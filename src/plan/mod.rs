@@ -14,5 +14,5 @@ pub use advise::{
 };
 pub use amount::{parse_bytes, parse_tier};
 pub use growth::Growth;
-pub use select::{choose, Candidate, Choice, Loss};
-pub use tiers::{cheapest_fitting, tiers, Price, PriceTable, Tier};
+pub use select::Loss;
+pub use tiers::{Price, PriceTable, Tier};

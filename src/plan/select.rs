@@ -34,7 +34,9 @@ pub struct Choice {
 }
 
 impl Choice {
-    /// The order being minimised: worst loss, number of apps, bytes beyond the shortfall.
+    /// The order being minimised: worst loss, number of apps, bytes beyond the shortfall (the tests compare
+    /// choices by it).
+    #[cfg(test)]
     pub fn key(&self, shortfall: u64) -> (Loss, usize, u64) {
         (
             self.worst,

@@ -419,7 +419,10 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         let mut seen = Vec::new();
-        let rows = for_each_row_in(&open(&db).unwrap(), &db, &Rows::All, |row| seen.push((row.domain.to_string(), row.flags))).unwrap();
+        let rows = for_each_row_in(&open(&db).unwrap(), &db, &Rows::All, |row| {
+            seen.push((row.domain.to_string(), row.flags))
+        })
+        .unwrap();
         assert_eq!(rows, 1);
         assert_eq!(seen, vec![("HomeDomain".to_string(), 2)]);
         let after: Vec<_> = std::fs::read_dir(tmp.path())

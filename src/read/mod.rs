@@ -1,38 +1,79 @@
 //! Reads a backup folder: its plists, its manifest (streamed) and its on-disk listing.
 
-/// The reader's own modules are the crate's business; the `reference` feature opens them to the tools that
-/// test them from outside: the fuzz crate (`tests/fuzz`), the seed writer and the benches' examples.
-macro_rules! internal_modules {
-    ($($name:ident),* $(,)?) => {$(
-        #[cfg(feature = "reference")]
-        pub mod $name;
-        #[cfg(not(feature = "reference"))]
-        pub(crate) mod $name;
-    )*};
-}
-
-internal_modules!(
-    bplist,
-    btree,
-    crypto,
-    digest,
-    domains,
-    disk,
-    extracted,
-    file_kind,
-    manifest,
-    manifest_db,
-    open,
-    mbdb,
-    mbfile,
-    plist_value,
-    plists,
-    product,
-    reconcile,
-);
+// The reader's own modules are the crate's business; the `reference` feature opens them to the tools that
+// test them from outside: the fuzz crate (`tests/fuzz`), the seed writer and the benches' examples. Written
+// out in pairs (not by a macro) so that rustfmt and cargo fmt --check still see every file.
+#[cfg(feature = "reference")]
+pub mod bplist;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod bplist;
+#[cfg(feature = "reference")]
+pub mod btree;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod btree;
+#[cfg(feature = "reference")]
+pub mod crypto;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod crypto;
+#[cfg(feature = "reference")]
+pub mod digest;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod digest;
+#[cfg(feature = "reference")]
+pub mod disk;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod disk;
+#[cfg(feature = "reference")]
+pub mod domains;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod domains;
+#[cfg(feature = "reference")]
+pub mod extracted;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod extracted;
+#[cfg(feature = "reference")]
+pub mod file_kind;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod file_kind;
 /// Fuzz harnesses: for the fuzz crate and the seed replay tests, never in the product.
 #[cfg(any(test, feature = "reference"))]
 pub mod fuzz;
+#[cfg(feature = "reference")]
+pub mod manifest;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod manifest;
+#[cfg(feature = "reference")]
+pub mod manifest_db;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod manifest_db;
+#[cfg(feature = "reference")]
+pub mod mbdb;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod mbdb;
+#[cfg(feature = "reference")]
+pub mod mbfile;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod mbfile;
+#[cfg(feature = "reference")]
+pub mod open;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod open;
+#[cfg(feature = "reference")]
+pub mod plist_value;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod plist_value;
+#[cfg(feature = "reference")]
+pub mod plists;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod plists;
+#[cfg(feature = "reference")]
+pub mod product;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod product;
+#[cfg(feature = "reference")]
+pub mod reconcile;
+#[cfg(not(feature = "reference"))]
+pub(crate) mod reconcile;
 
 use serde::Serialize;
 

@@ -32,7 +32,7 @@ pub struct DeviceInfo {
     /// Status.plist `SnapshotState`; `finished` means the backup completed.
     pub snapshot_state: Option<String>,
     pub apps: AppCatalog,
-    /// Plists that were missing or unreadable but did not stop the scan, one sentence each.
+    /// Plists that were missing or unreadable but did not stop the scan.
     pub warnings: Vec<Warning>,
 }
 

@@ -9,7 +9,7 @@ use super::Style;
 use crate::plan::Plan;
 
 /// The verdict as one line: does it fit, and if not, the cheapest way out.
-pub fn verdict(view: &PlanView<'_>) -> String {
+pub(crate) fn verdict(view: &PlanView<'_>) -> String {
     let plan = view.plan;
     let backup = format!(
         "{}'s iCloud backup (about {})",

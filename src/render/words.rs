@@ -121,7 +121,10 @@ pub fn error(e: &BackupError) -> String {
 /// [`error`] from a code and the library's sentence.
 pub fn error_message(code: &str, message: &str) -> String {
     match code {
-        "locked" => format!("{message} ({HOW_TO_GIVE_A_PASSWORD})"),
+        "locked" | "plan-locked" => format!("{message} ({HOW_TO_GIVE_A_PASSWORD})"),
+        "no-default-folder" => {
+            format!("{message}; or pass a backup folder as PATH, e.g. `cloudfit scan ~/MobileSync/Backup`")
+        }
         _ => message.to_string(),
     }
 }

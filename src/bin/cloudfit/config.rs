@@ -159,7 +159,7 @@ fn default_paths() -> Result<Vec<PathBuf>, Failure> {
         return Err(Failure {
             code: "no-default-folder",
             message: format!(
-                "no backup folder at {}; back up the device in Finder or iTunes first, or pass a folder as PATH",
+                "no backup folder at {}; back up the device in Finder or iTunes first",
                 looked.join(" or ")
             ),
         });

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cloudfit::plan::{self, PlanRequest};
 use cloudfit::render::json::Failure;
@@ -19,7 +19,7 @@ mod cli;
 mod config;
 mod console;
 mod exit;
-mod generate;
+mod manuals;
 mod output;
 mod passwords;
 
@@ -31,10 +31,8 @@ fn main() -> ExitCode {
     };
     // These two only print what clap knows: no backup, no Config.
     match &cli.command {
-        cli::Command::Completions(args) => {
-            return ExitCode::from(generate::completions(args.shell))
-        }
-        cli::Command::Man(args) => return ExitCode::from(generate::man(args.page)),
+        cli::Command::Completions(args) => return ExitCode::from(manuals::completions(args.shell)),
+        cli::Command::Man(args) => return ExitCode::from(manuals::man(args.page)),
         _ => {}
     }
     let format = Config::format_of(&cli);
@@ -62,11 +60,11 @@ fn usage_error(e: &clap::Error, args: &[OsString]) -> u8 {
             code: "usage",
             message: first.trim_start_matches("error: ").to_string(),
         };
-        let plan = args
-            .iter()
-            .skip(1)
-            .find(|a| !a.to_string_lossy().starts_with('-'))
-            .is_some_and(|a| a == "plan");
+        // Which command it was, as far as clap can still tell: `plan` prints a plan-shaped document.
+        let plan = Cli::command()
+            .ignore_errors(true)
+            .try_get_matches_from(args)
+            .is_ok_and(|m| m.subcommand_name() == Some("plan"));
         let _ = print_document(
             &failure_document(&failure, if plan { Job::Plan } else { Job::Scan }),
             OutputFormat::Json,

@@ -157,8 +157,24 @@ mod tests {
         assert_eq!(parsed.iterations, 10_000);
         assert_eq!(parsed.dp_iterations, Some(10_000_000));
         assert_eq!(parsed.class_keys.len(), 3);
-        assert_eq!(parsed.class_keys.iter().find(|k| k.class == 2).unwrap().wrap, 1);
-        assert_eq!(parsed.class_keys.iter().find(|k| k.class == 3).unwrap().wrapped, vec![3; 40]);
+        assert_eq!(
+            parsed
+                .class_keys
+                .iter()
+                .find(|k| k.class == 2)
+                .unwrap()
+                .wrap,
+            1
+        );
+        assert_eq!(
+            parsed
+                .class_keys
+                .iter()
+                .find(|k| k.class == 3)
+                .unwrap()
+                .wrapped,
+            vec![3; 40]
+        );
 
         assert_eq!(
             Keybag::parse(&bag[..bag.len() - 3]).unwrap_err(),

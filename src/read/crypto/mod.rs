@@ -5,7 +5,7 @@
 //! each password-wrapped class key is `AESKeyUnwrap(K, WPKY)` (RFC 3394; a failed check means a wrong password);
 //! `ManifestKey` is a u32 little-endian class and a key wrapped with that class key; Manifest.db is AES-256-CBC
 //! with a zero IV and PKCS#7 padding. Plaintext never touches the disk: [`vfs`] decrypts the pages SQLite asks
-//! for; [`DecryptingReader`] streams the whole file (the in-memory copy kept as a reference).
+//! for; `DecryptingReader` (tests and the `reference` feature) streams the whole file, the reference it is checked against.
 
 pub mod keybag;
 pub mod vfs;
@@ -147,7 +147,6 @@ pub enum DecryptError {
     BadPadding,
 }
 
-
 /// Checks that `file` is whole AES blocks with valid PKCS#7 padding and returns its plaintext length.
 /// Moves the file's cursor.
 pub(crate) fn plaintext_len(mut file: &std::fs::File, key: &Key) -> Result<u64, DecryptError> {
@@ -173,7 +172,6 @@ pub(crate) fn plaintext_len(mut file: &std::fs::File, key: &Key) -> Result<u64, 
     }
     Ok(len - u64::from(pad))
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! Fuzz harnesses: one function per parser of bytes from a user's disk, each asserting what must hold.
 //!
-//! The cargo-fuzz targets in `tests/fuzz/` are one-line calls to these, and `tests/it/fuzz_replay.rs` runs
-//! the committed seeds and regression inputs through them on stable Rust. A harness panics only when a
+//! The cargo-fuzz targets in `tests/fuzz/` are one-line calls to these, and `replay.rs` (a unit test, so part
+//! of `cargo test`) runs the committed seeds and regression inputs through them on stable Rust. A harness panics only when a
 //! property fails: a parser returning an error is fine, a parser panicking or answering wrongly is not.
 
 use std::path::{Path, PathBuf};

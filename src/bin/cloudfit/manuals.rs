@@ -1,5 +1,5 @@
-//! `cloudfit completions` and `cloudfit man`: generated from the clap definitions, so neither can disagree
-//! with `--help`. Both only print; neither reads a backup.
+//! The manuals: `cloudfit completions` and `cloudfit man`, generated from the clap definitions, so neither
+//! can disagree with `--help`. Both only print; neither reads a backup.
 
 use clap::CommandFactory;
 use clap_complete::Shell;
