@@ -1,5 +1,7 @@
 //! Rolls app containers (`AppDomain-`, `AppDomainGroup-`, `AppDomainPlugin-`) up into the app that owns them.
 
+use crate::read::domains;
+
 /// The three kinds of app container a backup holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContainerKind {
@@ -8,17 +10,23 @@ pub enum ContainerKind {
     Plugin,
 }
 
+/// The three app-container families as the prefixes [`app_container`] matches; each is checked against
+/// Apple's domain table (`read/domains.rs`) as the crate compiles, so the two cannot drift apart.
+const APP: &str = "AppDomain-";
+const GROUP: &str = "AppDomainGroup-";
+const PLUGIN: &str = "AppDomainPlugin-";
+const _: () =
+    assert!(domains::is_known(APP) && domains::is_known(GROUP) && domains::is_known(PLUGIN));
+
 /// Splits `AppDomainGroup-group.x.y` into its kind and id; `None` for other domains.
 pub fn app_container(domain: &str) -> Option<(ContainerKind, &str)> {
     // Order matters: `AppDomain-` is a prefix of neither of the others, but check the longer names first anyway.
-    if let Some(id) = domain.strip_prefix("AppDomainGroup-") {
+    if let Some(id) = domain.strip_prefix(GROUP) {
         Some((ContainerKind::Group, id))
-    } else if let Some(id) = domain.strip_prefix("AppDomainPlugin-") {
+    } else if let Some(id) = domain.strip_prefix(PLUGIN) {
         Some((ContainerKind::Plugin, id))
     } else {
-        domain
-            .strip_prefix("AppDomain-")
-            .map(|id| (ContainerKind::App, id))
+        domain.strip_prefix(APP).map(|id| (ContainerKind::App, id))
     }
 }
 
