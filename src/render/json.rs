@@ -27,6 +27,60 @@ pub struct Failure {
     pub message: String,
 }
 
+/// Why the command line could not run a command at all, before any backup was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Usage,
+    BadPriceFile,
+    UnknownCurrency,
+    BadPasswordInput,
+    BadClock,
+    NoDefaultFolder,
+    NoThreads,
+}
+
+impl Refusal {
+    pub const ALL: [Refusal; 7] = [
+        Refusal::Usage,
+        Refusal::BadPriceFile,
+        Refusal::UnknownCurrency,
+        Refusal::BadPasswordInput,
+        Refusal::BadClock,
+        Refusal::NoDefaultFolder,
+        Refusal::NoThreads,
+    ];
+
+    /// The stable code, as in the JSON and the README's Codes table.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::Usage => "usage",
+            Refusal::BadPriceFile => "bad-price-file",
+            Refusal::UnknownCurrency => "unknown-currency",
+            Refusal::BadPasswordInput => "bad-password-input",
+            Refusal::BadClock => "bad-clock",
+            Refusal::NoDefaultFolder => "no-default-folder",
+            Refusal::NoThreads => "no-threads",
+        }
+    }
+}
+
+impl Failure {
+    pub fn refused(why: Refusal, message: String) -> Self {
+        Failure {
+            code: why.code(),
+            message,
+        }
+    }
+
+    /// A library error that stopped the whole command (no default folder, no plan).
+    pub fn of_error(e: &crate::Error) -> Self {
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// `scan` and `list`: the whole document, ending in a newline; built in memory so stdout never holds half
 /// of one.
 pub fn scan_json(report: &ScanReport) -> Result<String, serde_json::Error> {
@@ -142,4 +196,17 @@ fn errors(list: &[BackupError], failures: &[Failure]) -> Result<Value, serde_jso
         })?);
     }
     Ok(Value::Array(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_code_is_documented() {
+        let readme = include_str!("../../README.md");
+        for why in Refusal::ALL {
+            assert!(readme.contains(&format!("`{}`", why.code())), "{why:?}");
+        }
+    }
 }

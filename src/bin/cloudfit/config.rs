@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use cloudfit::estimate::EstimateOptions;
 use cloudfit::plan::{PriceTable, Tier};
 use cloudfit::read::DiskSizes;
-use cloudfit::render::json::Failure;
+use cloudfit::render::json::{Failure, Refusal};
 
 use crate::cli::{Cli, ColorChoice, Command, CommonArgs, EstimateArgs, OnOff, OutputFormat};
 use crate::passwords::Passwords;
@@ -73,10 +73,10 @@ impl Config {
             ),
             // They print what clap knows, before any Config is needed (main.rs).
             Command::Completions(_) | Command::Man(_) => {
-                return Err(Failure {
-                    code: "usage",
-                    message: "completions and man read no backup".into(),
-                })
+                return Err(Failure::refused(
+                    Refusal::Usage,
+                    "completions and man read no backup".into(),
+                ))
             }
         };
         // Argument problems come before any backup is read, and before a password is asked for.
@@ -97,12 +97,8 @@ impl Config {
             common.paths.clone()
         };
         let passwords =
-            Passwords::from_args(common.password_file.as_deref(), common.password_stdin).map_err(
-                |e| Failure {
-                    code: "bad-password-input",
-                    message: format!("{e:#}"),
-                },
-            )?;
+            Passwords::from_args(common.password_file.as_deref(), common.password_stdin)
+                .map_err(|e| Failure::refused(Refusal::BadPasswordInput, format!("{e:#}")))?;
         Ok(Config {
             job,
             paths,
@@ -149,20 +145,17 @@ fn estimate_options(args: &EstimateArgs) -> EstimateOptions {
 
 /// This OS's backup folders that exist; an error naming where it looked when none does.
 fn default_paths() -> Result<Vec<PathBuf>, Failure> {
-    let defaults = cloudfit::discover::default_folders().map_err(|e| Failure {
-        code: e.code(),
-        message: e.to_string(),
-    })?;
+    let defaults = cloudfit::discover::default_folders().map_err(|e| Failure::of_error(&e))?;
     let existing: Vec<PathBuf> = defaults.iter().filter(|p| p.is_dir()).cloned().collect();
     if existing.is_empty() {
         let looked: Vec<String> = defaults.iter().map(|p| p.display().to_string()).collect();
-        return Err(Failure {
-            code: "no-default-folder",
-            message: format!(
+        return Err(Failure::refused(
+            Refusal::NoDefaultFolder,
+            format!(
                 "no backup folder at {}; back up the device in Finder or iTunes first",
                 looked.join(" or ")
             ),
-        });
+        ));
     }
     Ok(existing)
 }
@@ -172,9 +165,11 @@ fn price_table(file: Option<&Path>, currency: &str) -> Result<PriceTable, Failur
     let table = match file {
         None => PriceTable::built_in(),
         Some(path) => {
-            let bad = |what: &str, problem: String| Failure {
-                code: "bad-price-file",
-                message: format!("cannot {what} the price file {}: {problem}", path.display()),
+            let bad = |what: &str, problem: String| {
+                Failure::refused(
+                    Refusal::BadPriceFile,
+                    format!("cannot {what} the price file {}: {problem}", path.display()),
+                )
             };
             let text = read_small_file(path, 1 << 20).map_err(|e| bad("read", e))?;
             PriceTable::from_json(&text).map_err(|e| bad("use", format!("{e:#}")))?
@@ -183,13 +178,13 @@ fn price_table(file: Option<&Path>, currency: &str) -> Result<PriceTable, Failur
     let currency = currency.to_ascii_uppercase();
     if !table.currencies.contains_key(&currency) {
         let known: Vec<&str> = table.currencies.keys().map(String::as_str).collect();
-        return Err(Failure {
-            code: "unknown-currency",
-            message: format!(
+        return Err(Failure::refused(
+            Refusal::UnknownCurrency,
+            format!(
                 "no prices in {currency:?}; the price table has {} (--prices FILE adds others)",
                 known.join(", ")
             ),
-        });
+        ));
     }
     Ok(table)
 }
@@ -240,11 +235,13 @@ fn ansi_on_this_console() -> bool {
 /// The clock for backup ages; `CLOUDFIT_NOW` (RFC 3339) pins it for reproducible output.
 fn now() -> Result<SystemTime, Failure> {
     match std::env::var("CLOUDFIT_NOW") {
-        Ok(value) => humantime::parse_rfc3339_weak(&value).map_err(|_| Failure {
-            code: "bad-clock",
-            message: format!(
-                "CLOUDFIT_NOW={value:?} is not an RFC 3339 date such as 2026-11-24T12:00:00Z"
-            ),
+        Ok(value) => humantime::parse_rfc3339_weak(&value).map_err(|_| {
+            Failure::refused(
+                Refusal::BadClock,
+                format!(
+                    "CLOUDFIT_NOW={value:?} is not an RFC 3339 date such as 2026-11-24T12:00:00Z"
+                ),
+            )
         }),
         Err(_) => Ok(SystemTime::now()),
     }

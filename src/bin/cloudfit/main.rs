@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use cloudfit::plan::{self, PlanRequest};
-use cloudfit::render::json::Failure;
+use cloudfit::render::json::{Failure, Refusal};
 use cloudfit::render::{self, words, Style};
 use cloudfit::scan::{self, ScanOptions, ScanReport};
 
@@ -56,10 +56,10 @@ fn usage_error(e: &clap::Error, args: &[OsString]) -> u8 {
     if cli::asks_for_json(args) {
         let text = e.render().to_string();
         let first = text.lines().next().unwrap_or("invalid arguments");
-        let failure = Failure {
-            code: "usage",
-            message: first.trim_start_matches("error: ").to_string(),
-        };
+        let failure = Failure::refused(
+            Refusal::Usage,
+            first.trim_start_matches("error: ").to_string(),
+        );
         // Which command it was, as far as clap can still tell: `plan` prints a plan-shaped document.
         let plan = Cli::command()
             .ignore_errors(true)
@@ -99,12 +99,10 @@ fn print_document(doc: &Option<String>, format: OutputFormat) -> Result<(), Stri
 fn run(config: Config) -> u8 {
     // Started here, not on first use: rayon's lazily built pool panics when the system refuses threads.
     if let Err(e) = rayon::ThreadPoolBuilder::new().build_global() {
-        let failure = Failure {
-            code: "no-threads",
-            message: format!(
-                "cannot start worker threads: {e}; the system is short of memory or processes"
-            ),
-        };
+        let failure = Failure::refused(
+            Refusal::NoThreads,
+            format!("cannot start worker threads: {e}; the system is short of memory or processes"),
+        );
         return fail(&failure, config.format, config.job);
     }
     let Config {
@@ -196,10 +194,7 @@ fn plan_for(config: &PlanConfig, report: &ScanReport, format: OutputFormat, styl
     let made = match plan::advise(&report.backups, &request) {
         Ok(made) => made,
         Err(e) => {
-            let failure = Failure {
-                code: e.code(),
-                message: e.to_string(),
-            };
+            let failure = Failure::of_error(&e);
             warn(&words::error_message(failure.code, &failure.message));
             if format == OutputFormat::Json {
                 if let Ok(doc) = render::json::plan_json(None, report, Some(&failure)) {
