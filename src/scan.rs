@@ -273,10 +273,10 @@ fn read_contents(
     let attribution = attribute::attribute(tally, &info.apps);
     let read = ReadBackup {
         dir,
+        info,
         disk: &disk,
         format,
         contents: Contents::Manifest {
-            info,
             stats: &stats,
             reconciliation,
         },
@@ -331,6 +331,7 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
     let disk = read::DiskListing {
         others: walk.files,
         sizes: DiskSizes::Measured,
+        // Moved to the listing, where the summary reads it for every layout.
         unreadable: std::mem::take(&mut walk.unreadable),
         ..read::DiskListing::default()
     };
@@ -340,6 +341,8 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
     };
     let read = ReadBackup {
         dir,
+        // No plists: no device facts.
+        info: DeviceInfo::default(),
         disk: &disk,
         format,
         contents: Contents::Extracted { walk: &walk },
@@ -369,8 +372,9 @@ fn summarize_locked(dir: &BackupDir, info: DeviceInfo, now: SystemTime) -> Resul
     let read = ReadBackup {
         dir,
         disk: &disk,
+        info,
         format: Format::ManifestDb,
-        contents: Contents::Locked { info },
+        contents: Contents::Locked,
     };
     Ok(attribute::summary::summarize(read, Default::default(), now))
 }

@@ -88,21 +88,22 @@ pub struct BackupSummary {
 /// What was read about one backup, gathered for [`summarize`].
 pub struct ReadBackup<'a> {
     pub dir: &'a BackupDir,
+    /// The plists' facts; empty for an extracted tree, which has no plists.
+    pub info: DeviceInfo,
     pub disk: &'a DiskListing,
     pub format: Format,
     pub contents: Contents<'a>,
 }
 
-/// Where a backup's figures come from.
+/// Where a backup's file figures come from.
 pub enum Contents<'a> {
     /// A backup folder whose manifest was read, reconciled with the disk.
     Manifest {
-        info: DeviceInfo,
         stats: &'a ManifestStats,
         reconciliation: Reconciliation,
     },
     /// A backup folder whose manifest was not read (encrypted, not unlocked): the plists and the disk.
-    Locked { info: DeviceInfo },
+    Locked,
     /// A tree another tool extracted: no plists, no manifest; what the walk of its files found.
     Extracted { walk: &'a WalkStats },
 }
@@ -165,21 +166,14 @@ pub fn mark_archived_by_serial(backups: &mut [&mut BackupSummary]) {
 pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime) -> BackupSummary {
     let ReadBackup {
         dir,
+        mut info,
         disk,
         format,
         contents,
     } = read;
-    let (mut info, manifest, extracted) = match contents {
-        Contents::Manifest {
-            info,
-            stats,
-            reconciliation,
-        } => (info, Some((stats, reconciliation)), None),
-        Contents::Locked { info } => (info, None, None),
-        Contents::Extracted { walk } => (DeviceInfo::default(), None, Some(walk)),
-    };
     let mut warnings = std::mem::take(&mut info.warnings);
-    if let Some(walk) = extracted {
+    let extracted = matches!(contents, Contents::Extracted { .. });
+    if let Contents::Extracted { walk } = &contents {
         warnings.push(Warning::ExtractedTree);
         if let Some(first) = walk.non_utf8_names.first() {
             warnings.push(Warning::NonUtf8Names {
@@ -190,8 +184,8 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
     }
 
     // An extracted tree has no snapshot state: it holds whatever the exporter wrote.
-    let finished = extracted.is_some()
-        || info.snapshot_state.as_deref() == Some("finished") && !disk.has_snapshot_dir;
+    let finished =
+        extracted || info.snapshot_state.as_deref() == Some("finished") && !disk.has_snapshot_dir;
     if disk.has_snapshot_dir {
         warnings.push(Warning::SnapshotLeftOver);
     } else if let Some(state) = info.snapshot_state.as_deref().filter(|s| *s != "finished") {
@@ -200,7 +194,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         });
     }
     let (udid, archived) = archived_identity(&dir.id, info.udid);
-    if disk.manifest_wal_bytes > 0 && manifest.is_some() {
+    if disk.manifest_wal_bytes > 0 && matches!(contents, Contents::Manifest { .. }) {
         warnings.push(Warning::WalPending {
             bytes: disk.manifest_wal_bytes,
         });
@@ -221,52 +215,54 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
     let mut on_disk = disk.others;
     let mut disk_sizes = disk.sizes;
     let none = Counts::default();
-    let (bytes, files, directories, symlinks, missing, orphans, resized) =
-        match (manifest, extracted) {
-            // Sized from the file system as it walked: nothing to reconcile.
-            (_, Some(walk)) => (
-                Some(walk.files.bytes),
-                Some(walk.files.files),
-                Some(walk.directories),
-                Some(walk.symlinks),
-                none,
-                none,
-                none,
-            ),
-            (Some((stats, rec)), None) => {
-                if stats.unreadable_rows > 0 {
-                    warnings.push(Warning::UndecodableRows {
-                        rows: stats.unreadable_rows,
-                        examples: stats.problems.clone(),
-                    });
-                }
-                if rec.resized.files > 0 {
-                    warnings.push(Warning::Resized {
-                        files: rec.resized.files,
-                        bytes: rec.resized.bytes,
-                    });
-                }
-                on_disk.merge(rec.data_on_disk);
-                (
-                    Some(stats.files.bytes),
-                    Some(stats.files.files),
-                    Some(stats.directories),
-                    Some(stats.symlinks),
-                    rec.missing,
-                    rec.orphans,
-                    rec.resized,
-                )
+    let (bytes, files, directories, symlinks, missing, orphans, resized) = match &contents {
+        // Sized from the file system as it walked: nothing to reconcile.
+        Contents::Extracted { walk } => (
+            Some(walk.files.bytes),
+            Some(walk.files.files),
+            Some(walk.directories),
+            Some(walk.symlinks),
+            none,
+            none,
+            none,
+        ),
+        Contents::Manifest {
+            stats,
+            reconciliation: rec,
+        } => {
+            if stats.unreadable_rows > 0 {
+                warnings.push(Warning::UndecodableRows {
+                    rows: stats.unreadable_rows,
+                    examples: stats.problems.clone(),
+                });
             }
-            (None, None) => {
-                if info.encrypted {
-                    warnings.push(Warning::Encrypted);
-                }
-                // Without the manifest the disk is all there is: its data files were measured.
-                on_disk.merge(disk.data.total());
-                disk_sizes = DiskSizes::Measured;
-                (None, None, None, None, none, none, none)
+            if rec.resized.files > 0 {
+                warnings.push(Warning::Resized {
+                    files: rec.resized.files,
+                    bytes: rec.resized.bytes,
+                });
             }
-        };
+            on_disk.merge(rec.data_on_disk);
+            (
+                Some(stats.files.bytes),
+                Some(stats.files.files),
+                Some(stats.directories),
+                Some(stats.symlinks),
+                rec.missing,
+                rec.orphans,
+                rec.resized,
+            )
+        }
+        Contents::Locked => {
+            if info.encrypted {
+                warnings.push(Warning::Encrypted);
+            }
+            // Without the manifest the disk is all there is: its data files were measured.
+            on_disk.merge(disk.data.total());
+            disk_sizes = DiskSizes::Measured;
+            (None, None, None, None, none, none, none)
+        }
+    };
 
     let product_name = info.product_type.as_deref().map(|pt| {
         product::product_name(pt)
@@ -290,7 +286,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         last_backup: info.last_backup.map(rfc3339),
         age_days,
         encrypted: info.encrypted,
-        decrypted: manifest.is_some() || extracted.is_some(),
+        decrypted: !matches!(contents, Contents::Locked),
         state: if finished {
             BackupState::Finished
         } else {

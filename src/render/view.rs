@@ -350,13 +350,8 @@ fn notes(b: &BackupSummary) -> Vec<Note<'_>> {
     if b.orphans.files > 0 {
         notes.push(Note::Orphans(b.orphans));
     }
-    notes.extend(warnings(b));
+    notes.extend(b.warnings.iter().map(Note::Warning));
     notes
-}
-
-/// A backup's warnings as the view carries them.
-fn warnings(b: &BackupSummary) -> impl Iterator<Item = Note<'_>> {
-    b.warnings.iter().map(Note::Warning)
 }
 
 impl<'a> EstimateView<'a> {

@@ -50,13 +50,35 @@ pub struct Config {
     pub plan: Option<PlanConfig>,
 }
 
+/// A command that cannot run, with what its failure document needs: the job (`plan` has its own shape) and
+/// whether JSON was asked for.
+pub struct NotRun {
+    pub failure: Failure,
+    pub job: Job,
+    pub format: OutputFormat,
+}
+
 impl Config {
-    /// The output format alone, for reporting a failure to build the rest.
-    pub fn format_of(cli: &Cli) -> OutputFormat {
-        common(&cli.command).map_or(OutputFormat::Table, format)
+    pub fn from_cli(cli: Cli) -> Result<Config, NotRun> {
+        let job = match &cli.command {
+            Command::Plan(_) => Job::Plan,
+            Command::List(_) => Job::List,
+            _ => Job::Scan,
+        };
+        let format = match &cli.command {
+            Command::Scan(args) => format(&args.common),
+            Command::List(args) => format(args),
+            Command::Plan(args) => format(&args.common),
+            Command::Completions(_) | Command::Man(_) => OutputFormat::Table,
+        };
+        Self::build(cli).map_err(|failure| NotRun {
+            failure,
+            job,
+            format,
+        })
     }
 
-    pub fn from_cli(cli: Cli) -> Result<Config, Failure> {
+    fn build(cli: Cli) -> Result<Config, Failure> {
         let (job, common, top, estimate) = match &cli.command {
             Command::Scan(args) => (
                 Job::Scan,
@@ -116,15 +138,6 @@ impl Config {
             now,
             plan,
         })
-    }
-}
-
-fn common(command: &Command) -> Option<&CommonArgs> {
-    match command {
-        Command::Scan(args) => Some(&args.common),
-        Command::List(args) => Some(args),
-        Command::Plan(args) => Some(&args.common),
-        Command::Completions(_) | Command::Man(_) => None,
     }
 }
 

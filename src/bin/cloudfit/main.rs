@@ -35,14 +35,9 @@ fn main() -> ExitCode {
         cli::Command::Man(args) => return ExitCode::from(manuals::man(args.page)),
         _ => {}
     }
-    let format = Config::format_of(&cli);
-    let job = match cli.command {
-        cli::Command::Plan(_) => Job::Plan,
-        _ => Job::Scan,
-    };
     match Config::from_cli(cli) {
         Ok(config) => ExitCode::from(run(config)),
-        Err(failure) => ExitCode::from(fail(&failure, format, job)),
+        Err(not_run) => ExitCode::from(fail(&not_run.failure, not_run.format, not_run.job)),
     }
 }
 
