@@ -287,6 +287,7 @@ mod tests {
                 domain,
                 relative_path,
                 size,
+                ..Default::default()
             });
         }
         let mut catalog = AppCatalog::default();

@@ -1,8 +1,9 @@
-//! A narrow reader of binary plists: just enough to pull `Size` and `Mode` out of an MBFile archive fast.
+//! A narrow reader of binary plists: just enough to pull `Size`, `Mode` and the dates out of an MBFile archive
+//! fast.
 //!
 //! The `plist` crate builds a whole value tree per blob (about 6 µs each; a large backup has 1.5 million
 //! rows). This reader walks the same bytes without allocating. It declines (returns `None`) when the path to
-//! `Size` and `Mode` holds anything it does not fully understand, and the caller then uses the `plist` crate,
+//! the fields it reads holds anything it does not fully understand, and the caller then uses the `plist` crate,
 //! which stays the reference: tests check that wherever the crate reads a record, this reader either declines
 //! or gives the same values. It checks only what it reads, so it is more lenient than the crate: a record
 //! damaged elsewhere (say, a `RelativePath` that is not UTF-8) is still sized here, where the crate would
@@ -34,8 +35,18 @@ enum Found<'a> {
 /// How many UID hops are followed, as in the reference decoder.
 const MAX_UID_HOPS: usize = 8;
 
-/// `(size, mode)` of an MBFile archive, or `None` to let the reference decoder decide.
-pub fn mbfile_size_mode(data: &[u8]) -> Option<(i64, Option<i64>)> {
+/// What the fast reader takes from an MBFile: each integer as stored (the caller checks ranges).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MbFileFields {
+    pub size: i64,
+    pub mode: Option<i64>,
+    pub modified: Option<i64>,
+    pub birth: Option<i64>,
+}
+
+/// `Size`, `Mode`, `LastModified` and `Birth` of an MBFile archive, or `None` to let the reference decoder
+/// decide (also when an optional field is there but is not an integer: the reference then calls it unknown).
+pub fn mbfile_fields(data: &[u8]) -> Option<MbFileFields> {
     let plist = Bplist::parse(data)?;
     let root = plist.top()?;
     let archive = plist.dict(root)?;
@@ -48,13 +59,18 @@ pub fn mbfile_size_mode(data: &[u8]) -> Option<(i64, Option<i64>)> {
     let objects = (count, refs);
     let [file] = plist.lookup(top, [b"root"])?;
     let file = plist.dict(plist.resolve(file?, objects)?)?;
-    let [size, mode] = plist.lookup(file, [b"Size", b"Mode"])?;
-    let size = plist.int(plist.resolve(size?, objects)?)?;
-    let mode = match mode {
-        Some(v) => Some(plist.int(plist.resolve(v, objects)?)?),
-        None => None,
+    let [size, mode, modified, birth] =
+        plist.lookup(file, [b"Size", b"Mode", b"LastModified", b"Birth"])?;
+    let optional = |value: Option<usize>| match value {
+        Some(v) => plist.int(plist.resolve(v, objects)?).map(Some),
+        None => Some(None),
     };
-    Some((size, mode))
+    Some(MbFileFields {
+        size: plist.int(plist.resolve(size?, objects)?)?,
+        mode: optional(mode)?,
+        modified: optional(modified)?,
+        birth: optional(birth)?,
+    })
 }
 
 impl<'a> Bplist<'a> {
@@ -342,12 +358,21 @@ mod tests {
     fn uid_chains_stop_at_the_hop_limit_as_the_reference_does() {
         for hops in 1..MAX_UID_HOPS as u8 {
             let blob = bplist(&archive(hops));
-            assert_eq!(mbfile_size_mode(&blob), Some((42, None)), "{hops} hops");
+            assert_eq!(
+                mbfile_fields(&blob),
+                Some(MbFileFields {
+                    size: 42,
+                    mode: None,
+                    modified: None,
+                    birth: None
+                }),
+                "{hops} hops"
+            );
             assert_eq!(decode_reference(&blob).unwrap().size, 42, "{hops} hops");
         }
         for hops in [MAX_UID_HOPS as u8, 13] {
             let blob = bplist(&archive(hops));
-            assert_eq!(mbfile_size_mode(&blob), None, "{hops} hops");
+            assert_eq!(mbfile_fields(&blob), None, "{hops} hops");
             assert!(decode_reference(&blob).is_err(), "{hops} hops");
         }
     }
@@ -376,7 +401,7 @@ mod tests {
             ("a top object past the count", with(16, 1 << 40)),
         ] {
             assert!(Bplist::parse(&bad).is_none(), "{what}");
-            assert_eq!(mbfile_size_mode(&bad), None, "{what}");
+            assert_eq!(mbfile_fields(&bad), None, "{what}");
             // The reference decoder refuses it too, without allocating for the claimed count.
             assert!(decode_reference(&bad).is_err(), "{what}");
         }
@@ -393,7 +418,7 @@ mod tests {
             objects[0].extend([3, 4, 1, 2]);
             let bad = bplist(&objects);
             assert!(Bplist::parse(&bad).is_some(), "a sound trailer");
-            assert_eq!(mbfile_size_mode(&bad), None, "count {count}");
+            assert_eq!(mbfile_fields(&bad), None, "count {count}");
             assert!(decode_reference(&bad).is_err(), "count {count}");
         }
         // A UID of 16 bytes whose low 8 would read as the file record's index: not a UID the reference
@@ -401,7 +426,7 @@ mod tests {
         let mut objects = archive(1);
         objects[6] = [0x8F].into_iter().chain([0; 15]).chain([1]).collect();
         let bad = bplist(&objects);
-        assert_eq!(mbfile_size_mode(&bad), None);
+        assert_eq!(mbfile_fields(&bad), None);
         assert!(decode_reference(&bad).is_err());
         // A length given as a 16-byte integer.
         let plist = Bplist {

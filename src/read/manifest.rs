@@ -185,6 +185,9 @@ impl<'a> Manifest<'a> {
                         domain: record.domain,
                         relative_path: record.path,
                         size: record.size,
+                        key: Some(record.key),
+                        modified: Some(record.modified),
+                        birth: Some(record.birth),
                     };
                     visit(&mut acc, file);
                 }
@@ -231,8 +234,8 @@ impl<'a> Manifest<'a> {
             false => Rows::All,
         };
         manifest_db::for_each_row_in(&lock(main), self.path(), &rows, |row| {
-            if let Row::File(size) = classify(row) {
-                keep(disk::file_key(row.file_id), size, self.files_encrypted);
+            if let Row::File(file) = classify(row) {
+                keep(disk::file_key(row.file_id), file.size, self.files_encrypted);
             }
         })?;
         Ok(())
@@ -279,13 +282,16 @@ impl<'m, 'p, T> Sink<'m, 'p, T> {
             Row::Ignored => stats.ignored_rows += 1,
             Row::Directory => stats.directories += 1,
             Row::Symlink => stats.symlinks += 1,
-            Row::File(size) => {
+            Row::File(mbfile) => {
                 let key = disk::file_key(row.file_id);
-                stats.add_file(key, size, self.manifest.files_encrypted);
+                stats.add_file(key, mbfile.size, self.manifest.files_encrypted);
                 let file = ManifestFile {
                     domain: &row.domain,
                     relative_path: &row.relative_path,
-                    size,
+                    size: mbfile.size,
+                    key,
+                    modified: mbfile.modified,
+                    birth: mbfile.birth,
                 };
                 visit(&mut self.acc, file);
             }
@@ -313,8 +319,8 @@ enum Row {
     Ignored,
     Directory,
     Symlink,
-    /// A regular file of this `Size`.
-    File(u64),
+    /// A regular file, its MBFile decoded.
+    File(mbfile::MbFile),
     /// A file row whose MBFile could not be decoded.
     Unreadable(mbfile::MbFileError),
 }
@@ -327,7 +333,7 @@ fn classify(row: &ManifestRow<'_>) -> Row {
         flags::DIRECTORY => Row::Directory,
         flags::SYMLINK => Row::Symlink,
         flags::FILE => match mbfile::decode(row.blob) {
-            Ok(file) => Row::File(file.size),
+            Ok(file) => Row::File(file),
             Err(e) => Row::Unreadable(e),
         },
         _ => Row::Ignored,

@@ -23,6 +23,10 @@ pub struct MbdbRecord<'a> {
     /// `st_mode`: `mode & 0xF000` is 0x8000 for a file, 0x4000 a folder, 0xA000 a symlink.
     pub mode: u16,
     pub size: u64,
+    /// LastModified and Birth, Unix seconds (dinosec's field names; ideviceunback and pyiosbackup call the
+    /// three times mtime, atime, ctime, which gives the same first field and an uncertain third ⚠).
+    pub modified: i64,
+    pub birth: i64,
     /// SHA-1 of `domain-path`: the name of the file's data in the backup folder.
     pub key: FileKey,
     /// Whether the record has an encryption key: the file is stored encrypted (and padded).
@@ -84,6 +88,12 @@ pub fn records_from(
             path: &path_str,
             mode: u16::from_be_bytes([fixed[0], fixed[1]]),
             size: u64::from_be_bytes(fixed[30..38].try_into().unwrap_or_default()),
+            modified: i64::from(u32::from_be_bytes(
+                fixed[18..22].try_into().unwrap_or_default(),
+            )),
+            birth: i64::from(u32::from_be_bytes(
+                fixed[26..30].try_into().unwrap_or_default(),
+            )),
             key: hasher.finalize().into(),
             encrypted,
         });
@@ -193,7 +203,11 @@ mod tests {
         );
         string(out, None);
         out.extend_from_slice(&mode.to_be_bytes());
-        out.extend_from_slice(&[0; 8 + 4 + 4 + 12]);
+        out.extend_from_slice(&[0; 8 + 4 + 4]);
+        // LastModified, LastStatusChange, Birth: told apart by value.
+        for time in [1_700_000_003u32, 1_700_000_002, 1_700_000_001] {
+            out.extend_from_slice(&time.to_be_bytes());
+        }
         out.extend_from_slice(&size.to_be_bytes());
         out.push(3);
         out.push(properties);
@@ -238,10 +252,12 @@ mod tests {
                 r.mode,
                 r.size,
                 r.key,
+                (r.modified, r.birth),
             ))
         })
         .unwrap();
         assert_eq!(count, 3);
+        assert!(seen.iter().all(|r| r.5 == (1_700_000_003, 1_700_000_001)));
         assert_eq!(seen[1].3, 12_345);
         assert_eq!(seen[2].3, 1 << 33);
         // The test vector of backup-formats notes §1: HomeDomain-Library/SMS/sms.db.

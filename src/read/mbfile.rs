@@ -2,13 +2,17 @@
 
 use plist::{Dictionary, Value};
 
-/// The fields of an MBFile that sizing needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The fields of an MBFile that sizing and dating need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MbFile {
     /// Logical size in bytes, as the phone holds the file.
     pub size: u64,
     /// `st_mode`; `mode & 0xF000` tells file (0x8000), folder (0x4000) and symlink (0xA000).
     pub mode: u32,
+    /// `LastModified` and `Birth`, Unix seconds (iOSbackup, pyiosbackup `manifest_dbs/sqlite3.py`, mvt);
+    /// `None` when absent or not an integer.
+    pub modified: Option<i64>,
+    pub birth: Option<i64>,
 }
 
 /// Why a blob could not be decoded.
@@ -30,13 +34,26 @@ const MAX_UID_HOPS: usize = 8;
 
 /// Decodes one blob: the narrow fast reader when it understands the blob, else the `plist` crate.
 pub fn decode(blob: &[u8]) -> Result<MbFile, MbFileError> {
-    if let Some((size, mode)) = super::bplist::mbfile_size_mode(blob) {
-        if let Some(size) = u64::try_from(size).ok().filter(|&s| s <= MAX_FILE_SIZE) {
-            let mode = mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0);
-            return Ok(MbFile { size, mode });
-        }
+    match fast(blob) {
+        Some(file) => Ok(file),
+        None => decode_reference(blob),
     }
-    decode_reference(blob)
+}
+
+/// The narrow reader's answer, as [`decode`] takes it: `None` when it declines or finds a size out of range
+/// (the reference then decides).
+pub fn fast(blob: &[u8]) -> Option<MbFile> {
+    let fields = super::bplist::mbfile_fields(blob)?;
+    let size = u64::try_from(fields.size)
+        .ok()
+        .filter(|&s| s <= MAX_FILE_SIZE)?;
+    Some(MbFile {
+        size,
+        // Read as the reference reads them: a mode that is not a u32 is 0.
+        mode: fields.mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0),
+        modified: fields.modified,
+        birth: fields.birth,
+    })
 }
 
 /// Decodes one blob with the `plist` crate, resolving `$objects` references wherever a value may be one.
@@ -69,7 +86,19 @@ pub fn decode_reference(blob: &[u8]) -> Result<MbFile, MbFileError> {
     // Mode only refines the picture (the row's flags already say file or folder): a bad one reads as 0.
     let mode = integer(file, "Mode", objects).ok().flatten().unwrap_or(0);
     let mode = u32::try_from(mode).unwrap_or(0);
-    Ok(MbFile { size, mode })
+    // Dates too: a bad one is unknown, never a reason to lose the file's size.
+    let date = |key| {
+        integer(file, key, objects)
+            .ok()
+            .flatten()
+            .and_then(|t| i64::try_from(t).ok())
+    };
+    Ok(MbFile {
+        size,
+        mode,
+        modified: date("LastModified"),
+        birth: date("Birth"),
+    })
 }
 
 /// Follows UIDs into `$objects` until a plain value is reached.
@@ -131,7 +160,9 @@ mod tests {
             decode(&archive(file, vec![])).unwrap(),
             MbFile {
                 size: 1234,
-                mode: 0o100644
+                mode: 0o100644,
+                modified: None,
+                birth: None
             }
         );
 
@@ -140,6 +171,33 @@ mod tests {
         file.insert("Mode".into(), 0o100644.into());
         let blob = archive(file, vec![Value::Integer(99.into())]);
         assert_eq!(decode(&blob).unwrap().size, 99);
+    }
+
+    #[test]
+    fn dates_are_read_and_a_bad_one_is_unknown_not_a_lost_file() {
+        let mut file = Dictionary::new();
+        file.insert("Size".into(), 7.into());
+        file.insert("LastModified".into(), 1_700_000_123.into());
+        file.insert("Birth".into(), Value::Uid(Uid::new(2)));
+        let blob = archive(file, vec![Value::Integer(1_600_000_000.into())]);
+        let want = MbFile {
+            size: 7,
+            mode: 0,
+            modified: Some(1_700_000_123),
+            birth: Some(1_600_000_000),
+        };
+        assert_eq!(fast(&blob), Some(want));
+        assert_eq!(decode_reference(&blob), Ok(want));
+
+        // A date that is not an integer: the fast reader declines, the reference calls it unknown.
+        let mut file = Dictionary::new();
+        file.insert("Size".into(), 7.into());
+        file.insert("LastModified".into(), "yesterday".into());
+        file.insert("Birth".into(), 5.into());
+        let blob = archive(file, vec![]);
+        assert_eq!(fast(&blob), None);
+        let got = decode(&blob).unwrap();
+        assert_eq!((got.size, got.modified, got.birth), (7, None, Some(5)));
     }
 
     /// Realistic records in several shapes: optional objects before the path, sizes inline or referenced.
@@ -197,11 +255,10 @@ mod tests {
     #[test]
     fn fast_reader_reads_every_shape_as_the_reference_does() {
         for blob in shapes() {
-            let fast = crate::read::bplist::mbfile_size_mode(&blob)
-                .expect("fast path taken on a normal record");
+            let fast = fast(&blob).expect("fast path taken on a normal record");
             let reference = decode_reference(&blob).unwrap();
-            assert_eq!(fast.0 as u64, reference.size);
-            assert_eq!(fast.1.map(|m| m as u32), Some(reference.mode));
+            assert_eq!(fast, reference);
+            assert!(reference.modified.is_some() && reference.birth.is_some());
             assert_eq!(decode(&blob).unwrap(), reference);
         }
     }
@@ -227,20 +284,13 @@ mod tests {
                 }];
                 for case in cases {
                     let reference = decode_reference(&case);
-                    let fast = crate::read::bplist::mbfile_size_mode(&case);
-                    if let (Ok(r), Some((size, mode))) = (&reference, fast) {
-                        if size >= 0 {
-                            both_ok += 1;
-                            assert_eq!(size as u64, r.size, "size of {case:02x?}");
-                            assert_eq!(
-                                mode.and_then(|m| u32::try_from(m).ok()).unwrap_or(0),
-                                r.mode
-                            );
-                        }
+                    if let (Ok(r), Some(fast)) = (&reference, fast(&case)) {
+                        both_ok += 1;
+                        assert_eq!(&fast, r, "{case:02x?}");
                     }
                     // `decode` answers exactly like the reference wherever the reference succeeds.
                     if let Ok(r) = reference {
-                        assert_eq!(decode(&case).map(|d| d.size), Ok(r.size));
+                        assert_eq!(decode(&case), Ok(r));
                     }
                 }
             }

@@ -84,12 +84,20 @@ pub use plists::{AppCatalog, DeviceInfo};
 pub use reconcile::{reconcile, Reconciliation};
 
 /// One regular file of the manifest, as the attribution stage sees it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ManifestFile<'a> {
     pub domain: &'a str,
     pub relative_path: &'a str,
     /// MBFile `Size`: the file's logical size on the phone.
     pub size: u64,
+    /// The fileID that names its data in the backup folder; `None` in an extracted tree (found by path) or
+    /// when the row's fileID is not 40 hex digits.
+    pub key: Option<FileKey>,
+    /// When it was last changed and first made on the phone, Unix seconds: MBFile `LastModified` and
+    /// `Birth`, an mbdb record's times, an extracted file's modification time (its birth there is the day it
+    /// was extracted, so `None`).
+    pub modified: Option<i64>,
+    pub birth: Option<i64>,
 }
 
 /// How many sample problems to keep when many rows are bad: enough to act on, not a flood.

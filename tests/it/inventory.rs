@@ -53,6 +53,7 @@ fn placed(row: &Row, catalog: &AppCatalog) -> String {
         domain: &row.domain,
         relative_path: &path,
         size: 1,
+        ..Default::default()
     });
     let a = attribute(tally, catalog);
     if let Some(app) = a.apps.first() {
@@ -143,6 +144,7 @@ fn every_inventory_app_has_a_human_name_without_help_from_the_backup() {
             domain: &format!("AppDomain-{app}"),
             relative_path: "x",
             size: 1,
+            ..Default::default()
         });
     }
     let a = attribute(tally, &catalog);

@@ -285,7 +285,13 @@ impl<'w, S: Send> Walker<'w, S> {
 
     /// Counts a regular file of `size` bytes whose path below the root is in `counted.path`, once per file:
     /// `link` is its (device, file id) when it has more than one name.
-    fn file(&self, size: u64, link: Option<(u64, u64)>, counted: &mut Counted<S>) {
+    fn file(
+        &self,
+        size: u64,
+        modified: Option<i64>,
+        link: Option<(u64, u64)>,
+        counted: &mut Counted<S>,
+    ) {
         if let Some(id) = link {
             let first = self.seen_links.lock().map(|mut s| s.insert(id));
             if matches!(first, Ok(false)) {
@@ -310,6 +316,9 @@ impl<'w, S: Send> Walker<'w, S> {
                 domain,
                 relative_path: found.relative,
                 size,
+                key: None,
+                modified,
+                birth: None,
             },
         );
     }

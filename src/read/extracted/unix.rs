@@ -183,7 +183,9 @@ impl<'w, S: Send> Walker<'w, S> {
         #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
         let (nlink, dev, ino) = (st.st_nlink as u64, st.st_dev as u64, st.st_ino as u64);
         let size = u64::try_from(st.st_size).unwrap_or(0);
-        self.file(size, (nlink > 1).then_some((dev, ino)), counted);
+        #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+        let modified = Some(st.st_mtime as i64);
+        self.file(size, modified, (nlink > 1).then_some((dev, ino)), counted);
     }
 }
 

@@ -95,11 +95,17 @@ impl<'w, S: Send> Walker<'w, S> {
             } else if kind.is_file() {
                 // From the listing's own data: no system call.
                 match entry.metadata() {
-                    Ok(meta) => self.file(meta.len(), None, counted),
+                    Ok(meta) => self.file(meta.len(), unix_seconds(meta.modified()), None, counted),
                     Err(e) => denied.note(name, e),
                 }
             }
         }
         denied.report(&place, &mut counted.stats.unreadable);
     }
+}
+
+/// A file time as Unix seconds; `None` when the system has none or it is before 1970.
+fn unix_seconds(time: std::io::Result<std::time::SystemTime>) -> Option<i64> {
+    let since = time.ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(since.as_secs()).ok()
 }
