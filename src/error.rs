@@ -112,6 +112,30 @@ pub enum Error {
     /// The price table cannot price a tier it lists.
     #[error("cannot price iCloud+ plans: {0}")]
     Prices(String),
+
+    /// Looking inside: no app of this backup has that name or bundle id.
+    #[error(
+        "no app in {} is named {query:?} or has that bundle id (names are matched whole or in part, ignoring case)",
+        path.display()
+    )]
+    NoSuchApp { query: String, path: PathBuf },
+
+    /// Looking inside: more than one app matches.
+    #[error(
+        "{query:?} matches {} apps in {}: {}; give the bundle id of the one you mean",
+        matches.len(),
+        path.display(),
+        matches.join(", ")
+    )]
+    AmbiguousApp {
+        query: String,
+        path: PathBuf,
+        matches: Vec<String>,
+    },
+
+    /// Looking inside: the backup has no file in that domain.
+    #[error("{} has no files in the domain {domain:?} (domain names are matched exactly)", path.display())]
+    NoSuchDomain { domain: String, path: PathBuf },
 }
 
 /// An I/O error as a person should read it: permission problems say what to do about them.
@@ -192,6 +216,9 @@ impl Error {
             Error::NoSuchDevice { .. } => "no-such-device",
             Error::NothingToPlan => "nothing-to-plan",
             Error::Prices(_) => "bad-prices",
+            Error::NoSuchApp { .. } => "no-such-app",
+            Error::AmbiguousApp { .. } => "ambiguous-app",
+            Error::NoSuchDomain { .. } => "no-such-domain",
         }
     }
 
@@ -332,6 +359,19 @@ mod tests {
             },
             Error::NothingToPlan,
             Error::Prices("x".into()),
+            Error::NoSuchApp {
+                query: "x".into(),
+                path: "p".into(),
+            },
+            Error::AmbiguousApp {
+                query: "x".into(),
+                path: "p".into(),
+                matches: vec!["a".into(), "b".into()],
+            },
+            Error::NoSuchDomain {
+                domain: "x".into(),
+                path: "p".into(),
+            },
         ];
         let readme = include_str!("../README.md");
         let mut seen = std::collections::BTreeSet::new();

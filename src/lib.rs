@@ -1,7 +1,8 @@
 //! cloudfit: what fills an iPhone or iPad backup, attributed to apps and data types.
 //!
 //! The modules follow the data, one way: [`discover`] finds backup folders, [`read`] reads their plists,
-//! manifest and disk listing, [`attribute`] turns those into per-app and per-data-type figures, and
+//! manifest and disk listing, [`attribute`] turns those into per-app and per-data-type figures, [`inspect`] looks inside them (largest
+//! files, folder trees), and
 //! [`render`] turns figures into tables and JSON. [`scan`] runs the stages. The backups the tests read are
 //! written by a crate of their own, `cloudfit-synth` (`tests/synth`), which shares no code with this one.
 
@@ -10,6 +11,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod error;
 pub mod estimate;
+pub mod inspect;
 pub mod plan;
 pub mod read;
 pub mod render;

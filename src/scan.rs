@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::attribute::inside::Keep;
 use crate::attribute::summary::{Contents, ReadBackup};
 use crate::attribute::{self, BackupSummary, Format, Tally};
 use crate::discover::{self, BackupDir, Layout, Skipped};
@@ -146,6 +147,8 @@ pub struct ScanOptions<'a> {
     pub estimate: EstimateOptions,
     /// Whether data files are only named (fast) or each measured with a stat (as slow as `du`).
     pub disk_sizes: DiskSizes,
+    /// What to keep of each backup's folders and largest files, for looking inside; `None` for a scan.
+    pub keep: Option<Keep>,
 }
 
 /// Finds the backups under `paths` and reads each one; what cannot be read is in `errors`.
@@ -257,7 +260,7 @@ fn read_contents(
         || {
             manifest.read(
                 &progress,
-                &Tally::default,
+                &|| new_tally(options.keep),
                 &|tally: &mut Tally, file| tally.add(file),
                 &|tally: &mut Tally, other| tally.merge(other),
             )
@@ -270,7 +273,7 @@ fn read_contents(
     })?;
     let (stats, tally) = read?;
     let reconciliation = read::reconcile(manifest, &stats, &disk, &dir.path)?;
-    let attribution = attribute::attribute(tally, &info.apps);
+    let (attribution, inside) = attribute::attribute(tally, &info.apps);
     let read = ReadBackup {
         dir,
         info,
@@ -281,11 +284,23 @@ fn read_contents(
             reconciliation,
         },
     };
-    Ok(attribute::summary::summarize(
-        read,
-        attribution,
-        options.now,
+    Ok(with_inside(
+        attribute::summary::summarize(read, attribution, options.now),
+        inside,
     ))
+}
+
+/// A tally that keeps what `keep` asks for, if anything.
+fn new_tally(keep: Option<Keep>) -> Tally {
+    keep.map_or_else(Tally::default, Tally::keeping)
+}
+
+fn with_inside(
+    mut summary: BackupSummary,
+    inside: Option<attribute::inside::Inside>,
+) -> BackupSummary {
+    summary.inside = inside.map(std::sync::Arc::new);
+    summary
 }
 
 /// Forwards a manifest's reading progress to the interaction, naming the device.
@@ -316,7 +331,7 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
     let (mut walk, (tally, _)) = read::extracted::walk(
         &dir.path,
         dir.layout,
-        &|| (Tally::default(), read::Ticker::new(&progress)),
+        &|| (new_tally(options.keep), read::Ticker::new(&progress)),
         &|(tally, ticker): &mut (Tally, read::Ticker<'_>), file| {
             tally.add(file);
             ticker.tick();
@@ -327,7 +342,7 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
     if let Some(e) = walk.root_error {
         return Err(vanished_or(&dir.path, e));
     }
-    let attribution = attribute::attribute(tally, &read::AppCatalog::default());
+    let (attribution, inside) = attribute::attribute(tally, &read::AppCatalog::default());
     let disk = read::DiskListing {
         others: walk.files,
         sizes: DiskSizes::Measured,
@@ -347,7 +362,10 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
         format,
         contents: Contents::Extracted { walk: &walk },
     };
-    Ok(attribute::summary::summarize(read, attribution, now))
+    Ok(with_inside(
+        attribute::summary::summarize(read, attribution, now),
+        inside,
+    ))
 }
 
 /// A backup folder that was there when discovered and is gone now was moved or deleted during the scan.

@@ -79,6 +79,11 @@ impl Category {
     ];
 
     /// The stable id used in JSON.
+    /// The data type whose [`Category::id`] is `id`.
+    pub fn from_id(id: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.id() == id)
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             Category::Photos => "photos",

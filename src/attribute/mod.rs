@@ -2,6 +2,7 @@
 
 pub(crate) mod apps;
 pub(crate) mod category;
+pub mod inside;
 pub(crate) mod names;
 pub(crate) mod rules;
 pub(crate) mod subset;
@@ -22,6 +23,7 @@ pub use tally::Tally;
 
 use crate::read::{AppCatalog, Counts};
 use rules::DomainRules;
+use tally::DomainCounts;
 
 /// One app's share of a backup: its own container plus the groups and extensions rolled into it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,9 +104,12 @@ pub struct Attribution {
     pub domains: Vec<DomainUsage>,
 }
 
-/// Settles app ownership now that every domain is known, and sorts each list by bytes, largest first.
-pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
+/// Settles app ownership now that every domain is known, and sorts each list by bytes, largest first. When
+/// the tally kept what lies inside its shares, that comes back too, each share placed as its bytes are.
+pub fn attribute(tally: Tally, catalog: &AppCatalog) -> (Attribution, Option<inside::Inside>) {
+    let keep = tally.keep();
     let domains = tally.into_domains();
+    let mut inside_domains = Vec::new();
 
     // Apps with a container in the manifest are installed whatever the plists say.
     let mut installed = catalog.installed.clone();
@@ -141,7 +146,33 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
             bytes: total.bytes,
             files: total.files,
         });
+        // Where each share's bytes go (data type, app row), for looking inside; the same decisions as below.
+        let mut place = |category: Category, app: Option<String>, d: &mut DomainCounts| {
+            if keep.is_none() {
+                return;
+            }
+            let shares = d
+                .buckets
+                .iter()
+                .zip(std::mem::take(&mut d.inside))
+                .map(|(bucket, inside)| inside::PlacedShare {
+                    category: match d.is_app_container {
+                        true => category,
+                        false => bucket.key.0,
+                    },
+                    counts: bucket.counts,
+                    inside,
+                })
+                .collect();
+            inside_domains.push(inside::DomainInside {
+                domain: d.domain.clone(),
+                app,
+                shares,
+            });
+        };
+        let mut d = d;
         if !d.is_app_container {
+            place(Category::Other, None, &mut d);
             for bucket in d.buckets {
                 let (category, subset) = bucket.key;
                 by_category
@@ -163,6 +194,11 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
         let category = apple_data_type(&d.domain, &owner)
             .or_else(|| owner.is_apple_service().then_some(Category::System));
         let category = category.unwrap_or(Category::Apps);
+        place(
+            category,
+            (category == Category::Apps).then(|| owner.id()),
+            &mut d,
+        );
         add_path(category, &d.domain, "", total);
         match category {
             Category::Apps => {
@@ -223,12 +259,17 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> Attribution {
         .collect();
 
     out_domains.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.domain.cmp(&b.domain)));
-    Attribution {
+    let attribution = Attribution {
         apps,
         categories,
         subsets,
         domains: out_domains,
-    }
+    };
+    let inside = keep.map(|keep| inside::Inside {
+        keep,
+        domains: inside_domains,
+    });
+    (attribution, inside)
 }
 
 /// Apple's own apps hold a data type's data (Notes, Safari, Files…): the container's own rule first,
@@ -295,7 +336,7 @@ mod tests {
         catalog
             .names
             .insert("net.whatsapp.WhatsApp".into(), "WhatsApp Messenger".into());
-        let a = attribute(tally, &catalog);
+        let (a, _) = attribute(tally, &catalog);
 
         let total: u64 = files.iter().map(|f| f.2).sum();
         assert_eq!(a.categories.iter().map(|c| c.bytes).sum::<u64>(), total);

@@ -83,6 +83,9 @@ pub struct BackupSummary {
     /// Unix seconds of `last_backup`, for sorting and age; not part of the JSON.
     #[serde(skip)]
     pub last_backup_time: Option<SystemTime>,
+    /// Its folders and largest files, when the scan was asked to keep them (`top`, `tree`, `report`).
+    #[serde(skip)]
+    pub inside: Option<std::sync::Arc<super::inside::Inside>>,
 }
 
 /// What was read about one backup, gathered for [`summarize`].
@@ -275,6 +278,7 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
     });
 
     BackupSummary {
+        inside: None,
         id: dir.id.clone(),
         path: dir.path.clone(),
         udid,

@@ -4,6 +4,7 @@ use rustc_hash::FxHashMap;
 
 use super::apps::app_container;
 use super::category::Category;
+use super::inside::{Keep, ShareInside};
 use super::rules::DomainRules;
 use super::subset::Subset;
 use crate::read::{Counts, ManifestFile};
@@ -30,6 +31,8 @@ struct DomainTally {
     /// one counter otherwise. Counted per rule, not per data type, so each data type can show which path
     /// prefixes hold its bytes, at the cost of an index per file.
     counts: Vec<Counts>,
+    /// Beside each counter, what its files hold (folders, largest files) when the tally keeps that.
+    inside: Vec<ShareInside>,
 }
 
 /// Per-domain, per-rule counters for one backup.
@@ -39,6 +42,8 @@ pub struct Tally {
     domains: Vec<DomainTally>,
     /// The domain of the previous file: manifests list a domain's files together, so most lookups end here.
     last: Option<u32>,
+    /// What to keep of each share's files for looking inside; `None` (a plain scan) keeps nothing.
+    keep: Option<Keep>,
 }
 
 /// One share of a domain: the files under one path prefix (one rule) and the data type they are.
@@ -57,9 +62,24 @@ pub struct DomainCounts {
     pub is_app_container: bool,
     /// Only buckets that counted a file.
     pub buckets: Vec<Bucket>,
+    /// What each bucket holds, in the same order, when the tally kept it; empty otherwise.
+    pub inside: Vec<ShareInside>,
 }
 
 impl Tally {
+    /// A tally that also keeps, per share, its folders and largest files as `keep` says.
+    pub fn keeping(keep: Keep) -> Self {
+        Tally {
+            keep: Some(keep),
+            ..Tally::default()
+        }
+    }
+
+    /// What the tally keeps for looking inside, if anything.
+    pub fn keep(&self) -> Option<Keep> {
+        self.keep
+    }
+
     pub fn add(&mut self, file: ManifestFile<'_>) {
         let slot = match self.last {
             Some(last) if *self.domains[last as usize].name == *file.domain => last,
@@ -77,6 +97,9 @@ impl Tally {
             Sorting::Whole(_) | Sorting::AppContainer => 0,
         };
         domain.counts[at].add(file.size);
+        if let Some(keep) = &self.keep {
+            domain.inside[at].add(keep, &file);
+        }
     }
 
     fn intern(&mut self, domain: &str) -> u32 {
@@ -96,10 +119,15 @@ impl Tally {
             Sorting::ByPath(rules) => rules.rule_count() + 1,
             _ => 1,
         };
+        let inside = match self.keep {
+            Some(_) => vec![ShareInside::default(); buckets],
+            None => Vec::new(),
+        };
         self.domains.push(DomainTally {
             name: domain.into(),
             sorting,
             counts: vec![Counts::default(); buckets],
+            inside,
         });
         self.index.insert(domain.into(), slot);
         slot
@@ -113,9 +141,14 @@ impl Tally {
                 None => self.intern(&domain.name),
             };
             // The same domain has the same rules in both: the counters line up.
-            let mine = &mut self.domains[slot as usize].counts;
-            for (counts, theirs) in mine.iter_mut().zip(domain.counts) {
+            let mine = &mut self.domains[slot as usize];
+            for (counts, theirs) in mine.counts.iter_mut().zip(domain.counts) {
                 counts.merge(theirs);
+            }
+            if let Some(keep) = &self.keep {
+                for (inside, theirs) in mine.inside.iter_mut().zip(domain.inside) {
+                    inside.merge(keep, theirs);
+                }
             }
         }
     }
@@ -125,11 +158,21 @@ impl Tally {
         self.domains
             .into_iter()
             .map(|d| {
+                let kept = !d.inside.is_empty();
+                let mut inside = d.inside.into_iter();
+                let mut kept_inside = Vec::new();
                 let buckets = d
                     .counts
                     .into_iter()
                     .enumerate()
-                    .filter(|(_, counts)| counts.files > 0)
+                    .filter_map(|(at, counts)| {
+                        let held = inside.next().filter(|_| kept);
+                        if counts.files == 0 {
+                            return None;
+                        }
+                        kept_inside.extend(held);
+                        Some((at, counts))
+                    })
                     .map(|(at, counts)| {
                         let (key, prefix) = match &d.sorting {
                             Sorting::Whole(category) => ((*category, None), ""),
@@ -150,6 +193,7 @@ impl Tally {
                     is_app_container: matches!(d.sorting, Sorting::AppContainer),
                     domain: d.name.into(),
                     buckets,
+                    inside: kept_inside,
                 }
             })
             .collect()

@@ -20,6 +20,7 @@ fn generated(files: u64) -> (ExpectedBackup, BackupSummary) {
         interaction: &Quiet,
         estimate: EstimateOptions::default(),
         disk_sizes: Default::default(),
+        keep: None,
     };
     let summary = scan_backup(&found.backups[0], &options).unwrap();
     (record, summary)

@@ -200,24 +200,9 @@ pub fn this_phone<'a>(
             let wanted = name.trim();
             let matches: Vec<&EstimatedBackup> = backups
                 .iter()
-                .filter(|b| {
-                    let s = &b.summary;
-                    s.device_name
-                        .as_deref()
-                        .is_some_and(|d| d.eq_ignore_ascii_case(wanted))
-                        || s.udid
-                            .as_deref()
-                            .is_some_and(|u| u.eq_ignore_ascii_case(wanted))
-                        || s.id.eq_ignore_ascii_case(wanted)
-                })
+                .filter(|b| is_device(&b.summary, wanted))
                 .collect();
-            newest(matches).ok_or_else(|| {
-                let known: Vec<String> = backups.iter().map(display_name).collect();
-                Error::NoSuchDevice {
-                    wanted: wanted.to_string(),
-                    known,
-                }
-            })
+            newest(matches).ok_or_else(|| no_such_device(backups, wanted))
         }
         None => {
             // Extracted trees have no device facts; they are planned for only when nothing else was found.
@@ -229,6 +214,26 @@ pub fn this_phone<'a>(
             };
             newest(pool).ok_or(Error::NothingToPlan)
         }
+    }
+}
+
+/// Whether a backup is of the device `wanted` names: its name, UDID or backup folder, ignoring case.
+pub fn is_device(s: &crate::attribute::BackupSummary, wanted: &str) -> bool {
+    let wanted = wanted.trim();
+    s.device_name
+        .as_deref()
+        .is_some_and(|d| d.eq_ignore_ascii_case(wanted))
+        || s.udid
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(wanted))
+        || s.id.eq_ignore_ascii_case(wanted)
+}
+
+/// The error for a `--device` that names no backup found.
+pub fn no_such_device(backups: &[EstimatedBackup], wanted: &str) -> Error {
+    Error::NoSuchDevice {
+        wanted: wanted.trim().to_string(),
+        known: backups.iter().map(display_name).collect(),
     }
 }
 

@@ -9,8 +9,8 @@ pub(crate) mod select;
 pub(crate) mod tiers;
 
 pub use advise::{
-    advise, device_key, this_phone, used_beyond_tier, OptionKind, Plan, PlanItem, PlanOption,
-    PlanRequest, TierOffer,
+    advise, device_key, is_device, no_such_device, this_phone, used_beyond_tier, OptionKind, Plan,
+    PlanItem, PlanOption, PlanRequest, TierOffer,
 };
 pub use amount::{parse_bytes, parse_tier};
 pub use growth::Growth;

@@ -8,8 +8,9 @@ use serde::{Serialize, Serializer};
 
 use super::view::{ListView, PlanView, ScanView, UsageTable};
 use crate::attribute::{BackupState, Format, NameSource, OwnerKind};
+use crate::inspect::{Inspection, NodeKind, TopFiles, TreeOf};
 use crate::plan::{Loss, OptionKind, Plan, PlanItem};
-use crate::read::DiskSizes;
+use crate::read::{Counts, DiskSizes};
 use crate::scan::ScanReport;
 
 /// `cloudfit scan --format csv`: one row per (backup, kind of row, id).
@@ -82,6 +83,33 @@ pub const PLAN_COLUMNS: [&str; 17] = [
     "tier_yearly",
     "tier_currency",
     "tier_prices_date",
+];
+
+/// `cloudfit top --format csv`: one row per file listed, per backup.
+pub const TOP_COLUMNS: [&str; 10] = [
+    "backup_id",
+    "device_name",
+    "domain",
+    "path",
+    "app",
+    "app_name",
+    "category",
+    "bytes",
+    "modified",
+    "on_disk",
+];
+
+/// `cloudfit tree --format csv`: the tree in pre-order, one row per node shown and one `more` row per opened
+/// node with something folded; `depth` 0 is the target.
+pub const TREE_COLUMNS: [&str; 8] = [
+    "backup_id",
+    "device_name",
+    "depth",
+    "kind",
+    "id",
+    "name",
+    "bytes",
+    "files",
 ];
 
 /// A text cell, written through [`guard`]. Names come from a backup's plists, so anyone who made the backup
@@ -456,5 +484,110 @@ mod tests {
             let header = columns.join(",");
             assert!(readme.contains(&header), "README lacks `{header}`");
         }
+    }
+}
+
+#[derive(Serialize)]
+struct TopRow<'a> {
+    backup_id: Text<'a>,
+    device_name: Option<Text<'a>>,
+    domain: Text<'a>,
+    path: Text<'a>,
+    app: Option<Text<'a>>,
+    app_name: Option<Text<'a>>,
+    category: &'static str,
+    bytes: u64,
+    modified: Option<&'a str>,
+    on_disk: bool,
+}
+
+/// The files `top` lists, backup by backup, largest first.
+pub fn top_csv(inspection: &Inspection<'_, TopFiles>) -> Result<String, csv::Error> {
+    let mut out = writer(&TOP_COLUMNS)?;
+    for looked in &inspection.backups {
+        let b = looked.backup;
+        for f in &looked.found.files {
+            out.serialize(TopRow {
+                backup_id: Text(&b.id),
+                device_name: b.device_name.as_deref().map(Text),
+                domain: Text(&f.domain),
+                path: Text(&f.path),
+                app: f.app.as_deref().map(Text),
+                app_name: f.app_name.as_deref().map(Text),
+                category: f.category.id(),
+                bytes: f.bytes,
+                modified: f.modified.as_deref(),
+                on_disk: f.on_disk,
+            })?;
+        }
+    }
+    finish(out)
+}
+
+#[derive(Serialize)]
+struct TreeRow<'a> {
+    backup_id: Text<'a>,
+    device_name: Option<Text<'a>>,
+    depth: usize,
+    kind: &'static str,
+    id: Option<Text<'a>>,
+    name: Text<'a>,
+    bytes: u64,
+    files: u64,
+}
+
+/// Each backup's tree in pre-order.
+pub fn tree_csv(inspection: &Inspection<'_, TreeOf>) -> Result<String, csv::Error> {
+    let mut out = writer(&TREE_COLUMNS)?;
+    for looked in &inspection.backups {
+        let b = looked.backup;
+        // Depth-first with an explicit stack: the tree is shallow, but nothing here should recurse on data.
+        let mut stack = vec![(0usize, Some(&looked.found.tree), None::<Counts>)];
+        while let Some((depth, node, more)) = stack.pop() {
+            let row = match (node, more) {
+                (Some(node), _) => TreeRow {
+                    backup_id: Text(&b.id),
+                    device_name: b.device_name.as_deref().map(Text),
+                    depth,
+                    kind: node_kind(node.kind),
+                    id: node.id.as_deref().map(Text),
+                    name: Text(&node.name),
+                    bytes: node.bytes,
+                    files: node.files,
+                },
+                (None, Some(more)) => TreeRow {
+                    backup_id: Text(&b.id),
+                    device_name: b.device_name.as_deref().map(Text),
+                    depth,
+                    kind: "more",
+                    id: None,
+                    name: Text("more"),
+                    bytes: more.bytes,
+                    files: more.files,
+                },
+                (None, None) => continue,
+            };
+            out.serialize(row)?;
+            if let Some(node) = node {
+                if let Some(more) = node.more.filter(|m| m.files > 0 || m.bytes > 0) {
+                    stack.push((depth + 1, None, Some(more)));
+                }
+                for child in node.children.iter().rev() {
+                    stack.push((depth + 1, Some(child), None));
+                }
+            }
+        }
+    }
+    finish(out)
+}
+
+fn node_kind(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Backup => "backup",
+        NodeKind::Category => "category",
+        NodeKind::App => "app",
+        NodeKind::Domain => "domain",
+        NodeKind::Folder => "folder",
+        NodeKind::File => "file",
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::words;
 use crate::discover::Skipped;
 use crate::estimate::Estimate;
+use crate::inspect::Inspection;
 use crate::plan::Plan;
 use crate::scan::{BackupError, ScanReport};
 
@@ -132,6 +133,46 @@ pub fn plan_json(
             failure.map(std::slice::from_ref).unwrap_or(&[]),
         )?,
     );
+    finish(doc)
+}
+
+/// The backup facts every `top` and `tree` entry starts with, so a script can tell its backups apart.
+#[derive(Serialize)]
+struct Looked<'a, T> {
+    id: &'a str,
+    #[serde(serialize_with = "crate::discover::serialize_path")]
+    path: &'a std::path::Path,
+    device_name: Option<&'a str>,
+    product_name: Option<&'a str>,
+    last_backup: Option<&'a str>,
+    #[serde(flatten)]
+    found: &'a T,
+}
+
+/// `top --json` and `tree --json`: per backup looked inside, its facts and what was found there
+/// (`target` and `files`, or `target` and `tree`), then what was skipped and what failed.
+pub fn inspection_json<T: Serialize>(
+    inspection: &Inspection<'_, T>,
+) -> Result<String, serde_json::Error> {
+    let mut doc = Map::new();
+    doc.insert("schema_version".into(), SCHEMA_VERSION.into());
+    let backups = inspection
+        .backups
+        .iter()
+        .map(|i| {
+            serde_json::to_value(Looked {
+                id: &i.backup.id,
+                path: &i.backup.path,
+                device_name: i.backup.device_name.as_deref(),
+                product_name: i.backup.product_name.as_deref(),
+                last_backup: i.backup.last_backup.as_deref(),
+                found: &i.found,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    doc.insert("backups".into(), Value::Array(backups));
+    doc.insert("skipped".into(), skipped(inspection.skipped)?);
+    doc.insert("errors".into(), errors(&inspection.errors, &[])?);
     finish(doc)
 }
 

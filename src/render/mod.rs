@@ -1,6 +1,7 @@
 //! Turns reports into text for people (tables) and for scripts (JSON, CSV). The only place sizes become text.
 
 pub mod csv;
+pub mod inside;
 pub mod json;
 pub mod plan;
 pub(crate) mod size;

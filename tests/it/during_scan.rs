@@ -21,6 +21,7 @@ fn options() -> ScanOptions<'static> {
         interaction: &Quiet,
         estimate: Default::default(),
         disk_sizes: Default::default(),
+        keep: None,
     }
 }
 

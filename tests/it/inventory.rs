@@ -55,7 +55,7 @@ fn placed(row: &Row, catalog: &AppCatalog) -> String {
         size: 1,
         ..Default::default()
     });
-    let a = attribute(tally, catalog);
+    let (a, _) = attribute(tally, catalog);
     if let Some(app) = a.apps.first() {
         // A vendor's shared groups are one row, keyed `vendor:<name>`.
         return match app.bundle_id.starts_with("vendor:") {
@@ -147,7 +147,7 @@ fn every_inventory_app_has_a_human_name_without_help_from_the_backup() {
             ..Default::default()
         });
     }
-    let a = attribute(tally, &catalog);
+    let (a, _) = attribute(tally, &catalog);
     let unnamed: Vec<&str> = a
         .apps
         .iter()

@@ -12,6 +12,7 @@ mod csv;
 mod during_scan;
 mod encrypted;
 mod extracted;
+mod inside;
 mod inventory;
 mod manuals;
 mod odd_input;

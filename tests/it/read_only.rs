@@ -36,7 +36,7 @@ fn no_command_changes_or_adds_anything_in_any_format() {
     let unlock = || -> Vec<OsString> { vec!["--password-file".into(), passwords.clone().into()] };
     let mut runs: Vec<Vec<OsString>> = Vec::new();
     for path in [&root, &tree, &one.clone().into_os_string()] {
-        for command in ["scan", "list", "plan"] {
+        for command in ["scan", "list", "plan", "top", "tree"] {
             for extra in [
                 vec![],
                 vec!["--json".into()],
@@ -44,6 +44,9 @@ fn no_command_changes_or_adds_anything_in_any_format() {
                 vec!["--measure-disk".into()],
             ] {
                 let mut args: Vec<OsString> = vec![command.into(), path.clone()];
+                if command == "tree" {
+                    args.extend(["--type".into(), "photos".into()]);
+                }
                 args.extend(extra);
                 runs.push(args);
             }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use cloudfit::attribute::Category;
 use cloudfit::plan::{self, Tier};
 
 /// Shown under every command's help: how to give passwords without putting them on the command line.
@@ -49,6 +50,13 @@ pub enum Command {
     /// Estimate this phone's iCloud backup and the cheapest ways to make it fit your iCloud plan
     #[command(after_help = PLAN_HELP)]
     Plan(PlanArgs),
+    /// The largest files of each backup, or of one app or data type in it
+    #[command(after_help = LOOK_HELP)]
+    Top(TopArgs),
+    /// The folders that hold an app's, a data type's or a domain's bytes, level by level
+    #[command(after_help = LOOK_HELP)]
+    Tree(TreeArgs),
+
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -65,6 +73,61 @@ cloudfit completions elvish > ~/.config/elvish/lib/cloudfit.elv (and `use cloudf
 
 const MAN_HELP: &str = "Install: mkdir -p ~/.local/share/man/man1; cloudfit man > ~/.local/share/man/man1/cloudfit.1; \
 and for each command, e.g. cloudfit man scan > ~/.local/share/man/man1/cloudfit-scan.1. Then: man cloudfit.";
+
+const LOOK_HELP: &str = "Examples: cloudfit top --type photos; cloudfit tree --app WhatsApp --depth 2. Apps are \
+matched by name or bundle id, ignoring case, whole or in part; data type ids are those of `cloudfit scan --json` \
+(photos, messages, apps, ...). Encrypted backups: --password-file, --password-stdin or CLOUDFIT_PASSWORD. Exit \
+codes: 0 every backup read, 1 some failed, 2 nothing could be reported.";
+
+/// Which backups to look inside, and at which part of them.
+#[derive(Args)]
+pub struct LookArgs {
+    /// Only this app: its name or bundle id (ignoring case, whole or in part)
+    #[arg(long, value_name = "NAME|ID", group = "scope")]
+    pub app: Option<String>,
+    /// Only this data type, by its id: photos, messages, apps, ... (the ids `cloudfit scan --json` shows)
+    #[arg(long = "type", value_name = "ID", value_parser = parse_category, group = "scope")]
+    pub category: Option<Category>,
+    /// Only the backups of this device: its name, UDID or backup folder [default: every backup found]
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
+}
+
+#[derive(Args)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub look: LookArgs,
+    /// How many files per backup
+    #[arg(short = 'n', long = "count", default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub count: u16,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("scope").required(true)))]
+pub struct TreeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub look: LookArgs,
+    /// Only this domain, by its exact name (e.g. CameraRollDomain, AppDomain-net.whatsapp.WhatsApp)
+    #[arg(long, value_name = "DOMAIN", group = "scope")]
+    pub domain: Option<String>,
+    /// Levels shown below the app, data type or domain (an app's or data type's first level is its domains)
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=16))]
+    pub depth: u8,
+    /// Rows per level; the rest is folded into one "more" row
+    #[arg(short = 'n', long = "count", default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub count: u16,
+}
+
+fn parse_category(text: &str) -> Result<Category, String> {
+    Category::from_id(text).ok_or_else(|| {
+        let ids: Vec<&str> = Category::ALL.iter().map(|c| c.id()).collect();
+        format!("no data type {text:?}; the ids are {}", ids.join(", "))
+    })
+}
 
 #[derive(Args)]
 pub struct CompletionsArgs {
@@ -86,6 +149,8 @@ pub enum ManPage {
     Scan,
     List,
     Plan,
+    Top,
+    Tree,
     Completions,
     Man,
 }
@@ -97,6 +162,8 @@ impl ManPage {
             ManPage::Scan => "scan",
             ManPage::List => "list",
             ManPage::Plan => "plan",
+            ManPage::Top => "top",
+            ManPage::Tree => "tree",
             ManPage::Completions => "completions",
             ManPage::Man => "man",
         }
@@ -108,6 +175,8 @@ impl ManPage {
             ManPage::Scan => "cloudfit-scan",
             ManPage::List => "cloudfit-list",
             ManPage::Plan => "cloudfit-plan",
+            ManPage::Top => "cloudfit-top",
+            ManPage::Tree => "cloudfit-tree",
             ManPage::Completions => "cloudfit-completions",
             ManPage::Man => "cloudfit-man",
         }

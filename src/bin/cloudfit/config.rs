@@ -10,7 +10,12 @@ use cloudfit::plan::{PriceTable, Tier};
 use cloudfit::read::DiskSizes;
 use cloudfit::render::json::{Failure, Refusal};
 
-use crate::cli::{Cli, ColorChoice, Command, CommonArgs, EstimateArgs, OnOff, OutputFormat};
+use cloudfit::attribute::inside::Keep;
+use cloudfit::inspect::{self, Scope};
+
+use crate::cli::{
+    Cli, ColorChoice, Command, CommonArgs, EstimateArgs, LookArgs, OnOff, OutputFormat,
+};
 use crate::passwords::Passwords;
 
 /// Which job to run.
@@ -19,6 +24,19 @@ pub enum Job {
     Scan,
     List,
     Plan,
+    Top,
+    Tree,
+}
+
+/// What `top` and `tree` look inside, and how much they show.
+pub struct LookConfig {
+    pub scope: Scope,
+    /// Only the backups of this device.
+    pub device: Option<String>,
+    /// Files (`top`) or rows per level (`tree`).
+    pub count: usize,
+    /// Levels below the target (`tree`).
+    pub depth: usize,
 }
 
 /// What `plan` was told.
@@ -46,8 +64,12 @@ pub struct Config {
     pub estimate: EstimateOptions,
     /// The clock for backup ages; `CLOUDFIT_NOW` pins it.
     pub now: SystemTime,
-    /// Set for `plan` only.
+    /// Set for `plan`, and for `report` with `--tier` and `--used`.
     pub plan: Option<PlanConfig>,
+    /// Set for `top` and `tree`.
+    pub look: Option<LookConfig>,
+    /// What the scan keeps of each backup's folders and files for looking inside.
+    pub keep: Option<Keep>,
 }
 
 /// A command that cannot run, with what its failure document needs: the job (`plan` has its own shape) and
@@ -63,12 +85,16 @@ impl Config {
         let job = match &cli.command {
             Command::Plan(_) => Job::Plan,
             Command::List(_) => Job::List,
+            Command::Top(_) => Job::Top,
+            Command::Tree(_) => Job::Tree,
             _ => Job::Scan,
         };
         let format = match &cli.command {
             Command::Scan(args) => format(&args.common),
             Command::List(args) => format(args),
             Command::Plan(args) => format(&args.common),
+            Command::Top(args) => format(&args.common),
+            Command::Tree(args) => format(&args.common),
             Command::Completions(_) | Command::Man(_) => OutputFormat::Table,
         };
         Self::build(cli).map_err(|failure| NotRun {
@@ -87,6 +113,8 @@ impl Config {
                 estimate_options(&args.estimate),
             ),
             Command::List(args) => (Job::List, args, None, EstimateOptions::default()),
+            Command::Top(args) => (Job::Top, &args.common, None, EstimateOptions::default()),
+            Command::Tree(args) => (Job::Tree, &args.common, None, EstimateOptions::default()),
             Command::Plan(args) => (
                 Job::Plan,
                 &args.common,
@@ -110,6 +138,26 @@ impl Config {
                 device: args.device.clone(),
                 currency: args.currency.to_ascii_uppercase(),
             }),
+            _ => None,
+        };
+        let look = match &cli.command {
+            Command::Top(args) => Some(LookConfig {
+                scope: scope(&args.look, None),
+                device: args.look.device.clone(),
+                count: usize::from(args.count),
+                depth: 0,
+            }),
+            Command::Tree(args) => Some(LookConfig {
+                scope: scope(&args.look, args.domain.as_deref()),
+                device: args.look.device.clone(),
+                count: usize::from(args.count),
+                depth: usize::from(args.depth),
+            }),
+            _ => None,
+        };
+        let keep = match (&cli.command, &look) {
+            (Command::Top(_), Some(look)) => Some(inspect::keep_for_top(look.count)),
+            (Command::Tree(_), Some(look)) => Some(inspect::keep_for_tree(look.depth, look.count)),
             _ => None,
         };
         let now = now()?;
@@ -137,7 +185,18 @@ impl Config {
             estimate,
             now,
             plan,
+            look,
+            keep,
         })
+    }
+}
+
+fn scope(look: &LookArgs, domain: Option<&str>) -> Scope {
+    match (&look.app, look.category, domain) {
+        (Some(app), _, _) => Scope::App(app.clone()),
+        (_, Some(category), _) => Scope::Type(category),
+        (_, _, Some(domain)) => Scope::Domain(domain.to_string()),
+        _ => Scope::Whole,
     }
 }
 

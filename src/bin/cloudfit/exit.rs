@@ -17,9 +17,14 @@ pub fn of_report(report: &ScanReport, listing: bool) -> u8 {
     } else {
         report.read_count()
     };
-    match (reported, report.errors.is_empty()) {
-        (_, true) => OK,
-        (0, false) => NOTHING,
-        (_, false) => PARTIAL,
+    of_counts(reported, !report.errors.is_empty())
+}
+
+/// 0 when nothing failed, 1 when some backups were reported and some failed, 2 when none was reported.
+pub fn of_counts(reported: usize, failed: bool) -> u8 {
+    match (reported, failed) {
+        (_, false) => OK,
+        (0, true) => NOTHING,
+        (_, true) => PARTIAL,
     }
 }

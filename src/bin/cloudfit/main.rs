@@ -19,6 +19,7 @@ mod cli;
 mod config;
 mod console;
 mod exit;
+mod look_inside;
 mod manuals;
 mod output;
 mod passwords;
@@ -69,7 +70,7 @@ fn usage_error(e: &clap::Error, args: &[OsString]) -> u8 {
 }
 
 /// A command that could not run: the message on stderr and, for JSON, the document saying so.
-fn fail(failure: &Failure, format: OutputFormat, job: Job) -> u8 {
+pub(crate) fn fail(failure: &Failure, format: OutputFormat, job: Job) -> u8 {
     warn(&words::error_message(failure.code, &failure.message));
     let _ = print_document(&failure_document(failure, job), format);
     exit::NOTHING
@@ -78,7 +79,7 @@ fn fail(failure: &Failure, format: OutputFormat, job: Job) -> u8 {
 fn failure_document(failure: &Failure, job: Job) -> Option<String> {
     let doc = match job {
         Job::Plan => render::json::plan_json(None, &ScanReport::default(), Some(failure)),
-        Job::Scan | Job::List => render::json::failure_json(failure),
+        Job::Scan | Job::List | Job::Top | Job::Tree => render::json::failure_json(failure),
     };
     doc.ok()
 }
@@ -112,6 +113,8 @@ fn run(config: Config) -> u8 {
         estimate,
         now,
         plan,
+        look,
+        keep,
     } = config;
     let interaction = console::Console::new(passwords, quiet);
     let options = ScanOptions {
@@ -119,6 +122,7 @@ fn run(config: Config) -> u8 {
         interaction: &interaction,
         estimate,
         disk_sizes,
+        keep,
     };
     // `scan` asks for the password of each backup it reports; `list` never asks; `plan` asks only for the
     // device it plans for, once the plists have said which that is.
@@ -149,6 +153,9 @@ fn run(config: Config) -> u8 {
     }
 
     let style = Style { color, top };
+    if let Some(look) = &look {
+        return look_inside::run(job, look, report, format, style);
+    }
     if let Some(plan) = &plan {
         return plan_for(plan, &report, format, style);
     }
@@ -174,7 +181,12 @@ fn run(config: Config) -> u8 {
 }
 
 /// `cloudfit plan`: plans for the phone and prints the plan; exit 2 when no plan can be made.
-fn plan_for(config: &PlanConfig, report: &ScanReport, format: OutputFormat, style: Style) -> u8 {
+pub(crate) fn plan_for(
+    config: &PlanConfig,
+    report: &ScanReport,
+    format: OutputFormat,
+    style: Style,
+) -> u8 {
     let request = PlanRequest {
         tier: config.tier.clone(),
         used_bytes: config.used,

@@ -462,6 +462,32 @@ pub fn write_extracted(
     })
 }
 
+/// The regular files [`write_extracted`] writes for `spec`, each with its place below the tree's root, as
+/// the catalog names them (a device-path tree's reader finds the domain from the place).
+pub fn expected_extracted_files(
+    spec: &BackupSpec,
+    layout: ExtractedLayout,
+) -> io::Result<Vec<(crate::ExpectedFile, String)>> {
+    let cat = catalog::build(&spec.shape());
+    let placement = place(&cat, layout);
+    let files = crate::expected_files(&BackupSpec {
+        missing: 0,
+        ..spec.clone()
+    })?;
+    // `expected_files` lists the catalog's regular files in order: the same entries, in the same order.
+    let placed = cat
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.is_file())
+        .map(|(i, _)| placement.path(&cat, i));
+    Ok(files
+        .into_iter()
+        .zip(placed)
+        .filter_map(|(file, place)| Some((file, place?)))
+        .collect())
+}
+
 /// Maya's iPhone, small, as the extracted samples are written.
 pub fn extracted_sample_spec(name: &str, hard_links: bool) -> BackupSpec {
     let maya = sample_specs().swap_remove(0);

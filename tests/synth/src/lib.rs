@@ -33,8 +33,8 @@ use std::thread;
 
 pub use clock::{archive_suffix, rfc3339, unix_from_utc};
 pub use extracted::{
-    device_root, extracted_sample_spec, write_extracted, write_extracted_samples, ExtractedLayout,
-    DEVICE_TREE_DIR, EXTRACTED_DOMAINS_DIR,
+    device_root, expected_extracted_files, extracted_sample_spec, write_extracted,
+    write_extracted_samples, ExtractedLayout, DEVICE_TREE_DIR, EXTRACTED_DOMAINS_DIR,
 };
 pub use record::{Counts, ExpectedApp, ExpectedBackup, SampleSet};
 pub use sample::{sample_specs, write_sample_set, LEE_PASSWORD, SAM_PASSWORD};
@@ -293,6 +293,54 @@ fn write_new(path: &Path, bytes: &[u8]) -> io::Result<u64> {
     fs::write(path, bytes)
         .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))?;
     Ok(bytes.len() as u64)
+}
+
+/// One regular file as the generator writes it: the per-file record that looking inside a backup (its
+/// largest files, its folders) is checked against. Not part of [`ExpectedBackup`], which stays small enough
+/// to commit; computed again from the spec, as the writer computes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedFile {
+    pub domain: String,
+    pub path: String,
+    /// MBFile `Size`.
+    pub size: u64,
+    /// MBFile `LastModified` and `Birth` (Unix seconds); the mbdb record's first and third times.
+    pub modified: i64,
+    pub birth: i64,
+    /// Whether its data file was written (a partial backup leaves some out).
+    pub on_disk: bool,
+    /// The data type id it is counted in, and the key of the apps map it rolls into, if any.
+    pub category: String,
+    pub app: Option<String>,
+}
+
+/// Every regular file [`write_backup`] writes for `spec`, in catalog order.
+pub fn expected_files(spec: &BackupSpec) -> io::Result<Vec<ExpectedFile>> {
+    spec.validate()?;
+    let mut cat = catalog::build(&spec.shape());
+    if spec.format == Format::ManifestMbdb {
+        mbdb::decompose_paths(&mut cat);
+    }
+    let plan = shards::plan(&cat, spec)?;
+    Ok(cat
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.is_file())
+        .map(|(i, e)| {
+            let label = cat.labels[e.label as usize];
+            ExpectedFile {
+                domain: cat.domains[e.domain as usize].clone(),
+                path: e.path.clone(),
+                size: e.size(),
+                modified: e.meta.modified,
+                birth: e.meta.birth,
+                on_disk: !plan.missing.contains(&i),
+                category: label.category.id().to_string(),
+                app: label.owner.map(|o| cat.owners[o as usize].key.clone()),
+            }
+        })
+        .collect())
 }
 
 /// Writes `parent/<spec.folder_name()>/` and returns the record of what it holds.

@@ -1,0 +1,101 @@
+//! Looks inside a read backup: its largest files and the folders that hold its bytes, for one app, one data
+//! type, one domain or the whole backup. Works from what the scan kept ([`crate::attribute::inside`]),
+//! never from a list of every path.
+
+mod scope;
+mod top;
+mod tree;
+
+pub use scope::{Scope, Target};
+pub use top::{largest_files, LargeFile, TopFiles};
+pub use tree::{backup_tree, scope_tree, Node, NodeKind, TreeOf};
+
+use crate::attribute::inside::{Inside, Keep};
+use crate::attribute::BackupSummary;
+use crate::discover::Skipped;
+use crate::error::Result;
+use crate::scan::{BackupError, ScanReport};
+
+/// What the scan must keep for `top -n files`.
+pub fn keep_for_top(files: usize) -> Keep {
+    Keep {
+        depth: 0,
+        files,
+        per_folder: 0,
+    }
+}
+
+/// What the scan must keep for `tree --depth depth -n rows`: folders to `depth` levels below each domain's
+/// root (a domain tree's levels are all folders; an app's or a data type's first level is its domains).
+pub fn keep_for_tree(depth: usize, rows: usize) -> Keep {
+    Keep {
+        depth: depth.min(crate::attribute::inside::MAX_DEPTH),
+        files: 0,
+        per_folder: rows,
+    }
+}
+
+/// The folder levels a report's treemap shows below each domain, and the rows per level.
+pub const REPORT_DEPTH: usize = 3;
+pub const REPORT_ROWS: usize = 12;
+
+/// What the scan must keep for a report: its tree and its largest files.
+pub fn keep_for_report(files: usize) -> Keep {
+    Keep {
+        depth: REPORT_DEPTH,
+        files,
+        per_folder: REPORT_ROWS,
+    }
+}
+
+/// What a backup's scan kept for looking inside; `None` when it was not read (locked) or kept nothing.
+fn inside_of(backup: &BackupSummary) -> Option<&Inside> {
+    backup.inside.as_deref()
+}
+
+/// One backup looked inside, and what was found.
+#[derive(Debug)]
+pub struct Inspected<'a, T> {
+    pub backup: &'a BackupSummary,
+    pub found: T,
+}
+
+/// What looking inside every read backup of a scan gave: the backups it worked for, and the scan's errors
+/// plus those of looking (an app that is not in a backup, say).
+#[derive(Debug)]
+pub struct Inspection<'a, T> {
+    pub backups: Vec<Inspected<'a, T>>,
+    pub skipped: &'a [Skipped],
+    pub errors: Vec<BackupError>,
+    /// Where the errors of looking start in `errors` (the scan's come first, and were already told).
+    first_new: usize,
+}
+
+impl<'a, T> Inspection<'a, T> {
+    /// Looks inside each backup of `report` whose contents were read.
+    pub fn of(report: &'a ScanReport, look: impl Fn(&BackupSummary) -> Result<T>) -> Self {
+        let mut errors = report.errors.clone();
+        let first_new = errors.len();
+        let mut backups = Vec::new();
+        for b in report.backups.iter().filter(|b| b.summary.bytes.is_some()) {
+            match look(&b.summary) {
+                Ok(found) => backups.push(Inspected {
+                    backup: &b.summary,
+                    found,
+                }),
+                Err(e) => errors.push(BackupError::new(b.summary.path.clone(), &e)),
+            }
+        }
+        Inspection {
+            backups,
+            skipped: &report.skipped,
+            errors,
+            first_new,
+        }
+    }
+
+    /// The errors of looking inside, not the scan's.
+    pub fn new_errors(&self) -> &[BackupError] {
+        &self.errors[self.first_new..]
+    }
+}
