@@ -361,6 +361,111 @@ fn finish(out: csv::Writer<Vec<u8>>) -> Result<String, csv::Error> {
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e).into())
 }
 
+#[derive(Serialize)]
+struct TopRow<'a> {
+    backup_id: Text<'a>,
+    device_name: Option<Text<'a>>,
+    domain: Text<'a>,
+    path: Text<'a>,
+    app: Option<Text<'a>>,
+    app_name: Option<Text<'a>>,
+    category: &'static str,
+    bytes: u64,
+    modified: Option<&'a str>,
+    on_disk: bool,
+}
+
+/// The files `top` lists, backup by backup, largest first.
+pub fn top_csv(inspection: &Inspection<'_, TopFiles>) -> Result<String, csv::Error> {
+    let mut out = writer(&TOP_COLUMNS)?;
+    for looked in &inspection.backups {
+        let b = looked.backup;
+        for f in &looked.found.files {
+            out.serialize(TopRow {
+                backup_id: Text(&b.id),
+                device_name: b.device_name.as_deref().map(Text),
+                domain: Text(&f.domain),
+                path: Text(&f.path),
+                app: f.app.as_deref().map(Text),
+                app_name: f.app_name.as_deref().map(Text),
+                category: f.category.id(),
+                bytes: f.bytes,
+                modified: f.modified.as_deref(),
+                on_disk: f.on_disk,
+            })?;
+        }
+    }
+    finish(out)
+}
+
+#[derive(Serialize)]
+struct TreeRow<'a> {
+    backup_id: Text<'a>,
+    device_name: Option<Text<'a>>,
+    depth: usize,
+    kind: &'static str,
+    id: Option<Text<'a>>,
+    name: Text<'a>,
+    bytes: u64,
+    files: u64,
+}
+
+/// Each backup's tree in pre-order.
+pub fn tree_csv(inspection: &Inspection<'_, TreeOf>) -> Result<String, csv::Error> {
+    let mut out = writer(&TREE_COLUMNS)?;
+    for looked in &inspection.backups {
+        let b = looked.backup;
+        // Depth-first with an explicit stack: the tree is shallow, but nothing here should recurse on data.
+        let mut stack = vec![(0usize, Some(&looked.found.tree), None::<Counts>)];
+        while let Some((depth, node, more)) = stack.pop() {
+            let row = match (node, more) {
+                (Some(node), _) => TreeRow {
+                    backup_id: Text(&b.id),
+                    device_name: b.device_name.as_deref().map(Text),
+                    depth,
+                    kind: node_kind(node.kind),
+                    id: node.id.as_deref().map(Text),
+                    name: Text(&node.name),
+                    bytes: node.bytes,
+                    files: node.files,
+                },
+                (None, Some(more)) => TreeRow {
+                    backup_id: Text(&b.id),
+                    device_name: b.device_name.as_deref().map(Text),
+                    depth,
+                    kind: "more",
+                    id: None,
+                    name: Text("more"),
+                    bytes: more.bytes,
+                    files: more.files,
+                },
+                (None, None) => continue,
+            };
+            out.serialize(row)?;
+            if let Some(node) = node {
+                if let Some(more) = node.more.filter(|m| m.files > 0 || m.bytes > 0) {
+                    stack.push((depth + 1, None, Some(more)));
+                }
+                for child in node.children.iter().rev() {
+                    stack.push((depth + 1, Some(child), None));
+                }
+            }
+        }
+    }
+    finish(out)
+}
+
+fn node_kind(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Backup => "backup",
+        NodeKind::Category => "category",
+        NodeKind::App => "app",
+        NodeKind::Domain => "domain",
+        NodeKind::Folder => "folder",
+        NodeKind::File => "file",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,114 +585,15 @@ mod tests {
     #[test]
     fn the_readme_documents_every_column() {
         let readme = include_str!("../../README.md");
-        for columns in [&SCAN_COLUMNS[..], &LIST_COLUMNS, &PLAN_COLUMNS] {
+        for columns in [
+            &SCAN_COLUMNS[..],
+            &LIST_COLUMNS,
+            &PLAN_COLUMNS,
+            &TOP_COLUMNS,
+            &TREE_COLUMNS,
+        ] {
             let header = columns.join(",");
             assert!(readme.contains(&header), "README lacks `{header}`");
         }
-    }
-}
-
-#[derive(Serialize)]
-struct TopRow<'a> {
-    backup_id: Text<'a>,
-    device_name: Option<Text<'a>>,
-    domain: Text<'a>,
-    path: Text<'a>,
-    app: Option<Text<'a>>,
-    app_name: Option<Text<'a>>,
-    category: &'static str,
-    bytes: u64,
-    modified: Option<&'a str>,
-    on_disk: bool,
-}
-
-/// The files `top` lists, backup by backup, largest first.
-pub fn top_csv(inspection: &Inspection<'_, TopFiles>) -> Result<String, csv::Error> {
-    let mut out = writer(&TOP_COLUMNS)?;
-    for looked in &inspection.backups {
-        let b = looked.backup;
-        for f in &looked.found.files {
-            out.serialize(TopRow {
-                backup_id: Text(&b.id),
-                device_name: b.device_name.as_deref().map(Text),
-                domain: Text(&f.domain),
-                path: Text(&f.path),
-                app: f.app.as_deref().map(Text),
-                app_name: f.app_name.as_deref().map(Text),
-                category: f.category.id(),
-                bytes: f.bytes,
-                modified: f.modified.as_deref(),
-                on_disk: f.on_disk,
-            })?;
-        }
-    }
-    finish(out)
-}
-
-#[derive(Serialize)]
-struct TreeRow<'a> {
-    backup_id: Text<'a>,
-    device_name: Option<Text<'a>>,
-    depth: usize,
-    kind: &'static str,
-    id: Option<Text<'a>>,
-    name: Text<'a>,
-    bytes: u64,
-    files: u64,
-}
-
-/// Each backup's tree in pre-order.
-pub fn tree_csv(inspection: &Inspection<'_, TreeOf>) -> Result<String, csv::Error> {
-    let mut out = writer(&TREE_COLUMNS)?;
-    for looked in &inspection.backups {
-        let b = looked.backup;
-        // Depth-first with an explicit stack: the tree is shallow, but nothing here should recurse on data.
-        let mut stack = vec![(0usize, Some(&looked.found.tree), None::<Counts>)];
-        while let Some((depth, node, more)) = stack.pop() {
-            let row = match (node, more) {
-                (Some(node), _) => TreeRow {
-                    backup_id: Text(&b.id),
-                    device_name: b.device_name.as_deref().map(Text),
-                    depth,
-                    kind: node_kind(node.kind),
-                    id: node.id.as_deref().map(Text),
-                    name: Text(&node.name),
-                    bytes: node.bytes,
-                    files: node.files,
-                },
-                (None, Some(more)) => TreeRow {
-                    backup_id: Text(&b.id),
-                    device_name: b.device_name.as_deref().map(Text),
-                    depth,
-                    kind: "more",
-                    id: None,
-                    name: Text("more"),
-                    bytes: more.bytes,
-                    files: more.files,
-                },
-                (None, None) => continue,
-            };
-            out.serialize(row)?;
-            if let Some(node) = node {
-                if let Some(more) = node.more.filter(|m| m.files > 0 || m.bytes > 0) {
-                    stack.push((depth + 1, None, Some(more)));
-                }
-                for child in node.children.iter().rev() {
-                    stack.push((depth + 1, Some(child), None));
-                }
-            }
-        }
-    }
-    finish(out)
-}
-
-fn node_kind(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Backup => "backup",
-        NodeKind::Category => "category",
-        NodeKind::App => "app",
-        NodeKind::Domain => "domain",
-        NodeKind::Folder => "folder",
-        NodeKind::File => "file",
     }
 }

@@ -10,6 +10,9 @@ use cloudfit_synth::{self as synth, BackupSpec};
 use common::{assert_no_panic, cloudfit};
 use serde_json::Value;
 
+const TOP_COLUMNS: &str =
+    "backup_id,device_name,domain,path,app,app_name,category,bytes,modified,on_disk";
+const TREE_COLUMNS: &str = "backup_id,device_name,depth,kind,id,name,bytes,files";
 const SCAN_COLUMNS: &str =
     "backup_id,device_name,kind,id,name,bytes,files,share_percent,app_kind,name_source,icloud_bytes";
 const LIST_COLUMNS: &str = "id,path,udid,device_name,product_type,product_name,ios_version,last_backup,\
@@ -384,4 +387,90 @@ fn rename_app(info_plist: &Path, id: &str, name: &str) {
     metadata.to_writer_binary(&mut bytes).unwrap();
     entry.insert("iTunesMetadata".into(), plist::Value::Data(bytes));
     info.to_file_xml(info_plist).unwrap();
+}
+
+#[test]
+fn top_and_tree_csv_equal_the_json() {
+    let mobile_sync = fixtures().join("MobileSync");
+    let passwords = fixtures().join("passwords.txt");
+    let read_all = [
+        mobile_sync.as_os_str(),
+        "--password-file".as_ref(),
+        passwords.as_os_str(),
+    ];
+    let (doc, csv) = both(&with(&["top", "-n", "7"], &read_all));
+    assert_eq!(csv.header.join(","), TOP_COLUMNS);
+    let mut row = 0;
+    for b in doc["backups"].as_array().unwrap() {
+        for f in b["files"].as_array().unwrap() {
+            assert_eq!(csv.cell(row, "backup_id"), cell(&b["id"]));
+            assert_eq!(csv.cell(row, "device_name"), cell(&b["device_name"]));
+            for column in TOP_COLUMNS.split(',').skip(2) {
+                assert_eq!(
+                    csv.cell(row, column),
+                    cell(&f[column]),
+                    "row {row} {column}"
+                );
+            }
+            row += 1;
+        }
+    }
+    assert_eq!(row, csv.rows.len());
+    assert!(row >= 7 * 6, "{row} rows");
+
+    // The tree in pre-order: each node, then its children, then a `more` row for what was folded.
+    let (doc, csv) = both(&with(&["tree", "--type", "apps", "-n", "2"], &read_all));
+    assert_eq!(csv.header.join(","), TREE_COLUMNS);
+    let mut want: Vec<(usize, String, String, String, u64, u64)> = Vec::new();
+    fn walk(node: &Value, depth: usize, out: &mut Vec<(usize, String, String, String, u64, u64)>) {
+        out.push((
+            depth,
+            cell(&node["kind"]),
+            cell(&node["id"]),
+            cell(&node["name"]),
+            node["bytes"].as_u64().unwrap(),
+            node["files"].as_u64().unwrap(),
+        ));
+        for child in node["children"].as_array().unwrap() {
+            walk(child, depth + 1, out);
+        }
+        let more = &node["more"];
+        if more.is_object() && (more["bytes"] != 0 || more["files"] != 0) {
+            let (bytes, files) = (
+                more["bytes"].as_u64().unwrap(),
+                more["files"].as_u64().unwrap(),
+            );
+            out.push((
+                depth + 1,
+                "more".into(),
+                String::new(),
+                "more".into(),
+                bytes,
+                files,
+            ));
+        }
+    }
+    let mut backup_of_row = Vec::new();
+    for b in doc["backups"].as_array().unwrap() {
+        let before = want.len();
+        walk(&b["tree"], 0, &mut want);
+        backup_of_row.extend(std::iter::repeat_n(cell(&b["id"]), want.len() - before));
+    }
+    assert!(
+        want.iter().any(|w| w.1 == "more"),
+        "something is folded at -n 2"
+    );
+    assert_eq!(want.len(), csv.rows.len());
+    for (row, w) in want.iter().enumerate() {
+        let got = (
+            csv.cell(row, "depth").parse::<usize>().unwrap(),
+            csv.cell(row, "kind").to_string(),
+            csv.cell(row, "id").to_string(),
+            csv.cell(row, "name").to_string(),
+            csv.cell(row, "bytes").parse::<u64>().unwrap(),
+            csv.cell(row, "files").parse::<u64>().unwrap(),
+        );
+        assert_eq!(&got, w, "row {row}");
+        assert_eq!(csv.cell(row, "backup_id"), backup_of_row[row]);
+    }
 }
