@@ -35,15 +35,19 @@ pub fn keep_for_tree(depth: usize, rows: usize) -> Keep {
     }
 }
 
-/// The folder levels a report's treemap shows below each domain, and the rows per level.
-pub const REPORT_DEPTH: usize = 3;
-pub const REPORT_ROWS: usize = 12;
+/// A report's treemap: data types and apps, their domains, then this many folder levels; so many children
+/// per level; and so many largest files per backup. Together they bound the page: at most 10^4 nodes per
+/// backup, whatever its size.
+pub const REPORT_FOLDER_LEVELS: usize = 2;
+pub const REPORT_LEVELS: usize = 2 + REPORT_FOLDER_LEVELS;
+pub const REPORT_ROWS: usize = 10;
+pub const REPORT_FILES: usize = 50;
 
 /// What the scan must keep for a report: its tree and its largest files.
-pub fn keep_for_report(files: usize) -> Keep {
+pub fn keep_for_report() -> Keep {
     Keep {
-        depth: REPORT_DEPTH,
-        files,
+        depth: REPORT_FOLDER_LEVELS,
+        files: REPORT_FILES,
         per_folder: REPORT_ROWS,
     }
 }

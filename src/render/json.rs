@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::words;
 use crate::discover::Skipped;
 use crate::estimate::Estimate;
-use crate::inspect::Inspection;
+use crate::inspect::{self, Inspection};
 use crate::plan::Plan;
 use crate::scan::{BackupError, ScanReport};
 
@@ -19,6 +19,9 @@ use crate::scan::{BackupError, ScanReport};
 /// errors are `{path, code, message}` (was `{path, error}`); skipped folders `{path, code, message}` (was
 /// `{path, reason}`); a failed command prints a document too, with `path: null` where no path applies.
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// The shape of [`report_data`]: the page's own, apart from the scan and plan documents it embeds.
+const REPORT_SCHEMA_VERSION: u32 = 1;
 
 /// An error that is not about one backup (bad arguments, no default folder, nothing to plan for): the
 /// `errors` entry of a document whose command could not run.
@@ -174,6 +177,41 @@ pub fn inspection_json<T: Serialize>(
     doc.insert("skipped".into(), skipped(inspection.skipped)?);
     doc.insert("errors".into(), errors(&inspection.errors, &[])?);
     finish(doc)
+}
+
+/// What `cloudfit report` draws, as one JSON value for the page to read: the `scan --json` document, the
+/// `plan --json` document when a plan was asked for (its failure included), and per backup read, its tree
+/// (data types and apps, domains, folders) and its largest files. `generated_at` is RFC 3339.
+pub fn report_data(
+    report: &ScanReport,
+    plan: Option<Result<&Plan, &Failure>>,
+    generated_at: &str,
+) -> Result<Value, serde_json::Error> {
+    let mut doc = Map::new();
+    doc.insert("schema_version".into(), REPORT_SCHEMA_VERSION.into());
+    doc.insert("generated_at".into(), generated_at.into());
+    doc.insert("scan".into(), serde_json::from_str(&scan_json(report)?)?);
+    let plan = match plan {
+        None => Value::Null,
+        Some(Ok(plan)) => serde_json::from_str(&plan_json(Some(plan), report, None)?)?,
+        Some(Err(failure)) => serde_json::from_str(&plan_json(None, report, Some(failure))?)?,
+    };
+    doc.insert("plan".into(), plan);
+    let mut inside = Vec::new();
+    for b in report.backups.iter().filter(|b| b.summary.bytes.is_some()) {
+        let b = &b.summary;
+        let tree = inspect::backup_tree(b, inspect::REPORT_LEVELS, inspect::REPORT_ROWS);
+        let files = inspect::largest_files(b, &inspect::Scope::Whole, inspect::REPORT_FILES)
+            .map(|top| top.files)
+            .unwrap_or_default();
+        inside.push(serde_json::json!({
+            "path": b.path.to_string_lossy(),
+            "tree": tree,
+            "files": files,
+        }));
+    }
+    doc.insert("inside".into(), Value::Array(inside));
+    Ok(Value::Object(doc))
 }
 
 /// The document of a `scan` or `list` that could not start: no backups, one error.

@@ -434,3 +434,50 @@ fn top_and_tree_tables_show_the_record_s_figures() {
     );
     assert!(text.contains("└─ "), "{text}");
 }
+
+#[test]
+fn device_picks_that_device_s_backups_and_an_unknown_one_is_refused() {
+    let (tmp, record) = sample();
+    let passwords = sample_passwords(tmp.path());
+    let maya: Vec<&str> = record
+        .backups
+        .iter()
+        .filter(|b| b.device_name == "Maya's iPhone")
+        .map(|b| b.id.as_str())
+        .collect();
+    assert_eq!(maya.len(), 2, "the current backup and its archived copy");
+    let doc = run_json(&[
+        "top".into(),
+        tmp.path().into(),
+        "--password-file".into(),
+        passwords.clone().into(),
+        "--device".into(),
+        "maya's iphone".into(),
+        "--json".into(),
+    ]);
+    let ids: Vec<&str> = doc["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, maya);
+    let output = cloudfit()
+        .args([
+            "tree",
+            "--type",
+            "photos",
+            "--device",
+            "Nobody's Phone",
+            "--json",
+        ])
+        .arg(tmp.path())
+        .arg("--password-file")
+        .arg(&passwords)
+        .output()
+        .unwrap();
+    common::assert_exit(&output, 2);
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["errors"][0]["code"], "no-such-device");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Maya's iPhone"));
+}
