@@ -20,9 +20,6 @@ use crate::scan::{BackupError, ScanReport};
 /// `{path, reason}`); a failed command prints a document too, with `path: null` where no path applies.
 pub const SCHEMA_VERSION: u32 = 2;
 
-/// The shape of [`report_data`]: the page's own, apart from the scan and plan documents it embeds.
-const REPORT_SCHEMA_VERSION: u32 = 1;
-
 /// An error that is not about one backup (bad arguments, no default folder, nothing to plan for): the
 /// `errors` entry of a document whose command could not run.
 #[derive(Debug, Clone)]
@@ -41,10 +38,14 @@ pub enum Refusal {
     BadClock,
     NoDefaultFolder,
     NoThreads,
+    /// `report --output` names a file inside a backup folder.
+    OutputInBackup,
+    /// `report --output` cannot be written.
+    CannotWrite,
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 7] = [
+    pub const ALL: [Refusal; 9] = [
         Refusal::Usage,
         Refusal::BadPriceFile,
         Refusal::UnknownCurrency,
@@ -52,6 +53,8 @@ impl Refusal {
         Refusal::BadClock,
         Refusal::NoDefaultFolder,
         Refusal::NoThreads,
+        Refusal::OutputInBackup,
+        Refusal::CannotWrite,
     ];
 
     /// The stable code, as in the JSON and the README's Codes table.
@@ -64,6 +67,8 @@ impl Refusal {
             Refusal::BadClock => "bad-clock",
             Refusal::NoDefaultFolder => "no-default-folder",
             Refusal::NoThreads => "no-threads",
+            Refusal::OutputInBackup => "output-in-backup",
+            Refusal::CannotWrite => "cannot-write-output",
         }
     }
 }
@@ -188,7 +193,7 @@ pub fn report_data(
     generated_at: &str,
 ) -> Result<Value, serde_json::Error> {
     let mut doc = Map::new();
-    doc.insert("schema_version".into(), REPORT_SCHEMA_VERSION.into());
+    doc.insert("schema_version".into(), SCHEMA_VERSION.into());
     doc.insert("generated_at".into(), generated_at.into());
     doc.insert("scan".into(), serde_json::from_str(&scan_json(report)?)?);
     let plan = match plan {

@@ -1,9 +1,11 @@
-//! Turns reports into text for people (tables) and for scripts (JSON, CSV). The only place sizes become text.
+//! Turns reports into text for people (tables, the HTML report) and for scripts (JSON, CSV). The only place sizes
+//! become text.
 
 pub mod csv;
 pub mod inside;
 pub mod json;
 pub mod plan;
+pub mod report;
 pub(crate) mod size;
 pub mod table;
 pub(crate) mod view;

@@ -346,7 +346,7 @@ fn hostile_names_round_trip_with_the_guard_only_where_a_formula_would_start() {
     synth::write_backup(tmp.path(), &spec).unwrap();
     let backup = tmp.path().join(spec.folder_name());
     let app_id = "net.whatsapp.WhatsApp";
-    rename_app(&backup.join("Info.plist"), app_id, &app_name);
+    common::rename_app(&backup.join("Info.plist"), app_id, &app_name);
 
     let (doc, csv) = assert_scan_equals_json(&[OsStr::new("scan"), backup.as_os_str()]);
     // The JSON, the reference, has the names as written.
@@ -365,29 +365,6 @@ fn hostile_names_round_trip_with_the_guard_only_where_a_formula_would_start() {
 }
 
 /// Gives app `id` the App Store name `name` in Info.plist (its iTunesMetadata, a binary plist in the plist).
-fn rename_app(info_plist: &Path, id: &str, name: &str) {
-    let mut info = plist::Value::from_file(info_plist).unwrap();
-    let entry = info
-        .as_dictionary_mut()
-        .and_then(|d| d.get_mut("Applications"))
-        .and_then(plist::Value::as_dictionary_mut)
-        .and_then(|apps| apps.get_mut(id))
-        .and_then(plist::Value::as_dictionary_mut)
-        .unwrap_or_else(|| panic!("{id} in Info.plist"));
-    let old = entry
-        .get("iTunesMetadata")
-        .and_then(plist::Value::as_data)
-        .expect("iTunesMetadata");
-    let mut metadata = plist::Value::from_reader(std::io::Cursor::new(old.to_vec())).unwrap();
-    metadata
-        .as_dictionary_mut()
-        .unwrap()
-        .insert("itemName".into(), name.into());
-    let mut bytes = Vec::new();
-    metadata.to_writer_binary(&mut bytes).unwrap();
-    entry.insert("iTunesMetadata".into(), plist::Value::Data(bytes));
-    info.to_file_xml(info_plist).unwrap();
-}
 
 #[test]
 fn top_and_tree_csv_equal_the_json() {

@@ -481,3 +481,47 @@ fn device_picks_that_device_s_backups_and_an_unknown_one_is_refused() {
     assert_eq!(doc["errors"][0]["code"], "no-such-device");
     assert!(String::from_utf8_lossy(&output.stderr).contains("Maya's iPhone"));
 }
+
+#[test]
+fn report_never_writes_into_a_backup_and_json_gives_its_data() {
+    let (tmp, record) = sample();
+    let maya = record
+        .backups
+        .iter()
+        .find(|b| !b.encrypted && !b.archived && b.format == "manifest-db")
+        .unwrap();
+    let dir = tmp.path().join("Backup").join(&maya.id);
+    // Inside the backup folder itself, and inside it by another name (`..`): refused, nothing written.
+    for page in [
+        dir.join("report.html"),
+        dir.join("../").join(&maya.id).join("x.html"),
+    ] {
+        let output = cloudfit()
+            .arg("report")
+            .arg(tmp.path())
+            .arg("--output")
+            .arg(&page)
+            .arg("--json")
+            .output()
+            .unwrap();
+        common::assert_exit(&output, 2);
+        let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(doc["errors"][0]["code"], "output-in-backup");
+        assert!(!page.exists());
+    }
+    let output = cloudfit()
+        .args(["report", "--format", "csv"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    common::assert_exit(&output, 2);
+    assert!(output.stdout.is_empty());
+    // With --json, the data the page draws: the scan document, and the tree and files of each backup read.
+    let data = run_json(&["report".into(), dir.clone().into(), "--json".into()]);
+    assert_eq!(data["scan"]["backups"][0]["id"], maya.id.as_str());
+    assert!(data["plan"].is_null());
+    let inside = &data["inside"][0];
+    assert_eq!(inside["tree"]["bytes"], maya.bytes.unwrap());
+    let files = ranked(expected_files(&specs()[&maya.id]).unwrap());
+    assert_eq!(listed(inside), expected(&files, 50));
+}

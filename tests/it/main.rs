@@ -19,5 +19,6 @@ mod odd_input;
 mod plan;
 mod prompts;
 mod read_only;
+mod report;
 mod scan;
 mod windows;

@@ -53,6 +53,19 @@ fn no_command_changes_or_adds_anything_in_any_format() {
         }
     }
     runs.push(vec!["scan".into(), root.clone(), "--all".into()]);
+    // The report's page goes to stdout, or to a new file outside every backup (one each: the guard watches
+    // the paths that exist when a run starts).
+    for (i, path) in [&root, &tree, &one.clone().into_os_string()]
+        .into_iter()
+        .enumerate()
+    {
+        let mut args: Vec<OsString> = vec!["report".into(), path.clone()];
+        args.extend(unlock());
+        runs.push(args.clone());
+        let page = secrets.path().join(format!("report-{i}.html"));
+        args.extend(["--output".into(), page.into()]);
+        runs.push(args);
+    }
     runs.push(vec!["scan".into(), one.join("Manifest.db").into()]);
     let plan = [
         "plan".into(),

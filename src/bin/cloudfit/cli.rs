@@ -56,7 +56,9 @@ pub enum Command {
     /// The folders that hold an app's, a data type's or a domain's bytes, level by level
     #[command(after_help = LOOK_HELP)]
     Tree(TreeArgs),
-
+    /// One self-contained HTML page per run: a treemap to click into, the largest files, the iCloud estimate
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -78,6 +80,10 @@ const LOOK_HELP: &str = "Examples: cloudfit top --type photos; cloudfit tree --a
 matched by name or bundle id, ignoring case, whole or in part; data type ids are those of `cloudfit scan --json` \
 (photos, messages, apps, ...). Encrypted backups: --password-file, --password-stdin or CLOUDFIT_PASSWORD. Exit \
 codes: 0 every backup read, 1 some failed, 2 nothing could be reported.";
+
+const REPORT_HELP: &str = "Example: cloudfit report --output backup.html, then open backup.html in a browser. The page \
+needs no network and loads nothing from anywhere. With --tier and --used it shows the plan too. Encrypted backups: \
+--password-file, --password-stdin or CLOUDFIT_PASSWORD.";
 
 /// Which backups to look inside, and at which part of them.
 #[derive(Args)]
@@ -122,6 +128,32 @@ pub struct TreeArgs {
     pub count: u16,
 }
 
+#[derive(Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
+    /// Write the page to FILE instead of standard output (never inside a backup folder)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Your iCloud plan now, to show the plan too (with --used): 5GB, 50GB, 200GB, 2TB, 6TB or 12TB
+    #[arg(long, value_parser = parse_tier, value_name = "SIZE", requires = "used")]
+    pub tier: Option<Tier>,
+    /// What iCloud holds besides this phone's backup, e.g. 3.2GB (with --tier)
+    #[arg(long, value_parser = parse_bytes, value_name = "SIZE", requires = "tier")]
+    pub used: Option<u64>,
+    /// The device the plan is for: its name, UDID or backup folder [default: the newest backup that is not an archived copy]
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
+    /// Currency of the plan's prices: USD, EUR, GBP, INR or JPY (or any in --prices)
+    #[arg(long, default_value = "USD", value_name = "CODE")]
+    pub currency: String,
+    /// A JSON price table to use instead of the built-in one (its shape is in the README)
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+}
+
 fn parse_category(text: &str) -> Result<Category, String> {
     Category::from_id(text).ok_or_else(|| {
         let ids: Vec<&str> = Category::ALL.iter().map(|c| c.id()).collect();
@@ -151,6 +183,7 @@ pub enum ManPage {
     Plan,
     Top,
     Tree,
+    Report,
     Completions,
     Man,
 }
@@ -164,6 +197,7 @@ impl ManPage {
             ManPage::Plan => "plan",
             ManPage::Top => "top",
             ManPage::Tree => "tree",
+            ManPage::Report => "report",
             ManPage::Completions => "completions",
             ManPage::Man => "man",
         }
@@ -177,6 +211,7 @@ impl ManPage {
             ManPage::Plan => "cloudfit-plan",
             ManPage::Top => "cloudfit-top",
             ManPage::Tree => "cloudfit-tree",
+            ManPage::Report => "cloudfit-report",
             ManPage::Completions => "cloudfit-completions",
             ManPage::Man => "cloudfit-man",
         }

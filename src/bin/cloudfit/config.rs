@@ -14,7 +14,7 @@ use cloudfit::attribute::inside::Keep;
 use cloudfit::inspect::{self, Scope};
 
 use crate::cli::{
-    Cli, ColorChoice, Command, CommonArgs, EstimateArgs, LookArgs, OnOff, OutputFormat,
+    Cli, ColorChoice, Command, CommonArgs, EstimateArgs, LookArgs, OnOff, OutputFormat, ReportArgs,
 };
 use crate::passwords::Passwords;
 
@@ -26,6 +26,7 @@ pub enum Job {
     Plan,
     Top,
     Tree,
+    Report,
 }
 
 /// What `top` and `tree` look inside, and how much they show.
@@ -37,6 +38,12 @@ pub struct LookConfig {
     pub count: usize,
     /// Levels below the target (`tree`).
     pub depth: usize,
+}
+
+/// Where `report` writes its page.
+pub struct ReportConfig {
+    /// `None`: standard output.
+    pub output: Option<PathBuf>,
 }
 
 /// What `plan` was told.
@@ -68,6 +75,8 @@ pub struct Config {
     pub plan: Option<PlanConfig>,
     /// Set for `top` and `tree`.
     pub look: Option<LookConfig>,
+    /// Set for `report`.
+    pub report: Option<ReportConfig>,
     /// What the scan keeps of each backup's folders and files for looking inside.
     pub keep: Option<Keep>,
 }
@@ -87,6 +96,7 @@ impl Config {
             Command::List(_) => Job::List,
             Command::Top(_) => Job::Top,
             Command::Tree(_) => Job::Tree,
+            Command::Report(_) => Job::Report,
             _ => Job::Scan,
         };
         let format = match &cli.command {
@@ -95,6 +105,7 @@ impl Config {
             Command::Plan(args) => format(&args.common),
             Command::Top(args) => format(&args.common),
             Command::Tree(args) => format(&args.common),
+            Command::Report(args) => format(&args.common),
             Command::Completions(_) | Command::Man(_) => OutputFormat::Table,
         };
         Self::build(cli).map_err(|failure| NotRun {
@@ -115,6 +126,12 @@ impl Config {
             Command::List(args) => (Job::List, args, None, EstimateOptions::default()),
             Command::Top(args) => (Job::Top, &args.common, None, EstimateOptions::default()),
             Command::Tree(args) => (Job::Tree, &args.common, None, EstimateOptions::default()),
+            Command::Report(args) => (
+                Job::Report,
+                &args.common,
+                None,
+                estimate_options(&args.estimate),
+            ),
             Command::Plan(args) => (
                 Job::Plan,
                 &args.common,
@@ -129,6 +146,12 @@ impl Config {
                 ))
             }
         };
+        if job == Job::Report && format(common) == OutputFormat::Csv {
+            return Err(Failure::refused(
+                Refusal::Usage,
+                "report writes an HTML page, or with --format json the data it draws; it has no CSV".into(),
+            ));
+        }
         // Argument problems come before any backup is read, and before a password is asked for.
         let plan = match &cli.command {
             Command::Plan(args) => Some(PlanConfig {
@@ -137,6 +160,20 @@ impl Config {
                 used: args.used,
                 device: args.device.clone(),
                 currency: args.currency.to_ascii_uppercase(),
+            }),
+            Command::Report(ReportArgs {
+                tier: Some(tier),
+                used,
+                device,
+                currency,
+                prices,
+                ..
+            }) => Some(PlanConfig {
+                prices: price_table(prices.as_deref(), currency)?,
+                tier: tier.clone(),
+                used: *used,
+                device: device.clone(),
+                currency: currency.to_ascii_uppercase(),
             }),
             _ => None,
         };
@@ -158,6 +195,13 @@ impl Config {
         let keep = match (&cli.command, &look) {
             (Command::Top(_), Some(look)) => Some(inspect::keep_for_top(look.count)),
             (Command::Tree(_), Some(look)) => Some(inspect::keep_for_tree(look.depth, look.count)),
+            (Command::Report(_), _) => Some(inspect::keep_for_report()),
+            _ => None,
+        };
+        let report = match &cli.command {
+            Command::Report(args) => Some(ReportConfig {
+                output: args.output.clone(),
+            }),
             _ => None,
         };
         let now = now()?;
@@ -186,6 +230,7 @@ impl Config {
             now,
             plan,
             look,
+            report,
             keep,
         })
     }

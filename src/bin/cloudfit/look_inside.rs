@@ -1,13 +1,19 @@
-//! `top` and `tree`: the scan's backups looked inside, then printed as tables, JSON or CSV.
+//! `top`, `tree` and `report`: the scan's backups looked inside, then printed as tables, JSON or CSV, or
+//! drawn as one HTML page.
 
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::SystemTime;
+
+use cloudfit::error::io_cause;
 use cloudfit::inspect::{self, Inspection};
-use cloudfit::plan;
-use cloudfit::render::json::Failure;
+use cloudfit::plan::{self, PlanRequest};
+use cloudfit::render::json::{Failure, Refusal};
 use cloudfit::render::{self, words, Style};
 use cloudfit::scan::ScanReport;
 
 use crate::cli::OutputFormat;
-use crate::config::{Job, LookConfig};
+use crate::config::{Job, LookConfig, PlanConfig, ReportConfig};
 use crate::exit;
 use crate::output::{print, warn};
 
@@ -81,4 +87,101 @@ fn tell<T>(inspection: &Inspection<'_, T>) {
 /// The exit code: as for `scan`, with the backups looked inside as the ones reported.
 fn outcome<T>(inspection: &Inspection<'_, T>) -> u8 {
     exit::of_counts(inspection.backups.len(), !inspection.errors.is_empty())
+}
+
+/// `cloudfit report`: the page (with `--json`, the data it draws), on stdout or in `--output FILE` (never
+/// inside a backup folder), with the plan when `--tier` and `--used` asked for one.
+pub fn report(
+    to: &ReportConfig,
+    plan: Option<&PlanConfig>,
+    report: &ScanReport,
+    now: SystemTime,
+    format: OutputFormat,
+) -> u8 {
+    let planned = plan.map(|config| {
+        let request = PlanRequest {
+            tier: config.tier.clone(),
+            used_bytes: config.used,
+            device: config.device.as_deref(),
+            currency: &config.currency,
+            prices: &config.prices,
+        };
+        plan::advise(&report.backups, &request).map_err(|e| {
+            let failure = Failure::of_error(&e);
+            warn(&words::error_message(failure.code, &failure.message));
+            failure
+        })
+    });
+    let generated_at = humantime::format_rfc3339_seconds(now).to_string();
+    let page =
+        render::json::report_data(report, planned.as_ref().map(|p| p.as_ref()), &generated_at)
+            .and_then(|data| match format {
+                OutputFormat::Json => serde_json::to_string_pretty(&data).map(|text| text + "\n"),
+                _ => render::report::report_html(&data),
+            });
+    let page = match page {
+        Ok(page) => page,
+        Err(e) => {
+            warn(&format!("cannot write the report: {e}"));
+            return exit::NOTHING;
+        }
+    };
+    let written = match &to.output {
+        None => {
+            if format != OutputFormat::Json && std::io::stdout().is_terminal() {
+                warn("the report is an HTML page: save it with --output FILE (or > FILE) and open that in a browser");
+            }
+            print(&page).map_err(|e| Failure::refused(Refusal::CannotWrite, e))
+        }
+        Some(path) => write_outside_backups(path, &page, report),
+    };
+    match written {
+        Ok(()) => exit::of_report(report, false),
+        Err(failure) => crate::fail(&failure, format, Job::Report),
+    }
+}
+
+/// Writes the page to `path` unless that lies inside one of the backup folders found: cloudfit never writes
+/// into a backup.
+fn write_outside_backups(path: &Path, page: &str, report: &ScanReport) -> Result<(), Failure> {
+    let cannot = |e: std::io::Error| {
+        Failure::refused(
+            Refusal::CannotWrite,
+            format!(
+                "cannot write the report to {}: {}",
+                path.display(),
+                io_cause(&e)
+            ),
+        )
+    };
+    // The folder it would go in, as the system resolves it (symlinks and `..` included).
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let folder = std::fs::canonicalize(parent).map_err(cannot)?;
+    // The backups read, and those that failed but are backup folders all the same (damaged, say).
+    let backups = report.backups.iter().map(|b| &b.summary.path).chain(
+        report
+            .errors
+            .iter()
+            .map(|e| &e.path)
+            .filter(|p| cloudfit::discover::is_backup(p)),
+    );
+    for backup in backups {
+        if let Ok(backup) = std::fs::canonicalize(backup) {
+            if backup.is_dir() && folder.starts_with(&backup) {
+                return Err(Failure::refused(
+                    Refusal::OutputInBackup,
+                    format!(
+                        "{} is inside the backup folder {}, and cloudfit never writes into a backup; give a \
+                         file elsewhere",
+                        path.display(),
+                        backup.display()
+                    ),
+                ));
+            }
+        }
+    }
+    std::fs::write(path, page).map_err(cannot)
 }

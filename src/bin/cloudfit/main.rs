@@ -79,7 +79,9 @@ pub(crate) fn fail(failure: &Failure, format: OutputFormat, job: Job) -> u8 {
 fn failure_document(failure: &Failure, job: Job) -> Option<String> {
     let doc = match job {
         Job::Plan => render::json::plan_json(None, &ScanReport::default(), Some(failure)),
-        Job::Scan | Job::List | Job::Top | Job::Tree => render::json::failure_json(failure),
+        Job::Scan | Job::List | Job::Top | Job::Tree | Job::Report => {
+            render::json::failure_json(failure)
+        }
     };
     doc.ok()
 }
@@ -114,6 +116,7 @@ fn run(config: Config) -> u8 {
         now,
         plan,
         look,
+        report: report_to,
         keep,
     } = config;
     let interaction = console::Console::new(passwords, quiet);
@@ -155,6 +158,9 @@ fn run(config: Config) -> u8 {
     let style = Style { color, top };
     if let Some(look) = &look {
         return look_inside::run(job, look, report, format, style);
+    }
+    if let Some(to) = &report_to {
+        return look_inside::report(to, plan.as_ref(), &report, now, format);
     }
     if let Some(plan) = &plan {
         return plan_for(plan, &report, format, style);

@@ -664,3 +664,29 @@ pub fn assert_exit(output: &std::process::Output, code: i32) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Renames an installed app in a generated backup's Info.plist: its iTunesMetadata `itemName`, which is
+/// where cloudfit takes an app's name from.
+pub fn rename_app(info_plist: &Path, id: &str, name: &str) {
+    let mut info = plist::Value::from_file(info_plist).unwrap();
+    let entry = info
+        .as_dictionary_mut()
+        .and_then(|d| d.get_mut("Applications"))
+        .and_then(plist::Value::as_dictionary_mut)
+        .and_then(|apps| apps.get_mut(id))
+        .and_then(plist::Value::as_dictionary_mut)
+        .unwrap_or_else(|| panic!("{id} in Info.plist"));
+    let old = entry
+        .get("iTunesMetadata")
+        .and_then(plist::Value::as_data)
+        .expect("iTunesMetadata");
+    let mut metadata = plist::Value::from_reader(std::io::Cursor::new(old.to_vec())).unwrap();
+    metadata
+        .as_dictionary_mut()
+        .unwrap()
+        .insert("itemName".into(), name.into());
+    let mut bytes = Vec::new();
+    metadata.to_writer_binary(&mut bytes).unwrap();
+    entry.insert("iTunesMetadata".into(), plist::Value::Data(bytes));
+    info.to_file_xml(info_plist).unwrap();
+}
