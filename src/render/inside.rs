@@ -3,10 +3,9 @@
 
 use std::fmt::Write;
 
-use comfy_table::CellAlignment;
-
+use super::fit::{self, Column, Step};
 use super::size::{count, share, size};
-use super::table::{bold, clean, new_table, trimmed};
+use super::table::{clean, render, say, say_bold};
 use super::Style;
 use crate::attribute::BackupSummary;
 use crate::inspect::{Inspection, Node, NodeKind, Target, TopFiles, TreeOf};
@@ -20,8 +19,7 @@ pub fn top_table(inspection: &Inspection<'_, TopFiles>, style: Style) -> String 
         }
         let found = &looked.found;
         heading(&mut out, looked.backup, style);
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{} of {}: {} in {} files",
             match found.files.len() {
                 1 => "The largest file".to_string(),
@@ -31,42 +29,48 @@ pub fn top_table(inspection: &Inspection<'_, TopFiles>, style: Style) -> String 
             size(found.target.bytes),
             count(found.target.files)
         );
+        say(&mut out, &line, style);
         if found.files.is_empty() {
             continue;
         }
         out.push('\n');
+        let mut columns = vec![
+            Column::right("Size"),
+            Column::left("Modified"),
+            Column::left("App or data type"),
+            Column::left("Domain"),
+            Column::left("Path"),
+        ];
         // Only a partial backup has files whose data is missing: only then is the column worth its width.
         let partial = found.files.iter().any(|f| !f.on_disk);
-        let mut headers = vec!["Size", "Modified", "App or data type", "Domain", "Path"];
         if partial {
-            headers.push("On disk");
-        }
-        let mut table = new_table(style, &headers, usize::MAX);
-        if let Some(column) = table.column_mut(0) {
-            column.set_cell_alignment(CellAlignment::Right);
+            columns.push(Column::left("On disk"));
         }
         for f in &found.files {
             let owner = match &f.app_name {
                 Some(name) => clean(name),
                 None => f.category.label().to_string(),
             };
-            let mut row = vec![
+            let day = f.modified.as_deref().and_then(|m| m.get(..10));
+            let mut cells = vec![
                 size(f.bytes),
-                f.modified
-                    .as_deref()
-                    .and_then(|m| m.get(..10))
-                    .unwrap_or("unknown")
-                    .to_string(),
+                day.unwrap_or("unknown").to_string(),
                 owner,
                 clean(&f.domain),
                 clean(&f.path),
             ];
             if partial {
-                row.push(if f.on_disk { "yes" } else { "missing" }.to_string());
+                cells.push(if f.on_disk { "yes" } else { "missing" }.to_string());
             }
-            table.add_row(row);
+            for (column, cell) in columns.iter_mut().zip(cells) {
+                column.push(cell);
+            }
         }
-        out.push_str(&trimmed(&table));
+        out.push_str(&render(
+            &fit::fit(columns, 0, style.width, &TOP_STEPS),
+            "",
+            style,
+        ));
     }
     out
 }
@@ -81,40 +85,52 @@ pub fn tree_table(inspection: &Inspection<'_, TreeOf>, style: Style) -> String {
         }
         let TreeOf { target, tree } = &looked.found;
         heading(&mut out, looked.backup, style);
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{}: {} in {} files",
             target_name(target),
             size(target.bytes),
             count(target.files)
         );
+        say(&mut out, &line, style);
         out.push('\n');
-        let mut headers = vec!["Size", "Share", "Files"];
-        if style.color {
-            headers.push("");
-        }
-        headers.push("");
-        let mut table = new_table(style, &headers, usize::MAX);
-        for column in 0..3 {
-            if let Some(c) = table.column_mut(column) {
-                c.set_cell_alignment(CellAlignment::Right);
-            }
-        }
+        let mut columns = vec![
+            Column::right("Size"),
+            Column::right("Share"),
+            Column::right("Files"),
+            Column::left(""),
+            Column::left(""),
+        ];
         let mut rows = Vec::new();
         tree_rows(tree, "", "", &mut rows);
         for row in rows {
-            let mut cells = vec![
+            let bar = match style.color {
+                true => bar(row.bytes, tree.bytes),
+                false => String::new(),
+            };
+            let cells = [
                 size(row.bytes),
                 share(row.bytes, tree.bytes),
                 count(row.files),
+                bar,
+                row.label,
             ];
-            if style.color {
-                cells.push(bar(row.bytes, tree.bytes));
+            for (column, cell) in columns.iter_mut().zip(cells) {
+                column.push(cell);
             }
-            cells.push(row.label);
-            table.add_row(cells);
         }
-        out.push_str(&trimmed(&table));
+        // No bars off a terminal: the column goes before anything is fitted.
+        let steps: &[Step] = match style.color {
+            true => &TREE_STEPS_WITH_BARS,
+            false => {
+                columns.remove(BAR);
+                &TREE_STEPS
+            }
+        };
+        out.push_str(&render(
+            &fit::fit(columns, 0, style.width, steps),
+            "",
+            style,
+        ));
     }
     out
 }
@@ -180,9 +196,41 @@ fn heading(out: &mut String, b: &BackupSummary, style: Style) {
     if let Some(day) = b.last_backup.as_deref().and_then(|d| d.get(..10)) {
         let _ = write!(title, " · last backup {day}");
     }
-    let _ = writeln!(out, "{}", bold(&title, style));
-    let _ = writeln!(out, "{}", clean(&b.path.display().to_string()));
+    say_bold(out, &title, style);
+    say(out, &clean(&b.path.display().to_string()), style);
 }
+
+/// What `top`'s table gives up to fit, in order: the domain and the owner cut, the path wrapped (after a
+/// `/`), then the domain and the date left out, and last the owner and the path narrowed further. Sizes
+/// always stay.
+const TOP_STEPS: [Step; 7] = [
+    Step::Truncate { column: 3, min: 16 },
+    Step::Truncate { column: 2, min: 14 },
+    Step::Wrap { column: 4, min: 24 },
+    Step::Drop(3),
+    Step::Drop(1),
+    Step::Truncate { column: 2, min: 8 },
+    Step::Wrap { column: 4, min: 12 },
+];
+
+/// The tree's bar column, when there is one.
+const BAR: usize = 3;
+
+/// What `tree`'s table gives up to fit, in order: names cut (the branches stay), then the file count and
+/// the share. Sizes always stay.
+const TREE_STEPS: [Step; 3] = [
+    Step::Truncate { column: 3, min: 20 },
+    Step::Drop(2),
+    Step::Drop(1),
+];
+
+/// The same with bars (a terminal): the bars go first.
+const TREE_STEPS_WITH_BARS: [Step; 4] = [
+    Step::Drop(BAR),
+    Step::Truncate { column: 4, min: 20 },
+    Step::Drop(2),
+    Step::Drop(1),
+];
 
 fn target_name(target: &Target) -> String {
     match (target.kind, &target.id) {

@@ -2,6 +2,7 @@
 //! become text.
 
 pub mod csv;
+pub mod fit;
 pub mod inside;
 pub mod json;
 pub mod plan;
@@ -18,4 +19,6 @@ pub struct Style {
     pub color: bool,
     /// Rows per table; `None` for every row.
     pub top: Option<usize>,
+    /// Display columns the text must fit (a terminal's width); `None` for whole lines (a pipe, a file).
+    pub width: Option<usize>,
 }

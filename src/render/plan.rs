@@ -2,8 +2,9 @@
 
 use std::fmt::Write;
 
+use super::fit::{self, Column, Step};
 use super::size::size;
-use super::table::{bold, clean, new_table, trimmed};
+use super::table::{assumption_lines, clean, render, say, say_bold};
 use super::view::{EstimateView, OptionView, PlanView, Verdict, WayOut};
 use super::Style;
 use crate::plan::Plan;
@@ -61,11 +62,10 @@ pub(crate) fn verdict(view: &PlanView<'_>) -> String {
 pub fn plan_text(plan: &Plan, style: Style) -> String {
     let view = PlanView::new(plan);
     let mut out = String::new();
-    let _ = writeln!(out, "{}", bold(&verdict(&view), style));
+    say_bold(&mut out, &verdict(&view), style);
     out.push('\n');
     let e = &view.estimate;
-    let _ = writeln!(
-        out,
+    let line = format!(
         "iCloud backup of {}: about {} ({} to {}), from a local backup of {} ({})",
         clean(&plan.device),
         size(e.bytes),
@@ -74,17 +74,19 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
         size(e.local_bytes),
         clean(&plan.backup_id)
     );
-    let _ = writeln!(
-        out,
+    say(&mut out, &line, style);
+    let line = format!(
         "Your plan: {} · other iCloud data: {} · needed: {}",
         plan.tier_name,
         size(plan.used_bytes),
         size(plan.needed_bytes)
     );
+    say(&mut out, &line, style);
     if view.tight {
-        let _ = writeln!(
-            out,
-            "It fits on the estimate but not on the high end of its range: little room is left."
+        say(
+            &mut out,
+            "It fits on the estimate but not on the high end of its range: little room is left.",
+            style,
         );
     }
 
@@ -96,8 +98,7 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
     if let Some(g) = &view.growth {
         out.push('\n');
         let sign = if g.shrinking { "−" } else { "+" };
-        let _ = write!(
-            out,
+        let mut line = format!(
             "Growth: {sign}{} a month ({} copies, {} to {})",
             size(g.bytes_per_month),
             g.growth.copies,
@@ -105,7 +106,7 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
             g.growth.to
         );
         if g.growth.full_on.is_empty() {
-            out.push_str(".\n");
+            line.push('.');
         } else {
             let dates: Vec<String> = g
                 .growth
@@ -113,20 +114,60 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
                 .iter()
                 .map(|(tier, day)| format!("{tier} full on {day}"))
                 .collect();
-            let _ = writeln!(out, ": at that rate {}.", dates.join(", "));
+            let _ = write!(line, ": at that rate {}.", dates.join(", "));
         }
+        say(&mut out, &line, style);
     }
 
     out.push('\n');
     removed_text(&mut out, e, style);
-    let _ = writeln!(out, "\nAssumptions:");
-    for a in e.assumptions {
-        let _ = writeln!(out, "  - {}", super::words::assumption(a));
-    }
+    out.push('\n');
+    assumption_lines(&mut out, e, style);
     for note in view.notes {
-        let _ = writeln!(out, "Note: {}", super::words::plan_note(note));
+        say(
+            &mut out,
+            &format!("Note: {}", super::words::plan_note(note)),
+            style,
+        );
     }
     out
+}
+
+// The columns of an option's items and of what the estimate left out: a name, its size, and (for items)
+// what leaving it out loses, then why.
+const NAME: usize = 0;
+
+/// What an option's items give up, in this order, until they fit: Why wrapped down to 30 columns, the name
+/// wrapped to 16, Why to 16, then both as far as their headings. A row then takes several lines; Size and
+/// Lost are never touched.
+const ITEM_STEPS: [Step; 5] = wrap_steps(3);
+
+/// The same for what the estimate left out (Data, Size, Why).
+const REMOVED_STEPS: [Step; 5] = wrap_steps(2);
+
+const fn wrap_steps(why: usize) -> [Step; 5] {
+    [
+        Step::Wrap {
+            column: why,
+            min: 30,
+        },
+        Step::Wrap {
+            column: NAME,
+            min: 16,
+        },
+        Step::Wrap {
+            column: why,
+            min: 16,
+        },
+        Step::Wrap {
+            column: NAME,
+            min: 0,
+        },
+        Step::Wrap {
+            column: why,
+            min: 0,
+        },
+    ]
 }
 
 fn option_text(out: &mut String, view: &OptionView<'_>, style: Style) {
@@ -141,34 +182,39 @@ fn option_text(out: &mut String, view: &OptionView<'_>, style: Style) {
     if let Some(c) = first.get(..1) {
         first = c.to_uppercase() + &first[1..];
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        bold(
-            &format!("{}. {first}: {amount}, {outcome}", view.rank),
-            style
-        )
-    );
-    let _ = writeln!(out, "   {}", clean(&o.how));
+    let headline = format!("{}. {first}: {amount}, {outcome}", view.rank);
+    say_bold(out, &headline, style);
+    say(out, &format!("   {}", clean(&o.how)), style);
     if !o.exact {
-        let _ = writeln!(
+        say(
             out,
-            "   (hundreds of similar apps: this set fits, but a slightly better one may exist)"
+            "   (hundreds of similar apps: this set fits, but a slightly better one may exist)",
+            style,
         );
     }
     if view.items.is_empty() {
         return;
     }
-    let mut table = new_table(style, &[view.item_heading, "Size", "Lost", "Why"], 1);
+    let mut columns = [
+        Column::left(view.item_heading),
+        Column::right("Size"),
+        Column::left("Lost"),
+        Column::left("Why"),
+    ];
     for item in &view.items {
-        table.add_row(vec![
+        let cells = [
             clean(&item.item.name),
             size(item.item.bytes),
             item.lost.to_string(),
             clean(&item.item.why),
-        ]);
+        ];
+        for (column, cell) in columns.iter_mut().zip(cells) {
+            column.push(cell);
+        }
     }
-    write_indented(out, table, "   ");
+    let indent = "   ";
+    let columns = fit::fit(columns.into(), indent.len(), style.width, &ITEM_STEPS);
+    out.push_str(&render(&columns, indent, style));
 }
 
 /// What the estimate left out of the local backup's figure, and why.
@@ -176,26 +222,23 @@ fn removed_text(out: &mut String, e: &EstimateView<'_>, style: Style) {
     if e.removed.is_empty() {
         return;
     }
-    let _ = writeln!(
+    say(
         out,
-        "Not in the iCloud backup (taken out of the local figure):"
+        "Not in the iCloud backup (taken out of the local figure):",
+        style,
     );
-    let mut table = new_table(style, &["Data", "Size", "Why"], 1);
+    let mut columns = [
+        Column::left("Data"),
+        Column::right("Size"),
+        Column::left("Why"),
+    ];
     for r in e.removed {
-        table.add_row(vec![r.label.to_string(), size(r.bytes), r.why.to_string()]);
-    }
-    write_indented(out, table, "  ");
-}
-
-/// A table whose second column is a size (right-aligned) and whose later columns are words (left-aligned),
-/// written under an option or heading.
-fn write_indented(out: &mut String, mut table: comfy_table::Table, indent: &str) {
-    for i in 2..table.column_count() {
-        if let Some(c) = table.column_mut(i) {
-            c.set_cell_alignment(comfy_table::CellAlignment::Left);
+        let cells = [r.label.to_string(), size(r.bytes), r.why.to_string()];
+        for (column, cell) in columns.iter_mut().zip(cells) {
+            column.push(cell);
         }
     }
-    for line in trimmed(&table).lines() {
-        let _ = writeln!(out, "{indent}{line}");
-    }
+    let indent = "  ";
+    let columns = fit::fit(columns.into(), indent.len(), style.width, &REMOVED_STEPS);
+    out.push_str(&render(&columns, indent, style));
 }

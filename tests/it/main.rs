@@ -21,4 +21,5 @@ mod prompts;
 mod read_only;
 mod report;
 mod scan;
+mod width;
 mod windows;

@@ -37,6 +37,22 @@ pub struct Cli {
     /// Colour in tables
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+    /// Fit tables and sentences to N columns (40 or more) [default: the terminal's width; whole lines on a
+    /// pipe]
+    #[arg(long, global = true, value_parser = parse_width, value_name = "N")]
+    pub width: Option<usize>,
+}
+
+/// `--width`: a whole number of columns, no fewer than tables are laid out for.
+fn parse_width(text: &str) -> Result<usize, String> {
+    let min = cloudfit::render::fit::MIN_WIDTH;
+    match text.parse::<usize>() {
+        Ok(n) if n >= min => Ok(n),
+        Ok(_) => Err(format!("tables need at least {min} columns")),
+        Err(_) => Err(format!(
+            "a number of columns is a whole number, {min} or more"
+        )),
+    }
 }
 
 #[derive(Subcommand)]
@@ -354,6 +370,15 @@ mod tests {
         assert!(asks("cloudfit plan --tier 7GB --format=json"));
         assert!(!asks("cloudfit scan --format csv"));
         assert!(!asks("cloudfit scan -- --json"));
+    }
+
+    #[test]
+    fn a_width_is_a_number_of_columns_no_fewer_than_tables_need() {
+        assert_eq!(parse_width("80"), Ok(80));
+        assert_eq!(parse_width("40"), Ok(40));
+        assert!(parse_width("39").unwrap_err().contains("at least 40"));
+        assert!(parse_width("wide").is_err());
+        assert!(parse_width("-1").is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use cloudfit::estimate::EstimateOptions;
 use cloudfit::plan::{PriceTable, Tier};
 use cloudfit::read::DiskSizes;
+use cloudfit::render::fit::MIN_WIDTH;
 use cloudfit::render::json::{Failure, Refusal};
 
 use cloudfit::attribute::inside::Keep;
@@ -63,6 +64,8 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     pub format: OutputFormat,
     pub color: bool,
+    /// Display columns tables and sentences fit; `None` for whole lines.
+    pub width: Option<usize>,
     /// Rows per table; `None` for every row.
     pub top: Option<usize>,
     pub quiet: bool,
@@ -218,6 +221,7 @@ impl Config {
             paths,
             format: format(common),
             color: color_enabled(cli.color),
+            width: cli.width.or_else(terminal_width),
             top,
             quiet: common.quiet,
             passwords,
@@ -341,6 +345,21 @@ fn color_enabled(choice: ColorChoice) -> bool {
                 && ansi_on_this_console()
         }
     }
+}
+
+/// The width of the terminal stdout is: its window's (a Windows console's too), else `COLUMNS`, which
+/// terminals and `script` set; never under [`MIN_WIDTH`]. `None` when stdout is a pipe or a file, where
+/// lines stay whole for scripts, or a terminal that says nothing of its size.
+fn terminal_width() -> Option<usize> {
+    let stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        return None;
+    }
+    let columns = terminal_size::terminal_size_of(&stdout)
+        .map(|(width, _)| usize::from(width.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.trim().parse().ok())
+        .filter(|&columns| columns > 0)?;
+    Some(columns.max(MIN_WIDTH))
 }
 
 /// A Windows console shows colour codes as text unless its virtual-terminal mode is on (Windows 10 and

@@ -108,6 +108,7 @@ fn run(config: Config) -> u8 {
         paths,
         format,
         color,
+        width,
         top,
         quiet,
         passwords,
@@ -155,7 +156,7 @@ fn run(config: Config) -> u8 {
         warn(&format!("error: {}", words::error(failed)));
     }
 
-    let style = Style { color, top };
+    let style = Style { color, top, width };
     if let Some(look) = &look {
         return look_inside::run(job, look, report, format, style);
     }

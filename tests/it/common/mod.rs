@@ -314,6 +314,13 @@ impl Run {
         self.guarded(terminal::run)
     }
 
+    /// Runs the binary with its stdout on a terminal `columns` wide (0: one that does not say how wide), as
+    /// a person sees it: the output's stdout is what the terminal showed. No prompt may be needed.
+    #[cfg(unix)]
+    pub fn output_on_terminal_of(&mut self, columns: u16) -> std::io::Result<std::process::Output> {
+        self.guarded(|cmd| terminal::run_sized(cmd, columns))
+    }
+
     /// Snapshots the watched paths and gives the run empty scratch folders, runs it, then checks that
     /// nothing changed and the scratch folders are still empty.
     fn guarded<T>(

@@ -1,5 +1,6 @@
 //! Runs the binary on a pseudo-terminal, as a person at a keyboard would: the pty is its controlling
-//! terminal (where `rpassword` writes its prompt and reads the answer) and its stdin.
+//! terminal (where `rpassword` writes its prompt and reads the answer) and its stdin, and for the width
+//! tests its stdout too, with a window of a given size.
 
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
@@ -14,8 +15,28 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Spawns `cmd` on a new pty, answers each password prompt with Enter (skip), and returns its output and
 /// the prompts it showed.
+pub fn run(cmd: Command) -> std::io::Result<(Output, Vec<String>)> {
+    let (output, _, prompts) = spawn(cmd, None)?;
+    Ok((output, prompts))
+}
+
+/// Spawns `cmd` with stdout on a new pty whose window is `columns` wide (0: a terminal that does not say),
+/// and returns its output with what the terminal showed as stdout (line ends as written, `\n`).
+pub fn run_sized(cmd: Command, columns: u16) -> std::io::Result<Output> {
+    let (mut output, shown, _) = spawn(cmd, Some(columns))?;
+    // The terminal turns each `\n` into `\r\n` (onlcr).
+    output.stdout = String::from_utf8_lossy(&shown)
+        .replace("\r\n", "\n")
+        .into_bytes();
+    Ok(output)
+}
+
+/// [`run`], and with `columns` stdout on the pty too, in a window that wide; also every byte the pty showed.
 #[allow(unsafe_code)] // pre_exec: see the SAFETY comment inside.
-pub fn run(mut cmd: Command) -> std::io::Result<(Output, Vec<String>)> {
+fn spawn(
+    mut cmd: Command,
+    columns: Option<u16>,
+) -> std::io::Result<(Output, Vec<u8>, Vec<String>)> {
     use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
     use std::os::unix::process::CommandExt;
 
@@ -30,8 +51,22 @@ pub fn run(mut cmd: Command) -> std::io::Result<(Output, Vec<String>)> {
             std::str::from_utf8(name.as_bytes()).expect("pty name"),
         ))?
         .into();
+    let stdout = match columns {
+        Some(columns) => {
+            // What a terminal emulator does when its window opens or changes size (TIOCSWINSZ).
+            let size = rustix::termios::Winsize {
+                ws_row: 50,
+                ws_col: columns,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            };
+            rustix::termios::tcsetwinsize(&slave, size)?;
+            Stdio::from(slave.try_clone()?)
+        }
+        None => Stdio::piped(),
+    };
     cmd.stdin(Stdio::from(slave))
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::piped());
     // SAFETY: setsid and the TIOCSCTTY ioctl are plain system calls, safe between fork and exec; nothing is
     // allocated. A new session makes the pty (already the child's stdin) its controlling terminal.
@@ -48,6 +83,7 @@ pub fn run(mut cmd: Command) -> std::io::Result<(Output, Vec<String>)> {
     let mut master = std::fs::File::from(master);
     let mut answerer = master.try_clone()?;
     let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
         let mut shown = String::new();
         let mut prompts = Vec::new();
         let mut buf = [0u8; 4096];
@@ -55,6 +91,7 @@ pub fn run(mut cmd: Command) -> std::io::Result<(Output, Vec<String>)> {
             if n == 0 {
                 break;
             }
+            all.extend_from_slice(&buf[..n]);
             shown.push_str(&String::from_utf8_lossy(&buf[..n]));
             while let Some(end) = shown.find(PROMPT_END) {
                 let prompt = shown[..end + PROMPT_END.len()].trim().to_string();
@@ -65,7 +102,7 @@ pub fn run(mut cmd: Command) -> std::io::Result<(Output, Vec<String>)> {
                 }
             }
         }
-        prompts
+        (all, prompts)
     });
     // Drained while it runs, so a long document cannot fill the pipe and stall the child.
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
@@ -105,6 +142,6 @@ pub fn run(mut cmd: Command) -> std::io::Result<(Output, Vec<String>)> {
         stdout: stdout.join().expect("stdout"),
         stderr: stderr.join().expect("stderr"),
     };
-    let prompts = reader.join().expect("pty reader");
-    Ok((output, prompts))
+    let (shown, prompts) = reader.join().expect("pty reader");
+    Ok((output, shown, prompts))
 }
