@@ -11,7 +11,16 @@ use common::{assert_no_panic, cloudfit};
 
 const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "powershell", "elvish"];
 /// Every command a user can type, so completion and pages must know them all.
-const COMMANDS: [&str; 5] = ["scan", "list", "plan", "completions", "man"];
+const COMMANDS: [&str; 8] = [
+    "scan",
+    "list",
+    "plan",
+    "top",
+    "tree",
+    "report",
+    "completions",
+    "man",
+];
 
 fn run(args: &[&str]) -> Vec<u8> {
     let output = cloudfit().args(args).output().unwrap();
