@@ -122,15 +122,16 @@ pub enum Error {
 
     /// Looking inside: more than one app matches.
     #[error(
-        "{query:?} matches {} apps in {}: {}; give the bundle id of the one you mean",
-        matches.len(),
+        "{query:?} matches {count} apps in {}: {}; give the bundle id of the one you mean",
         path.display(),
         matches.join(", ")
     )]
     AmbiguousApp {
         query: String,
         path: PathBuf,
+        /// A few of them, by name and bundle id (and how many more).
         matches: Vec<String>,
+        count: usize,
     },
 
     /// Looking inside: the backup has no file in that domain.
@@ -367,6 +368,7 @@ mod tests {
                 query: "x".into(),
                 path: "p".into(),
                 matches: vec!["a".into(), "b".into()],
+                count: 2,
             },
             Error::NoSuchDomain {
                 domain: "x".into(),

@@ -78,12 +78,12 @@ impl Category {
         Category::Other,
     ];
 
-    /// The stable id used in JSON.
     /// The data type whose [`Category::id`] is `id`.
     pub fn from_id(id: &str) -> Option<Category> {
         Category::ALL.into_iter().find(|c| c.id() == id)
     }
 
+    /// The stable id used in JSON.
     pub fn id(self) -> &'static str {
         match self {
             Category::Photos => "photos",

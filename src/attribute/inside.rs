@@ -1,6 +1,7 @@
 //! What lies inside each (domain, rule) share of a backup, for looking inside it: its folders to a fixed
 //! depth and its largest files. Folders are aggregated as the files stream by, so memory grows with the
-//! number of folders near the top of each domain, never with the number of files.
+//! folders within that depth (on a real phone a few thousand; at worst one per file, as a crafted manifest
+//! may have) and the N largest files kept for each, never with a list of every path.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -141,7 +142,11 @@ impl ShareInside {
         };
         if direct {
             entry.direct.add(file.size);
-            entry.largest.offer(keep.per_folder, file);
+            // A folder at the depth limit is shown closed, its files never as rows: no list for it (it is the
+            // most numerous level).
+            if components(folder) < keep.depth {
+                entry.largest.offer(keep.per_folder, file);
+            }
         } else {
             entry.below.add(file.size);
         }
@@ -169,6 +174,14 @@ pub fn folder_of(path: &str, depth: usize) -> (&str, bool) {
         last = Some(at);
     }
     (last.map_or("", |end| &path[..end]), true)
+}
+
+/// How many folder levels down `folder` is ("" is the domain's root, level 0).
+fn components(folder: &str) -> usize {
+    match folder {
+        "" => 0,
+        _ => folder.bytes().filter(|&b| b == b'/').count() + 1,
+    }
 }
 
 /// One domain's shares, as the attribution placed them.
@@ -254,7 +267,7 @@ mod tests {
     #[test]
     fn a_share_aggregates_folders_and_keeps_their_largest_direct_files() {
         let keep = Keep {
-            depth: 1,
+            depth: 2,
             files: 2,
             per_folder: 1,
         };
@@ -264,6 +277,7 @@ mod tests {
             ("Media/a.jpg", 5),
             ("Media/b.jpg", 6),
             ("Media/DCIM/c.jpg", 100),
+            ("Media/DCIM/x/d.jpg", 1),
         ] {
             share.add(&keep, &file(path, size));
         }
@@ -271,8 +285,12 @@ mod tests {
         assert_eq!((root.direct.files, root.direct.bytes), (1, 10));
         let media = &share.folders["Media"];
         assert_eq!((media.direct.files, media.direct.bytes), (2, 11));
-        assert_eq!((media.below.files, media.below.bytes), (1, 100));
+        assert_eq!(media.below, Counts::default());
         assert_eq!(&*media.largest.sorted()[0].path, "Media/b.jpg");
+        // At the depth limit: its own files and those below counted, none listed.
+        let dcim = &share.folders["Media/DCIM"];
+        assert_eq!((dcim.direct.files, dcim.below.files), (1, 1));
+        assert!(dcim.largest.sorted().is_empty());
         let top: Vec<&str> = share.largest.sorted().iter().map(|f| &*f.path).collect();
         assert_eq!(top, ["Media/DCIM/c.jpg", "top.db"]);
     }

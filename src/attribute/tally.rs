@@ -158,7 +158,7 @@ impl Tally {
         self.domains
             .into_iter()
             .map(|d| {
-                let kept = !d.inside.is_empty();
+                // Empty unless the tally keeps what lies inside: then one per counter.
                 let mut inside = d.inside.into_iter();
                 let mut kept_inside = Vec::new();
                 let buckets = d
@@ -166,7 +166,7 @@ impl Tally {
                     .into_iter()
                     .enumerate()
                     .filter_map(|(at, counts)| {
-                        let held = inside.next().filter(|_| kept);
+                        let held = inside.next();
                         if counts.files == 0 {
                             return None;
                         }

@@ -25,11 +25,16 @@ pub fn keep_for_top(files: usize) -> Keep {
     }
 }
 
-/// What the scan must keep for `tree --depth depth -n rows`: folders to `depth` levels below each domain's
-/// root (a domain tree's levels are all folders; an app's or a data type's first level is its domains).
-pub fn keep_for_tree(depth: usize, rows: usize) -> Keep {
+/// What the scan must keep for `tree --depth depth -n rows` of `scope`: as many folder levels below each
+/// domain's root as the tree shows (all of a domain tree's levels are folders; an app's or a data type's
+/// first level is its domains).
+pub fn keep_for_tree(scope: &Scope, depth: usize, rows: usize) -> Keep {
+    let folder_levels = match scope {
+        Scope::Domain(_) => depth,
+        _ => depth.saturating_sub(1),
+    };
     Keep {
-        depth: depth.min(crate::attribute::inside::MAX_DEPTH),
+        depth: folder_levels.min(crate::attribute::inside::MAX_DEPTH),
         files: 0,
         per_folder: rows,
     }

@@ -90,25 +90,26 @@ pub(crate) fn backup_name(backup: &BackupSummary) -> String {
         .unwrap_or_else(|| backup.id.clone())
 }
 
-/// The one app row `query` names: its bundle id or name, whole (ignoring case) or else in part.
+/// How many of several matching apps an error names; the rest are counted.
+const NAMED_MATCHES: usize = 10;
+
+/// The one app row `query` names, ignoring case: its whole bundle id, else its whole name, else either in
+/// part. A bundle id is unique, so it always picks one: the way out the ambiguity error points to.
 fn find_app<'a>(apps: &'a [AppUsage], query: &str, path: &Path) -> Result<&'a AppUsage> {
-    let query_lower = query.to_lowercase();
-    let whole: Vec<&AppUsage> = apps
-        .iter()
-        .filter(|a| {
-            a.bundle_id.to_lowercase() == query_lower || a.name.to_lowercase() == query_lower
-        })
-        .collect();
-    let matches = match whole.len() {
-        0 => apps
-            .iter()
-            .filter(|a| {
-                a.bundle_id.to_lowercase().contains(&query_lower)
-                    || a.name.to_lowercase().contains(&query_lower)
-            })
-            .collect(),
-        _ => whole,
+    let query_lower = query.trim().to_lowercase();
+    let matching = |test: &dyn Fn(&AppUsage) -> bool| -> Vec<&'a AppUsage> {
+        apps.iter().filter(|a| test(a)).collect()
     };
+    let mut matches = matching(&|a| a.bundle_id.to_lowercase() == query_lower);
+    if matches.is_empty() {
+        matches = matching(&|a| a.name.to_lowercase() == query_lower);
+    }
+    if matches.is_empty() && !query_lower.is_empty() {
+        matches = matching(&|a| {
+            a.bundle_id.to_lowercase().contains(&query_lower)
+                || a.name.to_lowercase().contains(&query_lower)
+        });
+    }
     match matches.as_slice() {
         [one] => Ok(one),
         [] => Err(Error::NoSuchApp {
@@ -120,8 +121,14 @@ fn find_app<'a>(apps: &'a [AppUsage], query: &str, path: &Path) -> Result<&'a Ap
             path: path.to_path_buf(),
             matches: several
                 .iter()
+                .take(NAMED_MATCHES)
                 .map(|a| format!("{} ({})", a.name, a.bundle_id))
+                .chain(
+                    (several.len() > NAMED_MATCHES)
+                        .then(|| format!("and {} more", several.len() - NAMED_MATCHES)),
+                )
                 .collect(),
+            count: several.len(),
         }),
     }
 }
@@ -163,5 +170,27 @@ mod tests {
             find_app(&apps, "tiktok", path),
             Err(Error::NoSuchApp { .. })
         ));
+        assert!(matches!(
+            find_app(&apps, " ", path),
+            Err(Error::NoSuchApp { .. })
+        ));
+        // A bundle id that is also another app's name: the bundle id wins, as the error advises.
+        let apps = [app("Notes", "My Notes"), app("com.x.notes", "Notes")];
+        assert_eq!(
+            find_app(&apps, "notes", path).ok().map(|a| a.name.as_str()),
+            Some("My Notes")
+        );
+        // Many matches: ten named, the rest counted.
+        let many: Vec<AppUsage> = (0..25)
+            .map(|i| app(&format!("com.a.app{i}"), &format!("App {i}")))
+            .collect();
+        match find_app(&many, "app", path) {
+            Err(Error::AmbiguousApp { matches, count, .. }) => {
+                assert_eq!(count, 25);
+                assert_eq!(matches.len(), 11);
+                assert_eq!(matches[10], "and 15 more");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -101,9 +101,13 @@ fn on_disk(dir: &Path, format: Format, key: Option<FileKey>) -> bool {
     std::fs::symlink_metadata(place).is_ok_and(|m| m.is_file())
 }
 
-/// Unix seconds as RFC 3339 UTC; `None` before 1970 (no phone file is that old: a damaged date).
+/// The last instant RFC 3339 can write: 9999-12-31T23:59:59Z.
+const LAST_SECOND: u64 = 253_402_300_799;
+
+/// Unix seconds as RFC 3339 UTC; `None` before 1970 or after 9999 (no phone file is dated so: a damaged
+/// date, from a file anyone can write).
 pub(crate) fn rfc3339(seconds: i64) -> Option<String> {
-    let seconds = u64::try_from(seconds).ok()?;
+    let seconds = u64::try_from(seconds).ok().filter(|&s| s <= LAST_SECOND)?;
     let time = UNIX_EPOCH.checked_add(Duration::from_secs(seconds))?;
     Some(humantime::format_rfc3339_seconds(time).to_string())
 }
@@ -120,5 +124,11 @@ mod tests {
             Some("2026-11-18T11:06:40Z")
         );
         assert_eq!(rfc3339(-5), None);
+        assert_eq!(
+            rfc3339(253_402_300_799).as_deref(),
+            Some("9999-12-31T23:59:59Z")
+        );
+        assert_eq!(rfc3339(253_402_300_800), None);
+        assert_eq!(rfc3339(i64::MAX), None);
     }
 }

@@ -34,9 +34,9 @@ pub struct Node {
     pub files: u64,
     /// Largest first (then by name).
     pub children: Vec<Node>,
-    /// The children not shown, together: children plus `more` is exactly the node. Null when the node was
-    /// not opened (a file, or a folder at the depth limit).
-    pub more: Option<Counts>,
+    /// What the children do not show, together: children plus `more` is exactly the node, at every node.
+    /// A node that was not opened (a file, a folder at the depth limit) shows no children: all of it is here.
+    pub more: Counts,
 }
 
 impl Node {
@@ -48,7 +48,7 @@ impl Node {
             bytes: counts.bytes,
             files: counts.files,
             children: Vec::new(),
-            more: None,
+            more: counts,
         }
     }
 
@@ -57,7 +57,10 @@ impl Node {
         match levels {
             0 => {
                 self.children = Vec::new();
-                self.more = None;
+                self.more = Counts {
+                    files: self.files,
+                    bytes: self.bytes,
+                };
             }
             _ => self.children.iter_mut().for_each(|c| c.cut(levels - 1)),
         }
@@ -106,10 +109,10 @@ impl Node {
             bytes: total.bytes,
             files: total.files,
             children,
-            more: Some(Counts {
+            more: Counts {
                 files: total.files.saturating_sub(shown.files),
                 bytes: total.bytes.saturating_sub(shown.bytes),
-            }),
+            },
         }
     }
 }

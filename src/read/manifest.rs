@@ -186,8 +186,9 @@ impl<'a> Manifest<'a> {
                         relative_path: record.path,
                         size: record.size,
                         key: Some(record.key),
-                        modified: Some(record.modified),
-                        birth: Some(record.birth),
+                        // An mbdb has no "unknown": a 0 is one.
+                        modified: Some(record.modified).filter(|&t| t > 0),
+                        birth: Some(record.birth).filter(|&t| t > 0),
                     };
                     visit(&mut acc, file);
                 }

@@ -100,7 +100,7 @@ pub const TOP_COLUMNS: [&str; 10] = [
 ];
 
 /// `cloudfit tree --format csv`: the tree in pre-order, one row per node shown and one `more` row per opened
-/// node with something folded; `depth` 0 is the target.
+/// node (one with children shown) with something folded; `depth` 0 is the target.
 pub const TREE_COLUMNS: [&str; 8] = [
     "backup_id",
     "device_name",
@@ -443,7 +443,9 @@ pub fn tree_csv(inspection: &Inspection<'_, TreeOf>) -> Result<String, csv::Erro
             };
             out.serialize(row)?;
             if let Some(node) = node {
-                if let Some(more) = node.more.filter(|m| m.files > 0 || m.bytes > 0) {
+                let folded = node.more.files > 0 || node.more.bytes > 0;
+                if let Some(more) = Some(node.more).filter(|_| !node.children.is_empty() && folded)
+                {
                     stack.push((depth + 1, None, Some(more)));
                 }
                 for child in node.children.iter().rev() {

@@ -160,7 +160,9 @@ fn tree_rows(node: &Node, lead: &str, branch: &str, rows: &mut Vec<Row>) {
         "└─ " => format!("{lead}   "),
         _ => format!("{lead}│  "),
     };
-    let more = node.more.filter(|m| m.files > 0 || m.bytes > 0);
+    // What an opened node folded; a node not opened shows no rows below it at all.
+    let more =
+        Some(node.more).filter(|m| !node.children.is_empty() && (m.files > 0 || m.bytes > 0));
     for (i, child) in node.children.iter().enumerate() {
         let last = i + 1 == node.children.len() && more.is_none();
         tree_rows(child, &next_lead, if last { "└─ " } else { "├─ " }, rows);

@@ -408,11 +408,13 @@ fn top_and_tree_csv_equal_the_json() {
             node["bytes"].as_u64().unwrap(),
             node["files"].as_u64().unwrap(),
         ));
-        for child in node["children"].as_array().unwrap() {
+        let children = node["children"].as_array().unwrap();
+        for child in children {
             walk(child, depth + 1, out);
         }
+        // A `more` row under an opened node only.
         let more = &node["more"];
-        if more.is_object() && (more["bytes"] != 0 || more["files"] != 0) {
+        if !children.is_empty() && (more["bytes"] != 0 || more["files"] != 0) {
             let (bytes, files) = (
                 more["bytes"].as_u64().unwrap(),
                 more["files"].as_u64().unwrap(),

@@ -235,20 +235,17 @@ fn check_node(
     );
     assert_eq!(node["files"], under.len() as u64, "{name}");
     let children = node["children"].as_array().unwrap();
-    if let Some(more) = node["more"].as_object() {
-        // Opened: the children plus what was folded are exactly the node.
-        let sum = |key: &str| {
-            children
-                .iter()
-                .map(|c| c[key].as_u64().unwrap())
-                .sum::<u64>()
-                + more[key].as_u64().unwrap()
-        };
-        assert_eq!(sum("bytes"), node["bytes"].as_u64().unwrap(), "{name}");
-        assert_eq!(sum("files"), node["files"].as_u64().unwrap(), "{name}");
-    } else {
-        assert!(children.is_empty(), "{name}");
-    }
+    // At every node, opened or not, the children plus what they do not show are exactly the node.
+    let more = &node["more"];
+    let sum = |key: &str| {
+        children
+            .iter()
+            .map(|c| c[key].as_u64().unwrap())
+            .sum::<u64>()
+            + more[key].as_u64().unwrap()
+    };
+    assert_eq!(sum("bytes"), node["bytes"].as_u64().unwrap(), "{name}");
+    assert_eq!(sum("files"), node["files"].as_u64().unwrap(), "{name}");
     let mut checked = 1;
     for child in children {
         let id = child["id"].as_str();
@@ -332,9 +329,10 @@ fn tree_folds_the_rest_and_keeps_depth() {
     let children = tree["children"].as_array().unwrap();
     assert_eq!(children.len(), 2);
     assert!(tree["more"]["bytes"].as_u64().unwrap() > 0);
-    // Depth 1: the domains are shown, not opened.
+    // Depth 1: the domains are shown, not opened: all of each is in its `more`.
     assert!(children.iter().all(|c| c["kind"] == "domain"
-        && c["more"].is_null()
+        && c["more"]["bytes"] == c["bytes"]
+        && c["more"]["files"] == c["files"]
         && c["children"].as_array().unwrap().is_empty()));
     assert!(children[0]["bytes"].as_u64() >= children[1]["bytes"].as_u64());
 }
@@ -508,6 +506,36 @@ fn report_never_writes_into_a_backup_and_json_gives_its_data() {
         let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(doc["errors"][0]["code"], "output-in-backup");
         assert!(!page.exists());
+    }
+    // A backup this run does not read is a backup all the same.
+    let other = record.backups.iter().find(|b| b.id != maya.id).unwrap();
+    let page = tmp.path().join("Backup").join(&other.id).join("r.html");
+    let output = cloudfit()
+        .arg("report")
+        .arg(&dir)
+        .arg("--output")
+        .arg(&page)
+        .output()
+        .unwrap();
+    common::assert_exit(&output, 2);
+    assert!(!page.exists());
+    // A name outside that leads inside: the symlink is followed, and refused, the manifest untouched.
+    #[cfg(unix)]
+    {
+        let elsewhere = tempfile::tempdir().unwrap();
+        let link = elsewhere.path().join("r.html");
+        std::os::unix::fs::symlink(dir.join("Manifest.db"), &link).unwrap();
+        let output = cloudfit()
+            .arg("report")
+            .arg(&dir)
+            .arg("--output")
+            .arg(&link)
+            .arg("--json")
+            .output()
+            .unwrap();
+        common::assert_exit(&output, 2);
+        let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(doc["errors"][0]["code"], "output-in-backup");
     }
     let output = cloudfit()
         .args(["report", "--format", "csv"])

@@ -87,7 +87,8 @@ fn tree_figures(doc: &Value) -> Vec<u64> {
     fn walk(node: &Value, out: &mut Vec<u64>) {
         out.push(bytes(&node["bytes"]));
         each(&node["children"]).for_each(|c| walk(c, out));
-        if node["more"].is_object() && (node["more"]["bytes"] != 0 || node["more"]["files"] != 0) {
+        let opened = !node["children"].as_array().unwrap().is_empty();
+        if opened && (node["more"]["bytes"] != 0 || node["more"]["files"] != 0) {
             out.push(bytes(&node["more"]["bytes"]));
         }
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use cloudfit::attribute::inside::MAX_DEPTH;
 use cloudfit::attribute::Category;
 use cloudfit::plan::{self, Tier};
 
@@ -121,8 +122,8 @@ pub struct TopArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     pub look: LookArgs,
-    /// How many files per backup
-    #[arg(short = 'n', long = "count", default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// How many files per backup (at most 10000)
+    #[arg(short = 'n', long = "count", default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=10_000))]
     pub count: u16,
 }
 
@@ -137,10 +138,10 @@ pub struct TreeArgs {
     #[arg(long, value_name = "DOMAIN", group = "scope")]
     pub domain: Option<String>,
     /// Levels shown below the app, data type or domain (an app's or data type's first level is its domains)
-    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=16))]
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=MAX_DEPTH as i64))]
     pub depth: u8,
-    /// Rows per level; the rest is folded into one "more" row
-    #[arg(short = 'n', long = "count", default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Rows per level (at most 1000); the rest is folded into one "more" row
+    #[arg(short = 'n', long = "count", default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1_000))]
     pub count: u16,
 }
 

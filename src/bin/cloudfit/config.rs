@@ -197,7 +197,9 @@ impl Config {
         };
         let keep = match (&cli.command, &look) {
             (Command::Top(_), Some(look)) => Some(inspect::keep_for_top(look.count)),
-            (Command::Tree(_), Some(look)) => Some(inspect::keep_for_tree(look.depth, look.count)),
+            (Command::Tree(_), Some(look)) => {
+                Some(inspect::keep_for_tree(&look.scope, look.depth, look.count))
+            }
             (Command::Report(_), _) => Some(inspect::keep_for_report()),
             _ => None,
         };

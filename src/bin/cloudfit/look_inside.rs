@@ -141,47 +141,52 @@ pub fn report(
     }
 }
 
-/// Writes the page to `path` unless that lies inside one of the backup folders found: cloudfit never writes
-/// into a backup.
+/// Writes the page to `path` unless that lies inside a backup folder: one this run read (an extracted tree
+/// included), or any other (a folder holding a backup's Manifest or Info.plist). cloudfit never writes into
+/// a backup.
 fn write_outside_backups(path: &Path, page: &str, report: &ScanReport) -> Result<(), Failure> {
-    let cannot = |e: std::io::Error| {
+    let cannot = |problem: String| {
         Failure::refused(
             Refusal::CannotWrite,
-            format!(
-                "cannot write the report to {}: {}",
-                path.display(),
-                io_cause(&e)
-            ),
+            format!("cannot write the report to {}: {problem}", path.display()),
         )
     };
-    // The folder it would go in, as the system resolves it (symlinks and `..` included).
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let folder = std::fs::canonicalize(parent).map_err(cannot)?;
-    // The backups read, and those that failed but are backup folders all the same (damaged, say).
-    let backups = report.backups.iter().map(|b| &b.summary.path).chain(
-        report
-            .errors
-            .iter()
-            .map(|e| &e.path)
-            .filter(|p| cloudfit::discover::is_backup(p)),
-    );
-    for backup in backups {
-        if let Ok(backup) = std::fs::canonicalize(backup) {
-            if backup.is_dir() && folder.starts_with(&backup) {
-                return Err(Failure::refused(
-                    Refusal::OutputInBackup,
-                    format!(
-                        "{} is inside the backup folder {}, and cloudfit never writes into a backup; give a \
-                         file elsewhere",
-                        path.display(),
-                        backup.display()
-                    ),
-                ));
-            }
+    let io = |e: std::io::Error| cannot(io_cause(&e));
+    // Where the page would land, as the system resolves it: an existing file through any symlink, else a new
+    // name in its folder.
+    let target = match std::fs::canonicalize(path) {
+        Ok(existing) => existing,
+        Err(_) => {
+            let name = path
+                .file_name()
+                .ok_or_else(|| cannot("it does not name a file".into()))?;
+            let folder = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            std::fs::canonicalize(folder).map_err(io)?.join(name)
         }
+    };
+    let read: Vec<std::path::PathBuf> = report
+        .backups
+        .iter()
+        .filter_map(|b| std::fs::canonicalize(&b.summary.path).ok())
+        .filter(|p| p.is_dir())
+        .collect();
+    let inside = target
+        .ancestors()
+        .skip(1)
+        .find(|folder| cloudfit::discover::is_backup(folder) || read.iter().any(|b| b == folder));
+    if let Some(backup) = inside {
+        return Err(Failure::refused(
+            Refusal::OutputInBackup,
+            format!(
+                "{} is inside the backup folder {}, and cloudfit never writes into a backup; give a file \
+                 elsewhere",
+                path.display(),
+                backup.display()
+            ),
+        ));
     }
-    std::fs::write(path, page).map_err(cannot)
+    std::fs::write(&target, page).map_err(io)
 }

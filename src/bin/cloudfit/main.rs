@@ -130,7 +130,7 @@ fn run(config: Config) -> u8 {
     };
     // `scan` asks for the password of each backup it reports; `list` never asks; `plan` asks only for the
     // device it plans for, once the plists have said which that is.
-    interaction.set_asking(job == Job::Scan);
+    interaction.set_asking(!matches!(job, Job::List | Job::Plan));
     let mut report = scan::scan_paths(&paths, &options);
     if let Some(plan) = &plan {
         if interaction.can_prompt() {

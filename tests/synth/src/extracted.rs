@@ -475,12 +475,18 @@ pub fn expected_extracted_files(
         ..spec.clone()
     })?;
     // `expected_files` lists the catalog's regular files in order: the same entries, in the same order.
-    let placed = cat
+    let placed: Vec<Option<String>> = cat
         .entries
         .iter()
         .enumerate()
         .filter(|(_, e)| e.is_file())
-        .map(|(i, _)| placement.path(&cat, i));
+        .map(|(i, _)| placement.path(&cat, i))
+        .collect();
+    assert_eq!(
+        placed.len(),
+        files.len(),
+        "the catalog's files, counted twice"
+    );
     Ok(files
         .into_iter()
         .zip(placed)
