@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use crate::attribute::births::Window;
 use crate::attribute::inside::Keep;
 use crate::attribute::summary::{Contents, ReadBackup};
 use crate::attribute::{self, BackupSummary, Format, Tally};
@@ -255,12 +256,18 @@ fn read_contents(
         interaction: options.interaction,
         device: &device,
     };
+    // Births are counted in the 24 months up to the backup's date, when the plists give one.
+    let window = info
+        .last_backup
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .map(Window::ending_at);
     let (disk, read) = rayon::join(
         || read::disk::list_backup_dir(&dir.path, options.disk_sizes),
         || {
             manifest.read(
                 &progress,
-                &|| new_tally(options.keep),
+                &|| new_tally(options.keep, window),
                 &|tally: &mut Tally, file| tally.add(file),
                 &|tally: &mut Tally, other| tally.merge(other),
             )
@@ -290,9 +297,13 @@ fn read_contents(
     ))
 }
 
-/// A tally that keeps what `keep` asks for, if anything.
-fn new_tally(keep: Option<Keep>) -> Tally {
-    keep.map_or_else(Tally::default, Tally::keeping)
+/// A tally that keeps what `keep` asks for, if anything, and counts births in `window`, if any.
+fn new_tally(keep: Option<Keep>, window: Option<Window>) -> Tally {
+    let tally = keep.map_or_else(Tally::default, Tally::keeping);
+    match window {
+        Some(window) => tally.with_births(window),
+        None => tally,
+    }
 }
 
 fn with_inside(
@@ -331,7 +342,8 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
     let (mut walk, (tally, _)) = read::extracted::walk(
         &dir.path,
         dir.layout,
-        &|| (new_tally(options.keep), read::Ticker::new(&progress)),
+        // No backup date, so no window: an extracted file's birth is the day it was extracted anyway.
+        &|| (new_tally(options.keep, None), read::Ticker::new(&progress)),
         &|(tally, ticker): &mut (Tally, read::Ticker<'_>), file| {
             tally.add(file);
             ticker.tick();

@@ -1,6 +1,7 @@
 //! Attributes every byte of a backup to an app or a data type, and assembles the per-backup summary.
 
 pub(crate) mod apps;
+pub mod births;
 pub(crate) mod category;
 pub mod inside;
 pub(crate) mod names;
@@ -102,14 +103,26 @@ pub struct Attribution {
     pub categories: Vec<CategoryUsage>,
     pub subsets: Vec<SubsetUsage>,
     pub domains: Vec<DomainUsage>,
+    /// The bytes born per month of the window, per data type and app row, when the tally counted them.
+    #[serde(skip)]
+    pub births: Option<(births::Window, births::Births)>,
+}
+
+/// Adds one share's births per month to a series.
+fn add_births(series: &mut births::PerMonth, born: &births::PerMonth) {
+    for (s, b) in series.iter_mut().zip(born) {
+        *s = s.saturating_add(*b);
+    }
 }
 
 /// Settles app ownership now that every domain is known, and sorts each list by bytes, largest first. When
 /// the tally kept what lies inside its shares, that comes back too, each share placed as its bytes are.
 pub fn attribute(tally: Tally, catalog: &AppCatalog) -> (Attribution, Option<inside::Inside>) {
     let keep = tally.keep();
+    let window = tally.window();
     let domains = tally.into_domains();
     let mut inside_domains = Vec::new();
+    let mut births = births::Births::default();
 
     // Apps with a container in the manifest are installed whatever the plists say.
     let mut installed = catalog.installed.clone();
@@ -147,7 +160,28 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> (Attribution, Option<ins
             files: total.files,
         });
         // Where each share's bytes go (data type, app row), for looking inside; the same decisions as below.
-        let mut place = |category: Category, app: Option<String>, d: &mut DomainCounts| {
+        // Where each share's births and insides go: an app container's data type and app row, else each
+        // share's own rule's data type. The same decisions as the counts below.
+        let mut place = |container: Option<Category>, app: Option<String>, d: &mut DomainCounts| {
+            let category_of = |bucket: &tally::Bucket| container.unwrap_or(bucket.key.0);
+            for (bucket, born) in d.buckets.iter().zip(std::mem::take(&mut d.births)) {
+                add_births(
+                    births
+                        .by_category
+                        .entry(category_of(bucket))
+                        .or_insert([0; births::MONTHS]),
+                    &born,
+                );
+                if let Some(app) = &app {
+                    add_births(
+                        births
+                            .by_app
+                            .entry(app.clone())
+                            .or_insert([0; births::MONTHS]),
+                        &born,
+                    );
+                }
+            }
             if keep.is_none() {
                 return;
             }
@@ -156,10 +190,7 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> (Attribution, Option<ins
                 .iter()
                 .zip(std::mem::take(&mut d.inside))
                 .map(|(bucket, inside)| inside::PlacedShare {
-                    category: match d.is_app_container {
-                        true => category,
-                        false => bucket.key.0,
-                    },
+                    category: category_of(bucket),
                     counts: bucket.counts,
                     inside,
                 })
@@ -172,7 +203,7 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> (Attribution, Option<ins
         };
         let mut d = d;
         if !d.is_app_container {
-            place(Category::Other, None, &mut d);
+            place(None, None, &mut d);
             for bucket in d.buckets {
                 let (category, subset) = bucket.key;
                 by_category
@@ -195,7 +226,7 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> (Attribution, Option<ins
             .or_else(|| owner.is_apple_service().then_some(Category::System));
         let category = category.unwrap_or(Category::Apps);
         place(
-            category,
+            Some(category),
             (category == Category::Apps).then(|| owner.id()),
             &mut d,
         );
@@ -264,6 +295,7 @@ pub fn attribute(tally: Tally, catalog: &AppCatalog) -> (Attribution, Option<ins
         categories,
         subsets,
         domains: out_domains,
+        births: window.map(|w| (w, births)),
     };
     let inside = keep.map(|keep| inside::Inside {
         keep,

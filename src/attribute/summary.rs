@@ -78,6 +78,9 @@ pub struct BackupSummary {
     /// Slices of data types that Apple's rules treat apart (already counted in `categories`).
     pub subsets: Vec<SubsetUsage>,
     pub domains: Vec<DomainUsage>,
+    /// How fast the phone accumulates data, from its files' birth dates; null without them (an extracted
+    /// tree, a locked backup).
+    pub growth: Option<super::births::Growth>,
     /// Things the user should know that did not stop the scan.
     pub warnings: Vec<Warning>,
     /// Unix seconds of `last_backup`, for sorting and age; not part of the JSON.
@@ -308,6 +311,15 @@ pub fn summarize(read: ReadBackup<'_>, attribution: Attribution, now: SystemTime
         missing,
         orphans,
         resized,
+        growth: attribution.births.as_ref().and_then(|(window, births)| {
+            births.growth(window, |id| {
+                attribution
+                    .apps
+                    .iter()
+                    .find(|a| a.bundle_id == id)
+                    .map_or_else(|| id.to_string(), |a| a.name.clone())
+            })
+        }),
         apps: attribution.apps,
         categories: attribution.categories,
         subsets: attribution.subsets,

@@ -3,6 +3,7 @@
 use rustc_hash::FxHashMap;
 
 use super::apps::app_container;
+use super::births::{PerMonth, Window, MONTHS};
 use super::category::Category;
 use super::inside::{Keep, ShareInside};
 use super::rules::DomainRules;
@@ -33,6 +34,8 @@ struct DomainTally {
     counts: Vec<Counts>,
     /// Beside each counter, what its files hold (folders, largest files) when the tally keeps that.
     inside: Vec<ShareInside>,
+    /// Beside each counter, the bytes born per month of the window, when the tally has one.
+    births: Vec<PerMonth>,
 }
 
 /// Per-domain, per-rule counters for one backup.
@@ -44,6 +47,8 @@ pub struct Tally {
     last: Option<u32>,
     /// What to keep of each share's files for looking inside; `None` (a plain scan) keeps nothing.
     keep: Option<Keep>,
+    /// The months births are counted in; `None` (no backup date) counts none.
+    window: Option<Window>,
 }
 
 /// One share of a domain: the files under one path prefix (one rule) and the data type they are.
@@ -64,6 +69,8 @@ pub struct DomainCounts {
     pub buckets: Vec<Bucket>,
     /// What each bucket holds, in the same order, when the tally kept it; empty otherwise.
     pub inside: Vec<ShareInside>,
+    /// Each bucket's bytes born per month, in the same order, when the tally counted them; empty otherwise.
+    pub births: Vec<PerMonth>,
 }
 
 impl Tally {
@@ -78,6 +85,17 @@ impl Tally {
     /// What the tally keeps for looking inside, if anything.
     pub fn keep(&self) -> Option<Keep> {
         self.keep
+    }
+
+    /// The same tally, counting the bytes born in each month of `window` too.
+    pub fn with_births(mut self, window: Window) -> Self {
+        self.window = Some(window);
+        self
+    }
+
+    /// The months births are counted in, if any.
+    pub fn window(&self) -> Option<Window> {
+        self.window
     }
 
     pub fn add(&mut self, file: ManifestFile<'_>) {
@@ -99,6 +117,12 @@ impl Tally {
         domain.counts[at].add(file.size);
         if let Some(keep) = &self.keep {
             domain.inside[at].add(keep, &file);
+        }
+        if let (Some(window), Some(birth)) = (&self.window, file.birth) {
+            if let Some(month) = window.slot(birth) {
+                let slot = &mut domain.births[at][month];
+                *slot = slot.saturating_add(file.size);
+            }
         }
     }
 
@@ -123,11 +147,16 @@ impl Tally {
             Some(_) => vec![ShareInside::default(); buckets],
             None => Vec::new(),
         };
+        let births = match self.window {
+            Some(_) => vec![[0; MONTHS]; buckets],
+            None => Vec::new(),
+        };
         self.domains.push(DomainTally {
             name: domain.into(),
             sorting,
             counts: vec![Counts::default(); buckets],
             inside,
+            births,
         });
         self.index.insert(domain.into(), slot);
         slot
@@ -150,6 +179,11 @@ impl Tally {
                     inside.merge(keep, theirs);
                 }
             }
+            for (births, theirs) in mine.births.iter_mut().zip(domain.births) {
+                for (b, t) in births.iter_mut().zip(theirs) {
+                    *b = b.saturating_add(t);
+                }
+            }
         }
     }
 
@@ -158,19 +192,23 @@ impl Tally {
         self.domains
             .into_iter()
             .map(|d| {
-                // Empty unless the tally keeps what lies inside: then one per counter.
+                // Empty unless the tally keeps what lies inside (counts births): then one per counter.
                 let mut inside = d.inside.into_iter();
                 let mut kept_inside = Vec::new();
+                let mut births = d.births.into_iter();
+                let mut kept_births = Vec::new();
                 let buckets = d
                     .counts
                     .into_iter()
                     .enumerate()
                     .filter_map(|(at, counts)| {
                         let held = inside.next();
+                        let born = births.next();
                         if counts.files == 0 {
                             return None;
                         }
                         kept_inside.extend(held);
+                        kept_births.extend(born);
                         Some((at, counts))
                     })
                     .map(|(at, counts)| {
@@ -194,6 +232,7 @@ impl Tally {
                     domain: d.name.into(),
                     buckets,
                     inside: kept_inside,
+                    births: kept_births,
                 }
             })
             .collect()

@@ -281,6 +281,9 @@ fn backup_section(out: &mut String, view: &BackupView<'_>, style: Style) {
         say(out, &line, style);
     }
     say(out, &clean(&b.path.display().to_string()), style);
+    if let Some(growth) = &b.growth {
+        say(out, &growth_line(growth), style);
+    }
 
     // The domains are in the view for other writers; a person reads apps and data types.
     if let Some(usage) = &view.usage {
@@ -313,6 +316,42 @@ fn backup_section(out: &mut String, view: &BackupView<'_>, style: Style) {
             say(out, &line, style);
         }
     }
+}
+
+/// "Grows about 1.1 GB a month, mostly Photos & Videos and WhatsApp (files born Nov 2025 to Oct 2026)":
+/// the rate, the two data types or apps that drive it most, and the months it is taken from.
+fn growth_line(growth: &crate::attribute::births::Growth) -> String {
+    let mut drivers: Vec<(u64, &str)> = growth
+        .by_category
+        .iter()
+        .map(|c| (c.bytes_per_month, c.label))
+        .chain(
+            growth
+                .by_app
+                .iter()
+                .map(|a| (a.bytes_per_month, a.name.as_str())),
+        )
+        .collect();
+    drivers.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let names: Vec<String> = drivers
+        .iter()
+        .take(2)
+        .map(|(_, name)| clean(name))
+        .collect();
+    let mostly = match names.as_slice() {
+        [] => String::new(),
+        [one] => format!(", mostly {one}"),
+        [one, two, ..] => format!(", mostly {one} and {two}"),
+    };
+    // The rate's twelve months: the ones before the backup's own.
+    let month = |i: usize| growth.months.get(i).map_or("?", |m| m.month.as_str());
+    let last = growth.months.len().saturating_sub(2);
+    format!(
+        "Grows about {} a month{mostly} (files born {} to {}, still on the phone).",
+        size(growth.bytes_per_month),
+        month(last.saturating_sub(11)),
+        month(last)
+    )
 }
 
 /// The iCloud estimate under a backup's tables, with the assumptions it rests on.

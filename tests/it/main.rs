@@ -12,6 +12,7 @@ mod csv;
 mod during_scan;
 mod encrypted;
 mod extracted;
+mod growth;
 mod inside;
 mod inventory;
 mod manuals;

@@ -1,0 +1,219 @@
+//! How fast a phone accumulates data, from one backup: the bytes of the files born (MBFile `Birth`) in each
+//! of the 24 calendar months up to the backup's, per data type and app. It sees only what was kept: files
+//! deleted since are not counted, and a database that grows in place (a chat database born years ago) counts
+//! at its birth, so the rate is the growth of what the phone still holds.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::category::Category;
+
+/// Months counted, ending with the backup's own (a part month).
+pub const MONTHS: usize = 24;
+/// The complete months the rate is taken over: the twelve before the backup's month.
+pub const RATE_MONTHS: usize = 12;
+
+/// Bytes born per month of the window, oldest first.
+pub type PerMonth = [u64; MONTHS];
+
+/// The window of months a backup's births are counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// The first month counted, as months since January of year 0.
+    first: i64,
+}
+
+impl Window {
+    /// The 24 months ending with the month of `last_backup` (Unix seconds, UTC).
+    pub fn ending_at(last_backup: i64) -> Self {
+        Window {
+            first: month_of(last_backup) - (MONTHS as i64 - 1),
+        }
+    }
+
+    /// The slot of a file born at `birth` (Unix seconds), if that is within the window.
+    #[inline]
+    pub fn slot(&self, birth: i64) -> Option<usize> {
+        usize::try_from(month_of(birth) - self.first)
+            .ok()
+            .filter(|&i| i < MONTHS)
+    }
+
+    /// The month of slot `i`, as `YYYY-MM`.
+    pub fn label(&self, i: usize) -> String {
+        let month = self.first + i as i64;
+        format!(
+            "{:04}-{:02}",
+            month.div_euclid(12),
+            month.rem_euclid(12) + 1
+        )
+    }
+}
+
+/// Months since January of year 0 of a Unix time, in UTC (Howard Hinnant's `civil_from_days`).
+pub fn month_of(seconds: i64) -> i64 {
+    let days = seconds.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    year * 12 + (month - 1)
+}
+
+/// What the attribution gathered: births per month, per data type and per app row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Births {
+    pub by_category: BTreeMap<Category, PerMonth>,
+    pub by_app: BTreeMap<String, PerMonth>,
+}
+
+/// A backup's growth, for the JSON and the scan's line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Growth {
+    /// The bytes born in the 12 complete months before the backup's month, over 12.
+    pub bytes_per_month: u64,
+    /// `births`: from the files' birth dates in this backup.
+    pub method: &'static str,
+    /// The 24 months, oldest first; the last is the backup's own month, counted up to the backup.
+    pub months: Vec<MonthBytes>,
+    /// Each data type's part of the rate, largest first (apps are in `by_app`); only those that grew.
+    pub by_category: Vec<CategoryRate>,
+    pub by_app: Vec<AppRate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthBytes {
+    pub month: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CategoryRate {
+    pub id: Category,
+    pub label: &'static str,
+    pub bytes_per_month: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppRate {
+    pub bundle_id: String,
+    pub name: String,
+    pub bytes_per_month: u64,
+}
+
+/// The rate of one series: its 12 complete months before the last, over 12, rounded.
+fn rate(months: &PerMonth) -> u64 {
+    let sum: u128 = months[MONTHS - 1 - RATE_MONTHS..MONTHS - 1]
+        .iter()
+        .map(|&b| u128::from(b))
+        .sum();
+    let per_month = (sum + RATE_MONTHS as u128 / 2) / RATE_MONTHS as u128;
+    u64::try_from(per_month).unwrap_or(u64::MAX)
+}
+
+impl Births {
+    /// The growth these births show; `None` when no file has a birth date in the window (an extracted tree,
+    /// or records without dates).
+    pub fn growth(&self, window: &Window, app_name: impl Fn(&str) -> String) -> Option<Growth> {
+        let mut total = [0u64; MONTHS];
+        for series in self.by_category.values() {
+            for (t, b) in total.iter_mut().zip(series) {
+                *t = t.saturating_add(*b);
+            }
+        }
+        if total.iter().all(|&b| b == 0) {
+            return None;
+        }
+        let mut by_category: Vec<CategoryRate> = self
+            .by_category
+            .iter()
+            .filter(|(id, _)| **id != Category::Apps)
+            .map(|(&id, series)| CategoryRate {
+                id,
+                label: id.label(),
+                bytes_per_month: rate(series),
+            })
+            .filter(|c| c.bytes_per_month > 0)
+            .collect();
+        by_category.sort_by(|a, b| {
+            b.bytes_per_month
+                .cmp(&a.bytes_per_month)
+                .then(a.id.cmp(&b.id))
+        });
+        let mut by_app: Vec<AppRate> = self
+            .by_app
+            .iter()
+            .map(|(id, series)| AppRate {
+                bundle_id: id.clone(),
+                name: app_name(id),
+                bytes_per_month: rate(series),
+            })
+            .filter(|a| a.bytes_per_month > 0)
+            .collect();
+        by_app.sort_by(|a, b| {
+            b.bytes_per_month
+                .cmp(&a.bytes_per_month)
+                .then_with(|| a.bundle_id.cmp(&b.bundle_id))
+        });
+        Some(Growth {
+            bytes_per_month: rate(&total),
+            method: "births",
+            months: total
+                .iter()
+                .enumerate()
+                .map(|(i, &bytes)| MonthBytes {
+                    month: window.label(i),
+                    bytes,
+                })
+                .collect(),
+            by_category,
+            by_app,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_utc_calendar_months() {
+        // 1970-01-01, 2000-02-29 23:59:59, 2000-03-01, 1969-12-31.
+        assert_eq!(month_of(0), 1970 * 12);
+        assert_eq!(month_of(951_868_799), 2000 * 12 + 1);
+        assert_eq!(month_of(951_868_800), 2000 * 12 + 2);
+        assert_eq!(month_of(-1), 1969 * 12 + 11);
+        let w = Window::ending_at(1_795_000_000); // 2026-11-18
+        assert_eq!(w.label(MONTHS - 1), "2026-11");
+        assert_eq!(w.label(0), "2024-12");
+        assert_eq!(w.slot(1_795_000_000), Some(MONTHS - 1));
+        assert_eq!(w.slot(1_795_000_000 + 40 * 86_400), None);
+        assert_eq!(w.slot(0), None);
+        assert_eq!(w.slot(i64::MIN / 2), None);
+    }
+
+    #[test]
+    fn the_rate_is_the_twelve_months_before_the_backup_s() {
+        let mut series = [0u64; MONTHS];
+        series[MONTHS - 1] = 1_000_000; // the backup's own month: not in the rate
+        series[MONTHS - 2] = 1_200;
+        series[MONTHS - 13] = 1_200;
+        series[MONTHS - 14] = 5_000; // thirteen months back: not in the rate
+        assert_eq!(rate(&series), 200);
+        let mut births = Births::default();
+        births.by_category.insert(Category::Photos, series);
+        births.by_app.insert("net.whatsapp.WhatsApp".into(), series);
+        let w = Window::ending_at(1_795_000_000);
+        let g = births.growth(&w, |id| format!("app {id}")).unwrap();
+        assert_eq!(g.bytes_per_month, 200);
+        assert_eq!(g.months.len(), MONTHS);
+        assert_eq!(g.by_category[0].id, Category::Photos);
+        assert_eq!(g.by_app[0].name, "app net.whatsapp.WhatsApp");
+        assert_eq!(Births::default().growth(&w, |id| id.into()), None);
+    }
+}
