@@ -132,11 +132,7 @@ fn growth_is_the_record_s_births_per_month() {
 #[test]
 fn the_scan_says_how_fast_it_grows_and_an_extracted_tree_cannot() {
     let (tmp, record) = sample();
-    let maya = record
-        .backups
-        .iter()
-        .find(|b| !b.encrypted && !b.archived && b.format == "manifest-db")
-        .unwrap();
+    let maya = common::plain_current(&record);
     let dir = tmp.path().join("Backup").join(&maya.id);
     let (doc, _) = common::json(&["scan".as_ref(), dir.as_os_str()]);
     let growth = &doc["backups"][0]["growth"];

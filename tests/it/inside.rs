@@ -128,11 +128,7 @@ fn top_lists_the_record_s_largest_files_in_every_format() {
 #[test]
 fn top_narrows_to_an_app_or_a_data_type() {
     let (tmp, record) = sample();
-    let maya = record
-        .backups
-        .iter()
-        .find(|b| !b.encrypted && !b.archived && b.format == "manifest-db")
-        .unwrap();
+    let maya = common::plain_current(&record);
     let dir = tmp.path().join("Backup").join(&maya.id);
     let files = ranked(expected_files(&specs()[&maya.id]).unwrap());
     for (flag, value) in [
@@ -308,11 +304,7 @@ fn tree_sums_match_the_record_at_every_node() {
 #[test]
 fn tree_folds_the_rest_and_keeps_depth() {
     let (tmp, record) = sample();
-    let maya = record
-        .backups
-        .iter()
-        .find(|b| !b.encrypted && !b.archived && b.format == "manifest-db")
-        .unwrap();
+    let maya = common::plain_current(&record);
     let dir = tmp.path().join("Backup").join(&maya.id);
     let doc = run_json(&[
         "tree".into(),
@@ -340,11 +332,7 @@ fn tree_folds_the_rest_and_keeps_depth() {
 #[test]
 fn what_is_not_there_is_refused_with_its_code() {
     let (tmp, record) = sample();
-    let maya = record
-        .backups
-        .iter()
-        .find(|b| !b.encrypted && !b.archived && b.format == "manifest-db")
-        .unwrap();
+    let maya = common::plain_current(&record);
     let dir: OsString = tmp.path().join("Backup").join(&maya.id).into();
     for (args, code) in [
         (vec!["tree", "--app", "no such app"], "no-such-app"),
@@ -385,11 +373,7 @@ fn what_is_not_there_is_refused_with_its_code() {
 #[test]
 fn top_and_tree_tables_show_the_record_s_figures() {
     let (tmp, record) = sample();
-    let maya = record
-        .backups
-        .iter()
-        .find(|b| !b.encrypted && !b.archived && b.format == "manifest-db")
-        .unwrap();
+    let maya = common::plain_current(&record);
     let dir: &Path = &tmp.path().join("Backup").join(&maya.id);
     let files = ranked(expected_files(&specs()[&maya.id]).unwrap());
     let output = cloudfit()
@@ -483,11 +467,7 @@ fn device_picks_that_device_s_backups_and_an_unknown_one_is_refused() {
 #[test]
 fn report_never_writes_into_a_backup_and_json_gives_its_data() {
     let (tmp, record) = sample();
-    let maya = record
-        .backups
-        .iter()
-        .find(|b| !b.encrypted && !b.archived && b.format == "manifest-db")
-        .unwrap();
+    let maya = common::plain_current(&record);
     let dir = tmp.path().join("Backup").join(&maya.id);
     // Inside the backup folder itself, and inside it by another name (`..`): refused, nothing written.
     for page in [

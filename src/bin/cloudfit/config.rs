@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use cloudfit::estimate::EstimateOptions;
-use cloudfit::plan::{PriceTable, Tier};
+use cloudfit::plan::{PlanRequest, PriceTable, Tier};
 use cloudfit::read::DiskSizes;
 use cloudfit::render::fit::MIN_WIDTH;
 use cloudfit::render::json::{Failure, Refusal};
@@ -55,6 +55,19 @@ pub struct PlanConfig {
     /// Upper case, and present in `prices`.
     pub currency: String,
     pub prices: PriceTable,
+}
+
+impl PlanConfig {
+    /// What the library's planner is asked.
+    pub fn request(&self) -> PlanRequest<'_> {
+        PlanRequest {
+            tier: self.tier.clone(),
+            used_bytes: self.used,
+            device: self.device.as_deref(),
+            currency: &self.currency,
+            prices: &self.prices,
+        }
+    }
 }
 
 /// Everything a run needs, decided from the arguments and the environment.

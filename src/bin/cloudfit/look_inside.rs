@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use cloudfit::error::io_cause;
 use cloudfit::inspect::{self, Inspection};
-use cloudfit::plan::{self, PlanRequest};
+use cloudfit::plan;
 use cloudfit::render::json::{Failure, Refusal};
 use cloudfit::render::{self, words, Style};
 use cloudfit::scan::ScanReport;
@@ -99,14 +99,7 @@ pub fn report(
     format: OutputFormat,
 ) -> u8 {
     let planned = plan.map(|config| {
-        let request = PlanRequest {
-            tier: config.tier.clone(),
-            used_bytes: config.used,
-            device: config.device.as_deref(),
-            currency: &config.currency,
-            prices: &config.prices,
-        };
-        plan::advise(&report.backups, &request).map_err(|e| {
+        plan::advise(&report.backups, &config.request()).map_err(|e| {
             let failure = Failure::of_error(&e);
             warn(&words::error_message(failure.code, &failure.message));
             failure

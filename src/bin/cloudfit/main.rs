@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use cloudfit::plan::{self, PlanRequest};
+use cloudfit::plan;
 use cloudfit::render::json::{Failure, Refusal};
 use cloudfit::render::{self, words, Style};
 use cloudfit::scan::{self, ScanOptions, ScanReport};
@@ -194,13 +194,7 @@ pub(crate) fn plan_for(
     format: OutputFormat,
     style: Style,
 ) -> u8 {
-    let request = PlanRequest {
-        tier: config.tier.clone(),
-        used_bytes: config.used,
-        device: config.device.as_deref(),
-        currency: &config.currency,
-        prices: &config.prices,
-    };
+    let request = config.request();
     // Impossible on the phone, so surely a typo: said on stderr as well as in the plan's notes.
     if let Some(note) = plan::used_beyond_tier(config.used.unwrap_or(0), &config.tier) {
         warn(&words::plan_note(&note));

@@ -697,3 +697,12 @@ pub fn rename_app(info_plist: &Path, id: &str, name: &str) {
     entry.insert("iTunesMetadata".into(), plist::Value::Data(bytes));
     info.to_file_xml(info_plist).unwrap();
 }
+
+/// The sample set's plain, current Manifest.db backup (Maya's iPhone): the one most tests look inside.
+pub fn plain_current(record: &SampleSet) -> &ExpectedBackup {
+    record
+        .backups
+        .iter()
+        .find(|b| !b.encrypted && !b.archived && b.format == "manifest-db")
+        .expect("a plain current backup in the sample set")
+}
