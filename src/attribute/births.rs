@@ -22,22 +22,29 @@ pub type PerMonth = [u64; MONTHS];
 pub struct Window {
     /// The first month counted, as months since January of year 0.
     first: i64,
+    /// Where each month starts, and the last one ends, in Unix seconds: a file's month is found by
+    /// comparisons, not by a calendar conversion per file (1.5 million of them).
+    starts: [i64; MONTHS + 1],
 }
 
 impl Window {
     /// The 24 months ending with the month of `last_backup` (Unix seconds, UTC).
     pub fn ending_at(last_backup: i64) -> Self {
-        Window {
-            first: month_of(last_backup) - (MONTHS as i64 - 1),
+        let first = month_of(last_backup) - (MONTHS as i64 - 1);
+        let mut starts = [0; MONTHS + 1];
+        for (i, start) in starts.iter_mut().enumerate() {
+            *start = month_start(first + i as i64);
         }
+        Window { first, starts }
     }
 
     /// The slot of a file born at `birth` (Unix seconds), if that is within the window.
     #[inline]
     pub fn slot(&self, birth: i64) -> Option<usize> {
-        usize::try_from(month_of(birth) - self.first)
-            .ok()
-            .filter(|&i| i < MONTHS)
+        if birth < self.starts[0] || birth >= self.starts[MONTHS] {
+            return None;
+        }
+        Some(self.starts[1..].partition_point(|&start| start <= birth))
     }
 
     /// The month of slot `i`, as `YYYY-MM`.
@@ -63,6 +70,19 @@ pub fn month_of(seconds: i64) -> i64 {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     year * 12 + (month - 1)
+}
+
+/// The first second of a month (months since January of year 0), UTC (Howard Hinnant's
+/// `days_from_civil`).
+fn month_start(month: i64) -> i64 {
+    let (year, month) = (month.div_euclid(12), month.rem_euclid(12) + 1);
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468) * 86_400
 }
 
 /// What the attribution gathered: births per month, per data type and per app row.
@@ -195,6 +215,16 @@ mod tests {
         assert_eq!(w.slot(1_795_000_000 + 40 * 86_400), None);
         assert_eq!(w.slot(0), None);
         assert_eq!(w.slot(i64::MIN / 2), None);
+        // Every month's first and last second land in it, by comparison as by conversion.
+        for i in 0..MONTHS {
+            let start = month_start(w.first + i as i64);
+            assert_eq!(month_of(start), w.first + i as i64);
+            assert_eq!(month_of(start - 1), w.first + i as i64 - 1);
+            assert_eq!(w.slot(start), Some(i));
+            assert_eq!(w.slot(start + 86_400 * 27), Some(i));
+        }
+        assert_eq!(month_start(1970 * 12), 0);
+        assert_eq!(month_start(2000 * 12 + 2), 951_868_800);
     }
 
     #[test]
