@@ -88,6 +88,30 @@ impl Failure {
             message: e.to_string(),
         }
     }
+
+    /// Why no plan could be made, as [`Failure::of_error`], except that a phone whose backup stayed locked
+    /// because the password given was wrong (the scan's error for that backup says so) is told that
+    /// (`plan-wrong-password`), not asked for a password it was given (`plan-locked`).
+    pub fn of_plan_error(e: &crate::Error, report: &ScanReport) -> Self {
+        match e {
+            crate::Error::PlanLocked { device, path }
+                if report
+                    .errors
+                    .iter()
+                    .any(|x| x.path == *path && x.code == "wrong-password") =>
+            {
+                Failure {
+                    code: "plan-wrong-password",
+                    message: format!(
+                        "no plan for {device}: the password given for its backup ({}) is wrong; it is the \
+                         password chosen for encrypted local backups in Finder or iTunes",
+                        path.display()
+                    ),
+                }
+            }
+            _ => Self::of_error(e),
+        }
+    }
 }
 
 /// `scan` and `list`: the whole document, ending in a newline; built in memory so stdout never holds half

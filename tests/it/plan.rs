@@ -411,6 +411,38 @@ fn the_users_settings_and_devices() {
         .unwrap();
     assert_exit(&output, 2);
     assert!(String::from_utf8_lossy(&output.stderr).contains("give its password"));
+
+    // A wrong password is called that, not asked for again.
+    let secrets = tempfile::tempdir().unwrap();
+    let wrong = secrets.path().join("passwords.txt");
+    std::fs::write(&wrong, "00008103-001C35A20E91801E=not it\n").unwrap();
+    let output = cloudfit()
+        .args([
+            "plan".as_ref(),
+            root().as_os_str(),
+            "--device".as_ref(),
+            "Lee's iPad".as_ref(),
+        ])
+        .arg("--password-file")
+        .arg(&wrong)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_exit(&output, 2);
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failure = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].is_null())
+        .unwrap();
+    assert_eq!(failure["code"], "plan-wrong-password");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.lines().find(|l| l.contains("no plan for")).unwrap();
+    assert!(
+        line.contains("is wrong") && !line.contains("give its password"),
+        "{line}"
+    );
 }
 
 #[test]

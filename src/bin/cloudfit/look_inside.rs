@@ -100,7 +100,7 @@ pub fn report(
 ) -> u8 {
     let planned = plan.map(|config| {
         plan::advise(&report.backups, &config.request()).map_err(|e| {
-            let failure = Failure::of_error(&e);
+            let failure = Failure::of_plan_error(&e, report);
             warn(&words::error_message(failure.code, &failure.message));
             failure
         })

@@ -202,7 +202,7 @@ pub(crate) fn plan_for(
     let made = match plan::advise(&report.backups, &request) {
         Ok(made) => made,
         Err(e) => {
-            let failure = Failure::of_error(&e);
+            let failure = Failure::of_plan_error(&e, report);
             warn(&words::error_message(failure.code, &failure.message));
             if format == OutputFormat::Json {
                 if let Ok(doc) = render::json::plan_json(None, report, Some(&failure)) {
