@@ -607,8 +607,11 @@
   append(root, notRead());
   // Drawn once the page is laid out (clientWidth is known), and again when a treemap's size changes.
   explorers.forEach(function (x) { x.draw(true); });
+  var redraw = function () { explorers.forEach(function (x) { x.draw(false); }); };
   if (typeof ResizeObserver === 'function') {
-    var observer = new ResizeObserver(function () { explorers.forEach(function (x) { x.draw(false); }); });
+    var observer = new ResizeObserver(redraw);
     Array.prototype.forEach.call(document.querySelectorAll('.treemap'), function (m) { observer.observe(m); });
   }
+  // The window's own resize too: it comes at once, where an observer waits for the next frame.
+  window.addEventListener('resize', redraw);
 })();
