@@ -160,11 +160,8 @@ impl Births {
             })
             .filter(|c| c.bytes_per_month > 0)
             .collect();
-        by_category.sort_by(|a, b| {
-            b.bytes_per_month
-                .cmp(&a.bytes_per_month)
-                .then(a.id.cmp(&b.id))
-        });
+        // Stable: equal rates stay in the maps' key order (data type, bundle id).
+        by_category.sort_by_key(|c| std::cmp::Reverse(c.bytes_per_month));
         let mut by_app: Vec<AppRate> = self
             .by_app
             .iter()
@@ -175,11 +172,7 @@ impl Births {
             })
             .filter(|a| a.bytes_per_month > 0)
             .collect();
-        by_app.sort_by(|a, b| {
-            b.bytes_per_month
-                .cmp(&a.bytes_per_month)
-                .then_with(|| a.bundle_id.cmp(&b.bundle_id))
-        });
+        by_app.sort_by_key(|a| std::cmp::Reverse(a.bytes_per_month));
         Some(Growth {
             bytes_per_month: rate(&total),
             method: "births",

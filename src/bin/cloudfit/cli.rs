@@ -160,15 +160,8 @@ pub struct ReportArgs {
     /// What iCloud holds besides this phone's backup, e.g. 3.2GB (with --tier)
     #[arg(long, value_parser = parse_bytes, value_name = "SIZE", requires = "tier")]
     pub used: Option<u64>,
-    /// The device the plan is for: its name, UDID or backup folder [default: the newest backup that is not an archived copy]
-    #[arg(long, value_name = "NAME")]
-    pub device: Option<String>,
-    /// Currency of the plan's prices: USD, EUR, GBP, INR or JPY (or any in --prices)
-    #[arg(long, default_value = "USD", value_name = "CODE")]
-    pub currency: String,
-    /// A JSON price table to use instead of the built-in one (its shape is in the README)
-    #[arg(long, value_name = "FILE")]
-    pub prices: Option<PathBuf>,
+    #[command(flatten)]
+    pub choice: PlanChoiceArgs,
 }
 
 fn parse_category(text: &str) -> Result<Category, String> {
@@ -264,6 +257,13 @@ pub struct PlanArgs {
     /// What iCloud holds besides this phone's backup (photos, Drive, mail, other backups), e.g. 3.2GB [default: 0]
     #[arg(long, value_parser = parse_bytes, value_name = "SIZE")]
     pub used: Option<u64>,
+    #[command(flatten)]
+    pub choice: PlanChoiceArgs,
+}
+
+/// Which device a plan is for, and how its prices are told: the same for `plan` and `report`.
+#[derive(Args)]
+pub struct PlanChoiceArgs {
     /// The device to plan for: its name, UDID or backup folder [default: the newest backup that is not an archived copy]
     #[arg(long, value_name = "NAME")]
     pub device: Option<String>,

@@ -15,7 +15,8 @@ use cloudfit::attribute::inside::Keep;
 use cloudfit::inspect::{self, Scope};
 
 use crate::cli::{
-    Cli, ColorChoice, Command, CommonArgs, EstimateArgs, LookArgs, OnOff, OutputFormat, ReportArgs,
+    Cli, ColorChoice, Command, CommonArgs, EstimateArgs, LookArgs, OnOff, OutputFormat,
+    PlanChoiceArgs, ReportArgs,
 };
 use crate::passwords::Passwords;
 
@@ -58,6 +59,17 @@ pub struct PlanConfig {
 }
 
 impl PlanConfig {
+    /// The plan `plan` or `report` was asked for, its price table read and checked to have the currency.
+    fn of(tier: Tier, used: Option<u64>, choice: &PlanChoiceArgs) -> Result<Self, Failure> {
+        Ok(PlanConfig {
+            prices: price_table(choice.prices.as_deref(), &choice.currency)?,
+            tier,
+            used,
+            device: choice.device.clone(),
+            currency: choice.currency.to_ascii_uppercase(),
+        })
+    }
+
     /// What the library's planner is asked.
     pub fn request(&self) -> PlanRequest<'_> {
         PlanRequest {
@@ -170,27 +182,15 @@ impl Config {
         }
         // Argument problems come before any backup is read, and before a password is asked for.
         let plan = match &cli.command {
-            Command::Plan(args) => Some(PlanConfig {
-                prices: price_table(args.prices.as_deref(), &args.currency)?,
-                tier: args.tier.clone(),
-                used: args.used,
-                device: args.device.clone(),
-                currency: args.currency.to_ascii_uppercase(),
-            }),
+            Command::Plan(args) => {
+                Some(PlanConfig::of(args.tier.clone(), args.used, &args.choice)?)
+            }
             Command::Report(ReportArgs {
                 tier: Some(tier),
                 used,
-                device,
-                currency,
-                prices,
+                choice,
                 ..
-            }) => Some(PlanConfig {
-                prices: price_table(prices.as_deref(), currency)?,
-                tier: tier.clone(),
-                used: *used,
-                device: device.clone(),
-                currency: currency.to_ascii_uppercase(),
-            }),
+            }) => Some(PlanConfig::of(tier.clone(), *used, choice)?),
             _ => None,
         };
         let look = match &cli.command {
