@@ -96,6 +96,11 @@ pub enum PlanNote {
     UsedNotGiven,
     /// What else uses iCloud is more than the plan holds, which iCloud does not allow: only a what-if.
     UsedBeyondTier { used_bytes: u64, tier: String },
+    /// `--tier` was not given, so the plan is the free 5 GB one.
+    TierNotGiven { tier: String },
+    /// Neither birth dates nor archived copies tell how fast the backup grows: no growth is projected, and a
+    /// plan to buy keeps 10% headroom instead.
+    GrowthUnknown,
 }
 
 impl Warning {

@@ -186,10 +186,13 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions<'_>) -> ScanReport {
     report
 }
 
-/// [`attribute::summary::mark_archived_by_serial`] over the estimated backups.
+/// [`attribute::summary::mark_archived_by_serial`] over the estimated backups (copies found by serial number
+/// get their device's UDID).
+/// Then each device's growth from its births is compared with its copies' rate.
 fn mark_archived_by_serial(backups: &mut [EstimatedBackup]) {
     let mut summaries: Vec<_> = backups.iter_mut().map(|b| &mut b.summary).collect();
     attribute::summary::mark_archived_by_serial(&mut summaries);
+    attribute::births::compare_copies(&mut summaries);
 }
 
 /// Reads one backup: the plists, then the manifest and the disk listing side by side.

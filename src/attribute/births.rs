@@ -4,6 +4,7 @@
 //! at its birth, so the rate is the growth of what the phone still holds.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
@@ -95,10 +96,18 @@ pub struct Births {
 /// A backup's growth, for the JSON and the scan's line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Growth {
-    /// The bytes born in the 12 complete months before the backup's month, over 12.
-    pub bytes_per_month: u64,
-    /// `births`: from the files' birth dates in this backup.
+    /// The bytes born in the 12 complete months before the backup's month, over 12; or, where the device's
+    /// copies disagree with that, their rate (negative when the backup shrank).
+    pub bytes_per_month: i64,
+    /// `births`: from the files' birth dates in this backup; `copies`: from the device's oldest and newest
+    /// copies, which disagree with the births.
     pub method: &'static str,
+    /// The births' rate, whichever is used.
+    pub births_bytes_per_month: u64,
+    /// The rate between the device's oldest and newest copies, on its newest backup when it has two.
+    pub from_copies: Option<CopiesRate>,
+    /// Whether the two rates agree (within a fifth of the larger); null without copies.
+    pub agree: Option<bool>,
     /// The 24 months, oldest first; the last is the backup's own month, counted up to the backup.
     pub months: Vec<MonthBytes>,
     /// Each data type's part of the rate, largest first (apps are in `by_app`); only those that grew.
@@ -173,9 +182,13 @@ impl Births {
             .filter(|a| a.bytes_per_month > 0)
             .collect();
         by_app.sort_by_key(|a| std::cmp::Reverse(a.bytes_per_month));
+        let births = rate(&total);
         Some(Growth {
-            bytes_per_month: rate(&total),
+            bytes_per_month: i64::try_from(births).unwrap_or(i64::MAX),
             method: "births",
+            births_bytes_per_month: births,
+            from_copies: None,
+            agree: None,
             months: total
                 .iter()
                 .enumerate()
@@ -187,6 +200,117 @@ impl Births {
             by_category,
             by_app,
         })
+    }
+}
+
+impl Growth {
+    /// Sets the copies' rate beside the births', and uses it when the two disagree: the copies see what births
+    /// cannot (files deleted since, databases that grow in place).
+    pub fn compare_with(&mut self, copies: CopiesRate) {
+        let agree = agree(
+            i64::try_from(self.births_bytes_per_month).unwrap_or(i64::MAX),
+            copies.bytes_per_month,
+        );
+        if !agree {
+            self.bytes_per_month = copies.bytes_per_month;
+            self.method = "copies";
+        }
+        self.agree = Some(agree);
+        self.from_copies = Some(copies);
+    }
+}
+
+/// An average Gregorian month, in seconds (365.2425 days / 12).
+pub const MONTH_SECS: f64 = 2_629_746.0;
+/// Two rates agree when they are within this fraction of the larger one. Copies a few weeks apart and twelve
+/// months of births measure different spans, so they never match exactly; a gap beyond a fifth means one of
+/// the births method's blind spots (files deleted since, databases that grow in place) is large.
+const AGREE_WITHIN: f64 = 0.2;
+/// 9999-12-31T23:59:59Z: the last instant a YYYY-MM-DD date can show.
+const LAST_DAY_SECS: u64 = 253_402_300_799;
+
+/// The change between a device's oldest and newest copy, per month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CopiesRate {
+    pub bytes_per_month: i64,
+    pub copies: usize,
+    /// The two copies' days, YYYY-MM-DD (UTC).
+    pub from: String,
+    pub to: String,
+}
+
+/// A dated size of one copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Point {
+    pub time: SystemTime,
+    pub bytes: u64,
+}
+
+/// The rate from the oldest to the newest copy; `None` with fewer than two copies on different days.
+pub fn copies_rate(points: &[Point]) -> Option<CopiesRate> {
+    let first = points.iter().min_by_key(|p| p.time)?;
+    let last = points.iter().max_by_key(|p| p.time)?;
+    let span = last.time.duration_since(first.time).ok()?.as_secs_f64();
+    if span < 86_400.0 {
+        return None;
+    }
+    let per_sec = (last.bytes as f64 - first.bytes as f64) / span;
+    Some(CopiesRate {
+        bytes_per_month: (per_sec * MONTH_SECS).round() as i64,
+        copies: points.len(),
+        from: day(first.time),
+        to: day(last.time),
+    })
+}
+
+/// Whether two monthly rates agree: within a fifth of the larger, or both zero.
+pub fn agree(a: i64, b: i64) -> bool {
+    let larger = a.unsigned_abs().max(b.unsigned_abs()) as f64;
+    a.abs_diff(b) as f64 <= AGREE_WITHIN * larger
+}
+
+/// YYYY-MM-DD in UTC.
+pub fn day(t: SystemTime) -> String {
+    // A plist can hold any date; humantime formats years 1970–9999 only.
+    let t = t
+        .max(SystemTime::UNIX_EPOCH)
+        .min(SystemTime::UNIX_EPOCH + Duration::from_secs(LAST_DAY_SECS));
+    humantime::format_rfc3339_seconds(t).to_string()[..10].to_string()
+}
+
+/// Compares each device's births with its copies: the newest backup of every device (by UDID) with two read
+/// copies on different days gets the copies' rate beside its own (local bytes, as the births count).
+pub fn compare_copies(backups: &mut [&mut super::BackupSummary]) {
+    let mut devices: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, b) in backups.iter().enumerate() {
+        if let Some(udid) = &b.udid {
+            devices
+                .entry(udid.to_ascii_uppercase())
+                .or_default()
+                .push(i);
+        }
+    }
+    for copies in devices.values().filter(|c| c.len() > 1) {
+        let points: Vec<Point> = copies
+            .iter()
+            .filter_map(|&i| {
+                Some(Point {
+                    time: backups[i].last_backup_time?,
+                    bytes: backups[i].bytes?,
+                })
+            })
+            .collect();
+        let Some(rate) = copies_rate(&points) else {
+            continue;
+        };
+        let newest = copies
+            .iter()
+            .copied()
+            .filter(|&i| backups[i].bytes.is_some())
+            .max_by_key(|&i| backups[i].last_backup_time);
+        if let Some(growth) = newest.and_then(|i| backups[i].growth.as_mut()) {
+            growth.compare_with(rate);
+        }
     }
 }
 
@@ -238,5 +362,61 @@ mod tests {
         assert_eq!(g.by_category[0].id, Category::Photos);
         assert_eq!(g.by_app[0].name, "app net.whatsapp.WhatsApp");
         assert_eq!(Births::default().growth(&w, |id| id.into()), None);
+    }
+
+    fn at(days: u64, bytes: u64) -> Point {
+        Point {
+            time: SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600 + days * 86_400),
+            bytes,
+        }
+    }
+
+    #[test]
+    fn the_copies_rate_is_the_change_over_their_span() {
+        // 2026-01-01 → 2026-03-02 (60 days): +600 MB, so 10 MB a day.
+        let c = copies_rate(&[at(60, 1_600_000_000), at(0, 1_000_000_000)]).unwrap();
+        assert_eq!(
+            c.bytes_per_month,
+            (10_000_000.0 * MONTH_SECS / 86_400.0).round() as i64
+        );
+        assert_eq!(
+            (c.from.as_str(), c.to.as_str(), c.copies),
+            ("2026-01-01", "2026-03-02", 2)
+        );
+        let shrank = copies_rate(&[at(0, 2_000), at(30, 1_000)]).unwrap();
+        assert!(shrank.bytes_per_month < 0);
+        assert_eq!(copies_rate(&[at(0, 1)]), None);
+        assert_eq!(copies_rate(&[at(0, 1), at(0, 5)]), None);
+    }
+
+    #[test]
+    fn copies_that_disagree_with_the_births_are_used() {
+        let mut g = Births::default();
+        let mut series = [0u64; MONTHS];
+        series[MONTHS - 2] = 12_000;
+        g.by_category.insert(Category::Photos, series);
+        let mut growth = g
+            .growth(&Window::ending_at(1_767_225_600), |id| id.to_string())
+            .unwrap();
+        assert_eq!((growth.bytes_per_month, growth.method), (1_000, "births"));
+        let copies = |bytes_per_month| CopiesRate {
+            bytes_per_month,
+            copies: 2,
+            from: "2025-11-01".into(),
+            to: "2026-01-01".into(),
+        };
+        let mut agreeing = growth.clone();
+        agreeing.compare_with(copies(1_150));
+        assert_eq!(
+            (agreeing.bytes_per_month, agreeing.method, agreeing.agree),
+            (1_000, "births", Some(true))
+        );
+        growth.compare_with(copies(-400));
+        assert_eq!(
+            (growth.bytes_per_month, growth.method, growth.agree),
+            (-400, "copies", Some(false))
+        );
+        assert_eq!(growth.births_bytes_per_month, 1_000);
+        assert!(agree(0, 0) && !agree(0, 1) && agree(-100, -90));
     }
 }

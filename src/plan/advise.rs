@@ -4,10 +4,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::growth::{self, Growth, Point};
+use std::fmt::Write;
+use std::time::SystemTime;
+
+use super::growth::{self, BirthsRate, Growth, Outlook, Point};
 use super::losses::loss_of;
 use super::select::{choose, Candidate, Loss};
 use super::tiers::{cheapest_fitting, tiers, PriceTable, Tier};
+use crate::attribute::births::{MONTHS, RATE_MONTHS};
 use crate::attribute::{BackupState, Category, Format, OwnerKind};
 use crate::diagnostic::PlanNote;
 use crate::error::{Error, Result};
@@ -21,21 +25,37 @@ pub const STALE_DAYS: i64 = 180;
 pub struct PlanRequest<'a> {
     /// The iCloud plan the user has now.
     pub tier: Tier,
+    /// False when `--tier` was not given and `tier` is the free plan (said in a note).
+    pub tier_given: bool,
     /// What iCloud holds besides this phone's backup; `None` when not given (counted as 0, with a note).
     pub used_bytes: Option<u64>,
     /// Device name, UDID or backup folder name; `None` for the newest backup that is not an archived copy.
     pub device: Option<&'a str>,
     pub currency: &'a str,
     pub prices: &'a PriceTable,
+    /// How many months ahead the plan must still fit (0: today).
+    pub horizon_months: u32,
+    /// Today: growth is projected from the backup's date to here, and the horizon from here.
+    pub today: SystemTime,
 }
 
-/// The three ways out.
+/// The ways out: one of three, or the painless parts of two with the smallest plan that then holds the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OptionKind {
     ExcludeApps,
     DeleteBackups,
     BuyTier,
+    Combined,
+}
+
+/// What a plan item is: what the phone's Backups screen switches off, or a device's iCloud backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    App,
+    PhotoLibrary,
+    Backup,
 }
 
 /// An app (or the Photo Library) to switch off, or another device's backup to delete.
@@ -47,6 +67,7 @@ pub struct PlanItem {
     pub loss: Loss,
     /// Why the loss is what it is, in plain words.
     pub why: String,
+    pub what: ItemKind,
 }
 
 /// A tier to buy, with its price from the dated table.
@@ -65,8 +86,10 @@ pub struct TierOffer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanOption {
     pub kind: OptionKind,
-    /// Bytes of iCloud it frees (for `buy-tier`, the room the bigger plan adds).
+    /// Bytes of iCloud it frees (for `buy-tier`, the room the bigger plan adds; for `combined`, what its
+    /// deletions and apps free, the plan it buys aside).
     pub frees_bytes: u64,
+    /// Whether it fits at the backup's size.
     pub fits: bool,
     /// 0 when it fits.
     pub short_by_bytes: u64,
@@ -79,6 +102,11 @@ pub struct PlanOption {
     /// False only when the choice of apps hit its work limit (hundreds of near-equal apps): still a set that
     /// fits, maybe not the very best.
     pub exact: bool,
+    /// The day it is full again at the growth rate (YYYY-MM-DD; before today when already full); null when it
+    /// does not fit even now, or the growth is unknown or never fills it.
+    pub lasts_until: Option<String>,
+    /// Whether it still fits at the end of the horizon (growth projected from the backup's date).
+    pub fits_after_horizon: bool,
 }
 
 /// The plan for one phone. The first fields are the JSON contract of `cloudfit plan --json`.
@@ -89,7 +117,7 @@ pub struct Plan {
     pub tier_bytes: u64,
     pub used_bytes: u64,
     pub estimate_bytes: u64,
-    /// Estimate + used − plan, 0 when it fits.
+    /// Estimate + used − plan, 0 when it fits (at the backup's size).
     pub shortfall_bytes: u64,
     pub fits_now: bool,
     pub options: Vec<PlanOption>,
@@ -100,7 +128,22 @@ pub struct Plan {
     /// The estimate's range and what it assumes.
     pub estimate: Estimate,
     pub notes: Vec<PlanNote>,
+    /// The months ahead the plan must fit.
+    pub horizon_months: u32,
+    /// What is needed today and at the end of the horizon, at the growth rate (both `needed_bytes` when the
+    /// growth is unknown).
+    pub needed_today_bytes: u64,
+    pub needed_after_horizon_bytes: u64,
+    /// Your plan: whether it still fits then, and the day it is full (as for an option).
+    pub fits_after_horizon: bool,
+    pub lasts_until: Option<String>,
+    /// The day growth is projected to and the horizon counted from (YYYY-MM-DD, UTC).
+    pub today: String,
 }
+
+/// Options that free less than this fraction of the shortfall are left out (unless nothing else is offered):
+/// "frees 28.95 kB, still short by 9.00 TB" helps no one.
+const NEGLIGIBLE: u64 = 100;
 
 /// Plans for the phone `request` names among `backups`.
 pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<Plan> {
@@ -120,31 +163,80 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
     let shortfall = needed.saturating_sub(tier.bytes);
 
     let mut notes = Vec::new();
+    if !request.tier_given {
+        notes.push(PlanNote::TierNotGiven {
+            tier: tier.name.clone(),
+        });
+    }
     if request.used_bytes.is_none() {
         notes.push(PlanNote::UsedNotGiven);
     }
-
     if let Some(note) = used_beyond_tier(used, tier) {
         notes.push(note);
     }
 
+    let (mut growth, drivers) = growth_of(backups, phone);
+    if growth.is_none() {
+        notes.push(PlanNote::GrowthUnknown);
+    }
+    let outlook = Outlook {
+        per_month: growth.as_ref().map_or(0.0, |g| g.bytes_per_month as f64),
+        measured: s.last_backup_time.unwrap_or(request.today),
+        today: request.today,
+        horizon_months: request.horizon_months,
+    };
+    let ctx = Context {
+        outlook,
+        drivers,
+        needed,
+        capacity: tier.bytes,
+        growth_known: growth.is_some(),
+    };
+    let needed_after_horizon = outlook.need_after_horizon(needed);
+    let target = needed_after_horizon.max(needed).saturating_sub(tier.bytes);
+
     let mut options = Vec::new();
-    if shortfall > 0 {
-        options.extend(exclude_apps(&estimate, shortfall, &device, kind));
-        options.extend(delete_backups(backups, phone, shortfall, used));
-        if let Some(option) = buy_tier(needed, tier, request)? {
+    if target > 0 {
+        options.extend(exclude_apps(&estimate, target, &device, kind, &ctx));
+        options.extend(delete_backups(backups, phone, target, used, &ctx));
+        if let Some(option) = buy_tier(&ctx, tier, request)? {
             options.push(option);
         }
-        options.sort_by_key(|o| (!o.fits, pain(o), std::cmp::Reverse(o.frees_bytes)));
+        drop_negligible(&mut options, target);
+        // When nothing painless holds on its own, the painless parts together may, or with a smaller plan
+        // than buying alone.
+        let bought = options
+            .iter()
+            .find_map(|o| o.tier.as_ref().map(|t| t.bytes));
+        if !options.iter().any(|o| o.fits_after_horizon && pain(o) <= 1) {
+            let together = combined(&estimate, backups, phone, &device, kind, &ctx, request)?;
+            options.extend(together.filter(|c| {
+                c.tier
+                    .as_ref()
+                    .is_none_or(|t| bought.is_none_or(|b| t.bytes < b))
+            }));
+        }
+        options.sort_by_key(|o| {
+            (
+                !o.fits_after_horizon,
+                !o.fits,
+                pain(o),
+                o.tier.as_ref().map_or(0, |t| t.bytes),
+                std::cmp::Reverse(o.frees_bytes),
+            )
+        });
     }
 
-    let recommended = options
-        .iter()
-        .find_map(|o| o.tier.as_ref())
-        .map(|t| (t.name.clone(), t.bytes));
-    let mut dated = vec![(tier.name.clone(), tier.bytes)];
-    dated.extend(recommended);
-    let growth = growth_of(backups, phone, &dated, used);
+    if let Some(g) = growth.as_mut() {
+        let recommended = options.iter().find_map(|o| o.tier.as_ref());
+        let mut dated = vec![(tier.name.clone(), tier.bytes)];
+        dated.extend(recommended.map(|t| (t.name.clone(), t.bytes)));
+        for (name, bytes) in dated {
+            if let Some(day) = outlook.lasts_until(needed, bytes) {
+                g.full_on.insert(name, day);
+            }
+        }
+    }
 
     Ok(Plan {
         device,
@@ -160,7 +252,77 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
         needed_bytes: needed,
         estimate,
         notes,
+        horizon_months: request.horizon_months,
+        needed_today_bytes: outlook.need_at(needed, request.today),
+        needed_after_horizon_bytes: needed_after_horizon,
+        fits_after_horizon: needed_after_horizon <= tier.bytes && shortfall == 0,
+        lasts_until: outlook.lasts_until(needed, tier.bytes),
+        today: growth::day(request.today),
     })
+}
+
+/// What every option is measured against.
+struct Context {
+    outlook: Outlook,
+    /// Each app's (and the Photo Library's) part of the monthly growth, where births tell it.
+    drivers: Drivers,
+    /// Estimate + used, at the backup's size.
+    needed: u64,
+    /// The user's plan.
+    capacity: u64,
+    growth_known: bool,
+}
+
+impl Context {
+    /// Whether an option that frees `frees` (and buys `capacity`, else keeps the user's plan) fits at the
+    /// backup's size and after the horizon, and until when; `items` it leaves out take their growth along.
+    fn outcome(&self, frees: u64, capacity: Option<u64>, items: &[PlanItem]) -> Outcome {
+        let capacity = capacity.unwrap_or(self.capacity);
+        let need = self.needed.saturating_sub(frees);
+        let outlook = self
+            .outlook
+            .at_rate(self.outlook.per_month * (1.0 - self.drivers.share(items)));
+        Outcome {
+            fits: need <= capacity,
+            short_by_bytes: need.saturating_sub(capacity),
+            fits_after_horizon: need <= capacity && outlook.need_after_horizon(need) <= capacity,
+            lasts_until: outlook.lasts_until(need, capacity),
+        }
+    }
+}
+
+struct Outcome {
+    fits: bool,
+    short_by_bytes: u64,
+    fits_after_horizon: bool,
+    lasts_until: Option<String>,
+}
+
+/// Each app's and the Photo Library's part of the births' monthly rate, as the iCloud backup holds them.
+#[derive(Debug, Default)]
+struct Drivers {
+    by_item: BTreeMap<String, f64>,
+    total: f64,
+}
+
+impl Drivers {
+    /// The fraction of the growth `items` account for (0 when births are not known).
+    fn share(&self, items: &[PlanItem]) -> f64 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let part: f64 = items.iter().filter_map(|i| self.by_item.get(&i.id)).sum();
+        (part / self.total).clamp(0.0, 1.0)
+    }
+}
+
+/// Leaves out the options that free less than 1% of `target`, unless that would leave none.
+fn drop_negligible(options: &mut Vec<PlanOption>, target: u64) {
+    let helps =
+        |o: &PlanOption| o.kind == OptionKind::BuyTier || o.frees_bytes >= target / NEGLIGIBLE;
+    if options.iter().any(helps) {
+        options.retain(helps);
+    }
 }
 
 /// What tells one device's backups from another's: its UDID (archived copies share it), else the folder.
@@ -263,14 +425,9 @@ fn device_kind(product_type: Option<&str>) -> &'static str {
 
 const BACKUPS_SCREEN: &str = "Settings › [your name] › iCloud › Manage Account Storage › Backups";
 
-/// The apps (and Photo Library) to switch off: the exact best set, or when none covers the shortfall, the
-/// painless ones as a step towards it.
-fn exclude_apps(
-    estimate: &Estimate,
-    shortfall: u64,
-    device: &str,
-    kind: &str,
-) -> Option<PlanOption> {
+/// Everything the Backups screen can switch off: the apps, and the Photo Library (without iCloud Photos the
+/// library is in the backup, and the screen has a switch for it).
+fn app_items(estimate: &Estimate) -> Vec<PlanItem> {
     let mut items: Vec<PlanItem> = estimate
         .apps
         .iter()
@@ -283,24 +440,63 @@ fn exclude_apps(
                 bytes: a.bytes,
                 loss,
                 why: why.to_string(),
+                what: ItemKind::App,
             }
         })
         .collect();
-    // Without iCloud Photos the library is in the backup, and the Backups screen has a switch for it.
     if let Some(photos) = estimate
         .categories
         .iter()
         .find(|c| c.id == Category::Photos)
     {
         items.push(PlanItem {
-            id: "photo-library".into(),
+            id: PHOTO_LIBRARY.into(),
             name: "Photo Library".into(),
             bytes: photos.bytes,
             loss: Loss::UserData,
             why: "photos not in iCloud Photos or on a computer would be lost with the phone".into(),
+            what: ItemKind::PhotoLibrary,
         });
     }
-    let (picked, exact) = match pick(&items, shortfall) {
+    items
+}
+
+/// The Photo Library's item id (an app's is its bundle id).
+const PHOTO_LIBRARY: &str = "photo-library";
+
+/// What leaving `items` out of the backup loses, in words.
+fn apps_loss(items: &[PlanItem]) -> &'static str {
+    match items.iter().map(|i| i.loss).max().unwrap_or(Loss::None) {
+        Loss::None => "nothing is lost: their data is in their own clouds",
+        Loss::Redownload => "only downloads are lost, and they download again",
+        Loss::UserData => "data kept only on the phone would not be backed up",
+    }
+}
+
+/// Where to switch `items` off on the phone; a long list is named by the items themselves.
+fn apps_how(items: &[PlanItem], device: &str, kind: &str) -> String {
+    let which = match items {
+        [one] => one.name.clone(),
+        [a, b] => format!("{} and {}", a.name, b.name),
+        many => format!("the {} apps listed", many.len()),
+    };
+    format!(
+        "On {device}: {BACKUPS_SCREEN} › this {kind}; tap Show All Apps, switch off {which} and tap Turn Off & \
+         Delete"
+    )
+}
+
+/// The apps (and Photo Library) to switch off: the exact best set, or when none covers the shortfall, the
+/// painless ones as a step towards it.
+fn exclude_apps(
+    estimate: &Estimate,
+    target: u64,
+    device: &str,
+    kind: &str,
+    ctx: &Context,
+) -> Option<PlanOption> {
+    let items = app_items(estimate);
+    let (picked, exact) = match pick(&items, target) {
         Some(best) => best,
         None => {
             let mut painless: Vec<PlanItem> = items
@@ -315,35 +511,29 @@ fn exclude_apps(
         return None;
     }
     let frees: u64 = picked.iter().map(|i| i.bytes).sum();
-    let worst = picked.iter().map(|i| i.loss).max().unwrap_or(Loss::None);
-    let names = list(picked.iter().map(|i| i.name.as_str()));
     let n = picked.len();
     let summary = format!(
         "leave {} out of the iCloud backup ({})",
         if n == 1 {
-            names.clone()
+            picked[0].name.clone()
         } else {
             format!("{n} apps")
         },
-        match worst {
-            Loss::None => "nothing is lost: their data is in their own clouds",
-            Loss::Redownload => "only downloads are lost, and they download again",
-            Loss::UserData => "data kept only on the phone would not be backed up",
-        }
+        apps_loss(&picked)
     );
+    let outcome = ctx.outcome(frees, None, &picked);
     Some(PlanOption {
         kind: OptionKind::ExcludeApps,
         frees_bytes: frees,
-        fits: frees >= shortfall,
-        short_by_bytes: shortfall.saturating_sub(frees),
+        fits: outcome.fits,
+        short_by_bytes: outcome.short_by_bytes,
+        how: apps_how(&picked, device, kind),
         items: picked,
         tier: None,
         summary,
-        how: format!(
-            "On {device}: {BACKUPS_SCREEN} › this {kind}; tap Show All Apps and switch off {names}, then tap Turn \
-             Off & Delete for each"
-        ),
         exact,
+        lasts_until: outcome.lasts_until,
+        fits_after_horizon: outcome.fits_after_horizon,
     })
 }
 
@@ -370,17 +560,7 @@ fn sort_items(items: &mut [PlanItem]) {
 }
 
 /// Other devices' backups that are stale (no backup for 180 days) or kept only as archived copies.
-/// Their iCloud backups are part of `used` (what iCloud holds besides this phone's backup), so deleting them
-/// frees at most that: nothing is offered when `used` is 0.
-fn delete_backups(
-    backups: &[EstimatedBackup],
-    phone: &EstimatedBackup,
-    shortfall: u64,
-    used: u64,
-) -> Option<PlanOption> {
-    if used == 0 {
-        return None;
-    }
+fn stale_items(backups: &[EstimatedBackup], phone: &EstimatedBackup) -> Vec<PlanItem> {
     let key = |b: &EstimatedBackup| device_key(&b.summary);
     let mine = key(phone);
     let mut devices: BTreeMap<String, Vec<&EstimatedBackup>> = BTreeMap::new();
@@ -424,48 +604,121 @@ fn delete_backups(
                     "the copy on this computer is incomplete"
                 }
             ),
+            what: ItemKind::Backup,
         });
     }
+    items
+}
+
+/// Their iCloud backups are part of `used` (what iCloud holds besides this phone's backup), so deleting them
+/// frees at most that: nothing is offered when `used` is 0.
+fn delete_backups(
+    backups: &[EstimatedBackup],
+    phone: &EstimatedBackup,
+    target: u64,
+    used: u64,
+    ctx: &Context,
+) -> Option<PlanOption> {
+    if used == 0 {
+        return None;
+    }
+    let mut items = stale_items(backups, phone);
     if items.is_empty() {
         return None;
     }
     // The same order as for apps: a backup whose only full copy is here costs nothing; the fewest that cover.
     // When none covers, every one is offered.
-    match pick(&items, shortfall) {
+    match pick(&items, target) {
         Some((picked, _)) => items = picked,
         None => sort_items(&mut items),
     }
-    let frees: u64 = items.iter().map(|i| i.bytes).sum::<u64>().min(used);
+    // The renderer says when the cap applies: the items' sizes then add up to more than this.
+    let frees = items.iter().map(|i| i.bytes).sum::<u64>().min(used);
     let names = list(items.iter().map(|i| i.name.as_str()));
+    let outcome = ctx.outcome(frees, None, &[]);
     Some(PlanOption {
         kind: OptionKind::DeleteBackups,
         frees_bytes: frees,
-        fits: frees >= shortfall,
-        short_by_bytes: shortfall.saturating_sub(frees),
+        fits: outcome.fits,
+        short_by_bytes: outcome.short_by_bytes,
         summary: format!("delete the iCloud backup of {names}, if iCloud still has it"),
-        how: format!(
-            "On any of your devices: {BACKUPS_SCREEN} › {names} › Delete Backup (a device not listed there has no \
-             iCloud backup left)"
-        ),
+        how: delete_how(&names),
         items,
         tier: None,
         exact: true,
+        lasts_until: outcome.lasts_until,
+        fits_after_horizon: outcome.fits_after_horizon,
     })
 }
 
-/// The cheapest plan that holds everything with 10% headroom.
-fn buy_tier(needed: u64, current: &Tier, request: &PlanRequest<'_>) -> Result<Option<PlanOption>> {
-    // With no plan big enough for the headroom, the largest still holds it today, just without room to grow.
-    let (tier, tight) = match cheapest_fitting(needed) {
-        Some(t) => (t, false),
-        None => match tiers().into_iter().rev().find(|t| t.bytes >= needed) {
-            Some(t) => (t, true),
-            None => return Ok(None),
-        },
+fn delete_how(names: &str) -> String {
+    format!(
+        "On any of your devices: {BACKUPS_SCREEN} › {names} › Delete Backup (not listed there: no iCloud backup \
+         is left)"
+    )
+}
+
+/// The cheapest plan that still holds everything at the end of the horizon (with 10% headroom when the
+/// growth is unknown).
+fn buy_tier(
+    ctx: &Context,
+    current: &Tier,
+    request: &PlanRequest<'_>,
+) -> Result<Option<PlanOption>> {
+    let Some((tier, tight)) = tier_for(ctx.needed, &ctx.outlook, ctx.growth_known) else {
+        return Ok(None);
     };
     if tier.bytes <= current.bytes {
         return Ok(None);
     }
+    let offer = offer(&tier, request)?;
+    let outcome = ctx.outcome(0, Some(tier.bytes), &[]);
+    let short_of_room = match (tight, ctx.growth_known) {
+        (false, _) => "",
+        (true, true) => ", though at this rate it is full before the horizon",
+        (true, false) => ", though it leaves less than 10% to grow",
+    };
+    Ok(Some(PlanOption {
+        kind: OptionKind::BuyTier,
+        frees_bytes: tier.bytes - current.bytes,
+        fits: outcome.fits,
+        short_by_bytes: outcome.short_by_bytes,
+        items: Vec::new(),
+        summary: format!("change to {}{short_of_room}", offer.words),
+        how: buy_how(&tier),
+        tier: Some(offer.offer),
+        exact: true,
+        lasts_until: outcome.lasts_until,
+        fits_after_horizon: outcome.fits_after_horizon,
+    }))
+}
+
+/// The smallest tier that holds `need` (at the backup's size) at the end of the horizon, or with 10% headroom
+/// when the growth is unknown; else the largest that holds it at the backup's size, marked tight.
+fn tier_for(need: u64, outlook: &Outlook, growth_known: bool) -> Option<(Tier, bool)> {
+    let found = if growth_known {
+        let later = outlook.need_after_horizon(need).max(need);
+        tiers().into_iter().find(|t| t.bytes >= later)
+    } else {
+        cheapest_fitting(need)
+    };
+    match found {
+        Some(t) => Some((t, false)),
+        None => tiers()
+            .into_iter()
+            .rev()
+            .find(|t| t.bytes >= need)
+            .map(|t| (t, true)),
+    }
+}
+
+struct Offer {
+    offer: TierOffer,
+    /// "the 50 GB iCloud+ plan (USD 0.99/month, 11.88/year; prices of 2026-01-12)".
+    words: String,
+}
+
+fn offer(tier: &Tier, request: &PlanRequest<'_>) -> Result<Offer> {
     let price = request
         .prices
         .price(&tier.name, request.currency)
@@ -478,36 +731,131 @@ fn buy_tier(needed: u64, current: &Tier, request: &PlanRequest<'_>) -> Result<Op
         Some(p) => format!("{} {}/month, {}/year", p.currency, p.monthly, p.yearly),
         None => format!("no {} price for it in the price table", request.currency),
     };
-    Ok(Some(PlanOption {
-        kind: OptionKind::BuyTier,
-        frees_bytes: tier.bytes - current.bytes,
-        fits: true,
-        short_by_bytes: 0,
-        items: Vec::new(),
-        summary: format!(
-            "change to the {} iCloud+ plan ({cost}; prices of {}){}",
-            tier.name,
-            request.prices.date,
-            if tight {
-                ", though it leaves less than 10% to grow"
-            } else {
-                ""
-            }
+    Ok(Offer {
+        words: format!(
+            "the {} iCloud+ plan ({cost}; prices of {})",
+            tier.name, request.prices.date
         ),
-        how: format!(
-            "Settings › [your name] › iCloud › Manage Account Storage › Change Storage Plan (or Upgrade to \
-             iCloud+), then choose {}",
-            tier.name
-        ),
-        tier: Some(TierOffer {
+        offer: TierOffer {
             name: tier.name.clone(),
             bytes: tier.bytes,
             monthly,
             yearly,
             currency: request.currency.to_string(),
             prices_date: request.prices.date.clone(),
-        }),
+        },
+    })
+}
+
+fn buy_how(tier: &Tier) -> String {
+    format!(
+        "Settings › [your name] › iCloud › Manage Account Storage › Change Storage Plan (or Upgrade to iCloud+), \
+         then choose {}",
+        tier.name
+    )
+}
+
+/// When no single option holds: the painless parts of all of them (old backups with a complete copy here,
+/// apps whose data is in their own clouds) and, if that is not enough, the smallest plan that then holds the
+/// rest. `None` when it would be one of the options already given, or even it does not hold.
+fn combined(
+    estimate: &Estimate,
+    backups: &[EstimatedBackup],
+    phone: &EstimatedBackup,
+    device: &str,
+    kind: &str,
+    ctx: &Context,
+    request: &PlanRequest<'_>,
+) -> Result<Option<PlanOption>> {
+    let used = request.used_bytes.unwrap_or(0);
+    let mut gone: Vec<PlanItem> = if used > 0 {
+        stale_items(backups, phone)
+            .into_iter()
+            .filter(|i| i.loss == Loss::None)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    sort_items(&mut gone);
+    let mut apps: Vec<PlanItem> = app_items(estimate)
+        .into_iter()
+        .filter(|i| i.loss == Loss::None)
+        .collect();
+    sort_items(&mut apps);
+    let deleted = gone.iter().map(|i| i.bytes).sum::<u64>().min(used);
+    let left_out: u64 = apps.iter().map(|i| i.bytes).sum();
+    let frees = deleted.saturating_add(left_out);
+    if frees == 0 {
+        return Ok(None);
+    }
+    let rest = ctx.outcome(frees, None, &apps);
+    let tier = if rest.fits_after_horizon {
+        None
+    } else {
+        let need = ctx.needed - frees;
+        let outlook = ctx
+            .outlook
+            .at_rate(ctx.outlook.per_month * (1.0 - ctx.drivers.share(&apps)));
+        match tier_for(need, &outlook, ctx.growth_known) {
+            Some((t, false)) if t.bytes > request.tier.bytes => Some(t),
+            _ => return Ok(None),
+        }
+    };
+    let parts =
+        usize::from(!gone.is_empty()) + usize::from(!apps.is_empty()) + usize::from(tier.is_some());
+    if parts < 2 {
+        return Ok(None);
+    }
+    let outcome = ctx.outcome(frees, tier.as_ref().map(|t| t.bytes), &apps);
+    let mut what = Vec::new();
+    let mut how = Vec::new();
+    if !gone.is_empty() {
+        let names = list(gone.iter().map(|i| i.name.as_str()));
+        what.push(format!("delete the iCloud backup of {names}"));
+        how.push(format!("tap {names} › Delete Backup"));
+    }
+    if !apps.is_empty() {
+        what.push(format!(
+            "leave {} out of the iCloud backup (nothing is lost)",
+            if apps.len() == 1 {
+                apps[0].name.clone()
+            } else {
+                format!("{} apps", apps.len())
+            }
+        ));
+        let which = if apps.len() == 1 {
+            apps[0].name.clone()
+        } else {
+            format!("the {} apps listed", apps.len())
+        };
+        how.push(format!(
+            "on {device}, tap this {kind} › Show All Apps, switch off {which} and tap Turn Off & Delete"
+        ));
+    }
+    let mut how = format!("{BACKUPS_SCREEN}: {}", how.join("; then "));
+    let offer = match &tier {
+        Some(t) => {
+            let o = offer(t, request)?;
+            what.push(format!("change to {}", o.words));
+            let _ = write!(how, "; then {}", buy_how(t));
+            Some(o.offer)
+        }
+        None => None,
+    };
+    let mut items = gone;
+    items.extend(apps);
+    Ok(Some(PlanOption {
+        kind: OptionKind::Combined,
+        frees_bytes: frees,
+        fits: outcome.fits,
+        short_by_bytes: outcome.short_by_bytes,
+        items,
+        tier: offer,
+        summary: format!("together: {}", list(what.iter().map(String::as_str))),
+        how,
         exact: true,
+        lasts_until: outcome.lasts_until,
+        fits_after_horizon: outcome.fits_after_horizon,
     }))
 }
 
@@ -515,6 +863,8 @@ fn buy_tier(needed: u64, current: &Tier, request: &PlanRequest<'_>) -> Result<Op
 fn pain(o: &PlanOption) -> u8 {
     let worst = o.items.iter().map(|i| i.loss).max().unwrap_or(Loss::None);
     match (o.kind, worst) {
+        (OptionKind::Combined, _) if o.tier.is_some() => 3,
+        (OptionKind::Combined, _) => 1,
         (OptionKind::ExcludeApps, Loss::None) => 0,
         (OptionKind::DeleteBackups, Loss::None) => 1,
         (_, Loss::Redownload) => 2,
@@ -523,21 +873,23 @@ fn pain(o: &PlanOption) -> u8 {
     }
 }
 
-fn growth_of(
-    backups: &[EstimatedBackup],
-    phone: &EstimatedBackup,
-    tiers: &[(String, u64)],
-    used: u64,
-) -> Option<Growth> {
-    let udid = phone.summary.udid.as_deref()?;
-    let points: Vec<Point> = backups
+/// How fast the phone's iCloud backup grows: from the births in its device's newest backup (even when the plan
+/// is for an older copy), and from the device's copies where there are two; with each app's part of it.
+fn growth_of(backups: &[EstimatedBackup], phone: &EstimatedBackup) -> (Option<Growth>, Drivers) {
+    let same: Vec<&EstimatedBackup> = match phone.summary.udid.as_deref() {
+        Some(udid) => backups
+            .iter()
+            .filter(|b| {
+                b.summary
+                    .udid
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(udid))
+            })
+            .collect(),
+        None => vec![phone],
+    };
+    let points: Vec<Point> = same
         .iter()
-        .filter(|b| {
-            b.summary
-                .udid
-                .as_deref()
-                .is_some_and(|u| u.eq_ignore_ascii_case(udid))
-        })
         .filter_map(|b| {
             Some(Point {
                 time: b.summary.last_backup_time?,
@@ -545,10 +897,68 @@ fn growth_of(
             })
         })
         .collect();
-    if points.len() < 2 {
-        return None;
+    let newest = same
+        .iter()
+        .filter(|b| b.estimate.is_some() && b.summary.growth.is_some())
+        .max_by_key(|b| b.summary.last_backup_time);
+    let (births, drivers) = match newest.and_then(|b| icloud_births(b)) {
+        Some((rate, drivers)) => (Some(rate), drivers),
+        None => (None, Drivers::default()),
+    };
+    (
+        growth::combine(births, growth::copies_rate(&points)),
+        drivers,
+    )
+}
+
+/// The births' rate as the iCloud backup would hold it: each data type's and app's rate times the part of its
+/// bytes the estimate keeps (Health births count nothing, photos lose their caches' part).
+fn icloud_births(b: &EstimatedBackup) -> Option<(BirthsRate, Drivers)> {
+    let g = b.summary.growth.as_ref()?;
+    let e = b.estimate.as_ref()?;
+    let ratio = |kept: u64, local: u64| {
+        if local == 0 {
+            1.0
+        } else {
+            kept as f64 / local as f64
+        }
+    };
+    let mut drivers = Drivers::default();
+    for c in &g.by_category {
+        let kept = e
+            .categories
+            .iter()
+            .find(|x| x.id == c.id)
+            .map_or(0.0, |x| ratio(x.bytes, x.local_bytes));
+        let rate = c.bytes_per_month as f64 * kept;
+        drivers.total += rate;
+        if c.id == Category::Photos {
+            drivers.by_item.insert(PHOTO_LIBRARY.into(), rate);
+        }
     }
-    growth::growth(&points, tiers, used)
+    for a in &g.by_app {
+        let local = b
+            .summary
+            .apps
+            .iter()
+            .find(|x| x.bundle_id == a.bundle_id)
+            .map_or(0, |x| x.bytes);
+        let kept = e
+            .apps
+            .iter()
+            .find(|x| x.bundle_id == a.bundle_id)
+            .map_or(0, |x| x.bytes);
+        let rate = a.bytes_per_month as f64 * ratio(kept, local);
+        drivers.total += rate;
+        drivers.by_item.insert(a.bundle_id.clone(), rate);
+    }
+    let month = |i: usize| g.months.get(i).map(|m| m.month.clone());
+    let rate = BirthsRate {
+        bytes_per_month: drivers.total.round() as u64,
+        from: month(MONTHS - 1 - RATE_MONTHS)?,
+        to: month(MONTHS - 2)?,
+    };
+    Some((rate, drivers))
 }
 
 /// "A", "A and B", "A, B and C".

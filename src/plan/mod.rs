@@ -9,10 +9,10 @@ pub(crate) mod select;
 pub(crate) mod tiers;
 
 pub use advise::{
-    advise, device_key, is_device, no_such_device, this_phone, used_beyond_tier, OptionKind, Plan,
-    PlanItem, PlanOption, PlanRequest, TierOffer,
+    advise, device_key, is_device, no_such_device, this_phone, used_beyond_tier, ItemKind,
+    OptionKind, Plan, PlanItem, PlanOption, PlanRequest, TierOffer,
 };
 pub use amount::{parse_bytes, parse_tier};
-pub use growth::Growth;
+pub use growth::{BirthsRate, CopiesRate, Growth, Method};
 pub use select::Loss;
 pub use tiers::{Price, PriceTable, Tier};

@@ -20,6 +20,16 @@ pub struct Tier {
     pub bytes: u64,
 }
 
+impl Tier {
+    /// The 5 GB plan every Apple Account has.
+    pub fn free() -> Tier {
+        Tier {
+            name: "5 GB".to_string(),
+            bytes: 5 * GB,
+        }
+    }
+}
+
 const GB: u64 = 1_000_000_000;
 const TB: u64 = 1_000 * GB;
 

@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 use super::view::{ListView, PlanView, ScanView, UsageTable};
 use crate::attribute::{BackupState, Format, NameSource, OwnerKind};
 use crate::inspect::{Inspection, NodeKind, TopFiles, TreeOf};
-use crate::plan::{Loss, OptionKind, Plan, PlanItem};
+use crate::plan::{ItemKind, Loss, OptionKind, Plan, PlanItem};
 use crate::read::{Counts, DiskSizes};
 use crate::scan::ScanReport;
 
@@ -65,7 +65,7 @@ pub const LIST_COLUMNS: [&str; 31] = [
 
 /// `cloudfit plan --format csv`: one row per item of each option, one for an option without items (a plan
 /// to buy).
-pub const PLAN_COLUMNS: [&str; 17] = [
+pub const PLAN_COLUMNS: [&str; 20] = [
     "option_rank",
     "option_kind",
     "option_fits",
@@ -83,6 +83,9 @@ pub const PLAN_COLUMNS: [&str; 17] = [
     "tier_yearly",
     "tier_currency",
     "tier_prices_date",
+    "option_fits_after_horizon",
+    "option_lasts_until",
+    "item_what",
 ];
 
 /// `cloudfit top --format csv`: one row per file listed, per backup.
@@ -301,6 +304,9 @@ struct PlanRow<'a> {
     tier_yearly: Option<Text<'a>>,
     tier_currency: Option<Text<'a>>,
     tier_prices_date: Option<Text<'a>>,
+    option_fits_after_horizon: bool,
+    option_lasts_until: Option<Text<'a>>,
+    item_what: Option<ItemKind>,
 }
 
 /// One row per item of each option, in rank order; an option without items (a bigger plan) is one row.
@@ -311,10 +317,11 @@ pub fn plan_csv(plan: &Plan) -> Result<String, csv::Error> {
         let o = option.option;
         let tier = o.tier.as_ref();
         // `None` stands for "no item": the option's own row.
-        let items: Vec<Option<&PlanItem>> = if option.items.is_empty() {
+        // Every item, small ones too: the table folds those, a script wants them all.
+        let items: Vec<Option<&PlanItem>> = if o.items.is_empty() {
             vec![None]
         } else {
-            option.items.iter().map(|i| Some(i.item)).collect()
+            o.items.iter().map(Some).collect()
         };
         for item in items {
             out.serialize(PlanRow {
@@ -335,6 +342,9 @@ pub fn plan_csv(plan: &Plan) -> Result<String, csv::Error> {
                 tier_yearly: tier.and_then(|t| t.yearly.as_deref()).map(Text),
                 tier_currency: tier.map(|t| Text(&t.currency)),
                 tier_prices_date: tier.map(|t| Text(&t.prices_date)),
+                option_fits_after_horizon: o.fits_after_horizon,
+                option_lasts_until: o.lasts_until.as_deref().map(Text),
+                item_what: item.map(|i| i.what),
             })?;
         }
     }
@@ -580,6 +590,9 @@ mod tests {
             tier_yearly: None,
             tier_currency: None,
             tier_prices_date: None,
+            option_fits_after_horizon: true,
+            option_lasts_until: None,
+            item_what: None,
         };
         assert_eq!(own_header(plan), PLAN_COLUMNS.join(","));
     }

@@ -346,12 +346,38 @@ fn growth_line(growth: &crate::attribute::births::Growth) -> String {
     // The rate's twelve months: the ones before the backup's own.
     let month = |i: usize| growth.months.get(i).map_or("?", |m| m.month.as_str());
     let last = growth.months.len().saturating_sub(2);
-    format!(
-        "Grows about {} a month{mostly} (files born {} to {}, still on the phone).",
-        size(growth.bytes_per_month),
+    let born = format!(
+        "files born {} to {}, still on the phone",
         month(last.saturating_sub(11)),
         month(last)
-    )
+    );
+    let signed = |rate: i64| {
+        let sign = if rate < 0 { "−" } else { "" };
+        format!("{sign}{}", size(rate.unsigned_abs()))
+    };
+    match &growth.from_copies {
+        Some(c) if growth.method == "copies" => format!(
+            "Grows about {} a month (its copies of {} and {}); births of the files still on the phone ({} to \
+             {}) say {}{mostly}.",
+            signed(c.bytes_per_month),
+            c.from,
+            c.to,
+            month(last.saturating_sub(11)),
+            month(last),
+            size(growth.births_bytes_per_month)
+        ),
+        Some(c) => format!(
+            "Grows about {} a month{mostly} ({born}; its copies of {} and {} agree: {}).",
+            signed(growth.bytes_per_month),
+            c.from,
+            c.to,
+            signed(c.bytes_per_month)
+        ),
+        None => format!(
+            "Grows about {} a month{mostly} ({born}).",
+            signed(growth.bytes_per_month)
+        ),
+    }
 }
 
 /// The iCloud estimate under a backup's tables, with the assumptions it rests on.

@@ -10,7 +10,7 @@ use crate::read::Counts;
 use crate::scan::ScanReport;
 
 mod plan;
-pub use plan::{OptionView, PlanView, Verdict, WayOut};
+pub use plan::{GrowthView, OptionView, PlanView, Verdict, WayOut};
 
 /// `cloudfit scan`: one section per backup, in the report's order.
 pub struct ScanView<'a> {

@@ -110,6 +110,13 @@ pub fn plan_note(n: &PlanNote) -> String {
              --used against Settings › [your name] › iCloud; the plan below is only a what-if",
             format_size(*used_bytes, DECIMAL)
         ),
+        PlanNote::TierNotGiven { tier } => format!(
+            "--tier was not given, so this is planned for the free {tier} plan; say --tier 200GB (or your plan) if \
+             you pay for iCloud+"
+        ),
+        PlanNote::GrowthUnknown => "how fast this backup grows is not known (no birth dates and no archived \
+                                    copies), so no growth is counted; a plan to buy keeps 10% room to grow"
+            .into(),
     }
 }
 

@@ -21,7 +21,7 @@ disk_sizes,missing_files,missing_bytes,orphans_files,orphans_bytes,resized_files
 estimate_bytes,estimate_low,estimate_high,estimate_local_bytes";
 const PLAN_COLUMNS: &str = "option_rank,option_kind,option_fits,option_frees_bytes,option_short_by_bytes,\
 option_exact,item_id,item_name,item_bytes,item_loss,item_why,tier_name,tier_bytes,tier_monthly,tier_yearly,\
-tier_currency,tier_prices_date";
+tier_currency,tier_prices_date,option_fits_after_horizon,option_lasts_until,item_what";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -199,14 +199,22 @@ fn assert_plan_equals_json(args: &[&OsStr]) -> (Value, Table) {
             let what = format!("option {} item {}", i + 1, item["id"]);
             let at = |column: &str| csv.cell(row, column).to_string();
             assert_eq!(at("option_rank"), (i + 1).to_string(), "{what}");
-            for field in ["kind", "fits", "frees_bytes", "short_by_bytes", "exact"] {
+            for field in [
+                "kind",
+                "fits",
+                "frees_bytes",
+                "short_by_bytes",
+                "exact",
+                "fits_after_horizon",
+                "lasts_until",
+            ] {
                 assert_eq!(
                     at(&format!("option_{field}")),
                     cell(&o[field]),
                     "{what} {field}"
                 );
             }
-            for field in ["id", "name", "bytes", "loss", "why"] {
+            for field in ["id", "name", "bytes", "loss", "why", "what"] {
                 assert_eq!(
                     at(&format!("item_{field}")),
                     cell(&item[field]),

@@ -62,6 +62,7 @@ fn growth_is_the_record_s_births_per_month() {
     common::assert_exit(&output, 0);
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
     let mut checked = 0;
+    let mut checked_copies = 0;
     for b in doc["backups"].as_array().unwrap() {
         let id = b["id"].as_str().unwrap();
         let files = expected_files(&specs[id]).unwrap();
@@ -88,8 +89,45 @@ fn growth_is_the_record_s_births_per_month() {
             want.iter().sum::<u64>() > 0,
             "{id}: the record has births in the window"
         );
-        assert_eq!(growth["bytes_per_month"], rate(&want), "{id}");
-        assert_eq!(growth["method"], "births");
+        let births = rate(&want);
+        assert_eq!(growth["births_bytes_per_month"], births, "{id}");
+        // The device's newest backup, when it has an older copy, compares with the copies' local bytes.
+        let copies: Vec<_> = record
+            .backups
+            .iter()
+            .filter(|c| c.udid == specs[id].udid)
+            .collect();
+        let newest = copies
+            .iter()
+            .max_by(|a, b| a.last_backup.cmp(&b.last_backup))
+            .unwrap();
+        if copies.len() > 1 && newest.id == id {
+            let oldest = copies
+                .iter()
+                .min_by(|a, b| a.last_backup.cmp(&b.last_backup))
+                .unwrap();
+            let secs = crate::plan::seconds_between(&oldest.last_backup, &newest.last_backup);
+            let change = newest.bytes.unwrap() as f64 - oldest.bytes.unwrap() as f64;
+            let per_month = (change / secs * 2_629_746.0).round() as i64;
+            let c = &growth["from_copies"];
+            assert_eq!(c["bytes_per_month"], per_month, "{id}: {c}");
+            assert_eq!(c["copies"], copies.len(), "{id}");
+            let agree = per_month.abs_diff(births as i64) as f64
+                <= 0.2 * per_month.unsigned_abs().max(births) as f64;
+            assert_eq!(growth["agree"], agree, "{id}");
+            let (method, used) = if agree {
+                ("births", births as i64)
+            } else {
+                ("copies", per_month)
+            };
+            assert_eq!(growth["method"], method, "{id}");
+            assert_eq!(growth["bytes_per_month"], used, "{id}");
+            checked_copies += 1;
+        } else {
+            assert_eq!(growth["from_copies"], Value::Null, "{id}");
+            assert_eq!(growth["bytes_per_month"], births, "{id}");
+            assert_eq!(growth["method"], "births");
+        }
         for c in growth["by_category"].as_array().unwrap() {
             let of: Vec<&ExpectedFile> = files.iter().filter(|f| f.category == c["id"]).collect();
             assert_eq!(
@@ -127,6 +165,10 @@ fn growth_is_the_record_s_births_per_month() {
         checked += 1;
     }
     assert_eq!(checked, record.backups.len());
+    assert_eq!(
+        checked_copies, 1,
+        "Maya's newest backup and its archived copy"
+    );
 }
 
 #[test]
@@ -168,5 +210,131 @@ fn the_scan_says_how_fast_it_grows_and_an_extracted_tree_cannot() {
             b["growth"].is_null(),
             "an extracted file's birth is its extraction"
         );
+    }
+}
+
+/// The twelve `YYYY-MM` months before the month of an RFC 3339 date.
+fn rate_months(last_backup: &str) -> Vec<String> {
+    let year: i32 = last_backup[..4].parse().unwrap();
+    let month: i32 = last_backup[5..7].parse().unwrap();
+    let index = year * 12 + month - 1;
+    (index - 12..index)
+        .map(|i| format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1))
+        .collect()
+}
+
+/// What part of a data type the iCloud backup keeps, from the record and Apple's rules as the plan tests state
+/// them (tests/it/plan.rs `expected_estimate`): none of what only local backups or syncs hold, photos without
+/// their caches, Safari without its history, the system without Wi-Fi networks.
+fn kept(b: &cloudfit_synth::ExpectedBackup, category: &str) -> f64 {
+    let gone = [
+        "passwords",
+        "health",
+        "call-history",
+        "home",
+        "icloud-drive",
+        "contacts",
+        "calendars",
+        "notes",
+        "voice-memos",
+        "mail",
+        "music",
+    ];
+    if gone.contains(&category) {
+        return 0.0;
+    }
+    let total = b.categories.get(category).map_or(0, |c| c.bytes);
+    let subset = match category {
+        "photos" => "photo-caches",
+        "safari" => "safari-history",
+        "system" => "wifi-networks",
+        _ => return 1.0,
+    };
+    let part = b.subsets.get(subset).map_or(0, |c| c.bytes);
+    if total == 0 {
+        1.0
+    } else {
+        (total - part) as f64 / total as f64
+    }
+}
+
+#[test]
+fn the_plan_grows_at_the_icloud_part_of_the_births_or_at_the_copies_rate() {
+    let (tmp, record) = sample();
+    let passwords = sample_passwords(tmp.path());
+    let specs: BTreeMap<String, _> = sample_specs()
+        .into_iter()
+        .map(|s| (s.folder_name(), s))
+        .collect();
+    for (device, id) in [
+        ("Maya's iPhone", "00008120-001A2B3C4D5E6F70"),
+        ("Lee's iPad", "00008103-001C35A20E91801E"),
+    ] {
+        let b = record.backups.iter().find(|b| b.id == id).unwrap();
+        let files = expected_files(&specs[id]).unwrap();
+        let months = rate_months(&b.last_backup);
+        let (from, _) = bounds(&months[0]);
+        let (_, to) = bounds(&months[11]);
+        let born = |f: &&ExpectedFile| (from..to).contains(&f.birth);
+        let per_month = |of: &[&ExpectedFile]| (of.iter().map(|f| f.size).sum::<u64>() + 6) / 12;
+        let mut want = 0.0;
+        let mut categories: Vec<&str> = files.iter().map(|f| f.category.as_str()).collect();
+        categories.sort();
+        categories.dedup();
+        for c in categories.into_iter().filter(|c| *c != "apps") {
+            let of: Vec<&ExpectedFile> = files
+                .iter()
+                .filter(born)
+                .filter(|f| f.category == c)
+                .collect();
+            want += per_month(&of) as f64 * kept(b, c);
+        }
+        for app in b.apps.keys() {
+            let of: Vec<&ExpectedFile> = files
+                .iter()
+                .filter(born)
+                .filter(|f| f.app.as_deref() == Some(app.as_str()))
+                .collect();
+            want += per_month(&of) as f64;
+        }
+        let output = cloudfit()
+            .arg("plan")
+            .arg(tmp.path())
+            .arg("--password-file")
+            .arg(&passwords)
+            .args(["--device", device, "--json"])
+            .output()
+            .unwrap();
+        common::assert_exit(&output, 0);
+        let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let g = &doc["plan"]["growth"];
+        let births = &g["from_births"];
+        let got = births["bytes_per_month"].as_u64().unwrap() as f64;
+        assert!(
+            (got - want).abs() <= 1.0,
+            "{device}: {got} vs {want:.1}\n{g}"
+        );
+        assert_eq!(births["from"], months[0].as_str(), "{device}");
+        assert_eq!(births["to"], months[11].as_str(), "{device}");
+        // Where both are known, the copies' rate is used only when the two disagree by more than a fifth.
+        match g["from_copies"]["bytes_per_month"].as_i64() {
+            Some(copies) => {
+                let larger = copies.unsigned_abs().max(got as u64) as f64;
+                let agree = (copies as f64 - got).abs() <= 0.2 * larger;
+                assert_eq!(g["agree"], agree, "{device}: {g}");
+                let (method, rate) = if agree {
+                    ("births", got as i64)
+                } else {
+                    ("copies", copies)
+                };
+                assert_eq!(g["method"], method, "{device}: {g}");
+                assert_eq!(g["bytes_per_month"].as_i64(), Some(rate), "{device}: {g}");
+            }
+            None => {
+                assert_eq!(device, "Lee's iPad", "only Maya has two copies");
+                assert_eq!(g["method"], "births");
+                assert_eq!(g["bytes_per_month"].as_u64(), Some(got as u64));
+            }
+        }
     }
 }

@@ -75,15 +75,36 @@ fn passwords() -> tempfile::NamedTempFile {
     passwords
 }
 
-/// `cloudfit plan <fixtures> ARGS --json` with both passwords given.
+/// The clock pinned to Maya's last backup (with `--horizon 0` after the arguments): the plan at the backup's own size, with no growth
+/// projected, so options are measured against the record's figures alone.
+fn at_backup(run: &mut common::Run) -> &mut common::Run {
+    let maya = record();
+    run.env("CLOUDFIT_NOW", &backup(&maya, MAYA).last_backup)
+}
+
+/// `cloudfit plan <fixtures> ARGS --json` with both passwords given, at the backup's size ([`at_backup`]).
 fn plan(args: &[&str]) -> (Value, std::process::Output) {
+    plan_with(args, true)
+}
+
+/// [`plan`], at the backup's size or with the clock and horizon the tests pin otherwise.
+fn plan_with(args: &[&str], static_size: bool) -> (Value, std::process::Output) {
     let passwords = passwords();
-    let output = cloudfit()
+    let mut run = cloudfit();
+    if static_size {
+        at_backup(&mut run);
+    }
+    let output = run
         .arg("plan")
         .arg(root())
         .arg("--password-file")
         .arg(passwords.path())
         .args(args.iter().map(OsStr::new))
+        .args(if static_size {
+            &["--horizon", "0"][..]
+        } else {
+            &[][..]
+        })
         .arg("--json")
         .output()
         .unwrap();
@@ -92,15 +113,16 @@ fn plan(args: &[&str]) -> (Value, std::process::Output) {
     (doc, output)
 }
 
-/// `cloudfit plan <fixtures> ARGS` as a table, with both passwords given.
+/// `cloudfit plan <fixtures> ARGS` as a table, with both passwords given, at the backup's size.
 fn text(args: &[&str]) -> (String, std::process::Output) {
     let passwords = passwords();
-    let output = cloudfit()
+    let output = at_backup(&mut cloudfit())
         .arg("plan")
         .arg(root())
         .arg("--password-file")
         .arg(passwords.path())
         .args(args.iter().map(OsStr::new))
+        .args(["--horizon", "0"])
         .output()
         .unwrap();
     assert_no_panic(&output);
@@ -196,8 +218,13 @@ fn a_backup_that_fits_says_so_and_stops() {
         "{first}"
     );
     assert!(first.contains("of your 5 GB plan"), "{first}");
-    assert!(out.contains("iCloud Photos: off (the default"), "{out}");
     assert!(!out.contains("1. "), "no options when it fits:\n{out}");
+    // The assumptions and what the estimate leaves out are behind --explain.
+    assert!(!out.contains("iCloud Photos: off"), "{out}");
+    assert!(out.contains("(--explain: "), "{out}");
+    let (out, _) = text(&["--tier", "5GB", "--used", "3.2GB", "--explain"]);
+    assert!(out.contains("iCloud Photos: off (the default"), "{out}");
+    assert!(out.contains("Not in the iCloud backup"), "{out}");
 }
 
 #[test]
@@ -345,13 +372,25 @@ fn growth_comes_from_the_archived_copy() {
     let secs = (79.0 * 86_400.0) + (22.0 * 3_600.0);
     let per_month = ((new - old) / secs * 2_629_746.0).round() as i64;
     let (doc, _) = plan(&["--used", "4.9GB"]);
-    let g = &doc["plan"]["growth"];
-    assert_eq!(g["bytes_per_month"].as_i64(), Some(per_month), "{g}");
-    assert_eq!(g["from"], "2026-09-01");
-    assert_eq!(g["to"], "2026-11-20");
-    // Without a second copy there is no rate.
+    let c = &doc["plan"]["growth"]["from_copies"];
+    assert_eq!(c["bytes_per_month"].as_i64(), Some(per_month), "{c}");
+    assert_eq!(c["from"], "2026-09-01");
+    assert_eq!(c["to"], "2026-11-20");
+    assert_eq!(c["copies"], 2);
+    // The same figures when the plan is for the archived copy: growth comes from the device's copies and its
+    // newest backup's births.
+    let (archived, _) = plan(&["--used", "4.9GB", "--device", MAYA_ARCHIVED]);
+    assert_eq!(archived["plan"]["backup_id"], MAYA_ARCHIVED);
+    assert_eq!(archived["plan"]["growth"], doc["plan"]["growth"]);
+    // Without a second copy there is no copies' rate: births alone.
     let (doc, _) = plan(&["--device", "Lee's iPad"]);
-    assert_eq!(doc["plan"]["growth"], Value::Null);
+    let g = &doc["plan"]["growth"];
+    assert_eq!(g["from_copies"], Value::Null, "{g}");
+    assert_eq!(
+        (&g["method"], &g["copies"]),
+        (&"births".into(), &0.into()),
+        "{g}"
+    );
 }
 
 #[test]
@@ -707,4 +746,152 @@ fn an_archived_copy_is_known_by_its_folder_and_plists_whatever_its_unique_identi
         .backups
         .iter()
         .any(|b| b.id == MAYA_ARCHIVED && b.archived));
+}
+
+/// Seconds from one RFC 3339 UTC instant of the record to another.
+pub fn seconds_between(from: &str, to: &str) -> f64 {
+    let unix = |t: &str| {
+        let n = |r: std::ops::Range<usize>| t[r].parse::<u32>().unwrap();
+        cloudfit_synth::unix_from_utc(
+            n(0..4) as i32,
+            n(5..7),
+            n(8..10),
+            n(11..13),
+            n(14..16),
+            n(17..19),
+        )
+    };
+    (unix(to) - unix(from)) as f64
+}
+
+#[test]
+fn the_horizon_changes_the_plan_exactly_when_the_projected_need_crosses_the_tier() {
+    const MONTH: f64 = 2_629_746.0;
+    let set = record();
+    let maya = backup(&set, MAYA);
+    let estimate = expected_estimate(maya, false, false) as f64;
+    // The rate itself is checked against the record in growth.rs; here, what the plan does with it.
+    let (doc, _) = plan_with(&["--used", "1GB"], false);
+    let rate = doc["plan"]["growth"]["bytes_per_month"].as_f64().unwrap();
+    assert!(rate > 1_000.0, "{}", doc["plan"]["growth"]);
+    let since = seconds_between(&maya.last_backup, common::NOW) / MONTH;
+    // Full half-way through the seventh month from today.
+    let used = (5e9 - estimate - rate * (since + 6.5)).round();
+    let used_arg = format!("{used}B");
+    let need_after = |months: f64| estimate + used + rate * (since + months);
+    for (horizon, holds) in [(0, true), (6, true), (7, false), (24, false)] {
+        let h = horizon.to_string();
+        let (doc, output) = plan_with(
+            &["--tier", "5GB", "--used", &used_arg, "--horizon", &h],
+            false,
+        );
+        assert_exit(&output, 0);
+        let p = &doc["plan"];
+        assert_eq!(p["fits_now"], true, "{horizon}");
+        assert_eq!(p["horizon_months"], horizon, "{horizon}");
+        let projected = u(&p["needed_after_horizon_bytes"]) as f64;
+        assert!(
+            (projected - need_after(f64::from(horizon))).abs() <= 2.0,
+            "{horizon}: {projected} vs {}",
+            need_after(f64::from(horizon))
+        );
+        assert_eq!(p["fits_after_horizon"], holds, "{horizon}: {p}");
+        let buy = option(&doc, "buy-tier");
+        if holds {
+            assert!(
+                p["options"].as_array().unwrap().is_empty(),
+                "{horizon}: {p}"
+            );
+        } else {
+            let buy = buy.unwrap_or_else(|| panic!("{horizon}: {p}"));
+            assert_eq!(buy["tier"]["name"], "50 GB", "{horizon}");
+            assert_eq!(buy["fits_after_horizon"], true, "{horizon}");
+            // 45 GB of room at tens of kB a month: full beyond a century, so no date.
+            assert_eq!(buy["lasts_until"], Value::Null, "{horizon}");
+        }
+        // The day the 5 GB plan fills: half-way through the seventh month, counted from the backup's date.
+        let full = p["lasts_until"].as_str().unwrap();
+        let day = seconds_between(&maya.last_backup, &format!("{full}T12:00:00Z")) / MONTH;
+        assert!((day - (since + 6.5)).abs() < 1.0 / 30.0 + 0.02, "{full}");
+    }
+    let (_, output) = plan_with(&["--horizon", "121"], false);
+    assert_exit(&output, 2);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--horizon"));
+}
+
+#[test]
+fn the_painless_parts_together_are_offered_when_no_painless_option_holds_alone() {
+    let set = record();
+    let maya = backup(&set, MAYA);
+    let estimate = expected_estimate(maya, false, false);
+    let old_iphone = expected_estimate(backup(&set, OLD_IPHONE), false, false);
+    let painless: Vec<(&str, u64)> = maya
+        .apps
+        .iter()
+        .filter(|(id, _)| loss_class(id) == 0)
+        .map(|(id, a)| (id.as_str(), a.bytes))
+        .collect();
+    let together = old_iphone + painless.iter().map(|(_, b)| b).sum::<u64>();
+    // More than Old iPhone's backup or the painless apps free alone, and not more than both.
+    let shortfall = (old_iphone.max(together - old_iphone) + together) / 2;
+    let used = 5 * GB - estimate + shortfall;
+    let (doc, _) = plan(&["--tier", "5GB", "--used", &format!("{used}B")]);
+    let p = &doc["plan"];
+    assert_eq!(u(&p["shortfall_bytes"]), shortfall);
+    let first = &p["options"][0];
+    assert_eq!(first["kind"], "combined", "nothing lost ranks first: {p}");
+    assert_eq!(u(&first["frees_bytes"]), together);
+    assert_eq!(first["fits"], true);
+    assert_eq!(first["tier"], Value::Null, "no plan to buy");
+    let mut ids: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let mut want: Vec<&str> = painless.iter().map(|(id, _)| *id).collect();
+    want.push(OLD_IPHONE);
+    want.sort();
+    assert_eq!(ids, want);
+    assert!(first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["loss"] == "none"));
+    // Leaving nothing out that loses data: it is not offered when a painless option holds alone.
+    let used = 5 * GB - estimate + old_iphone - 5;
+    let (doc, _) = plan(&["--used", &format!("{used}B")]);
+    assert!(option(&doc, "combined").is_none(), "{}", doc["plan"]);
+}
+
+#[test]
+fn the_plan_reads_at_a_glance_in_24_lines_at_80_columns() {
+    for used in ["1GB", "4.99983GB", "4.9997GB", "4.9999GB"] {
+        let passwords = passwords();
+        let output = cloudfit()
+            .arg("plan")
+            .arg(root())
+            .arg("--password-file")
+            .arg(passwords.path())
+            .args(["--tier", "5GB", "--used", used, "--width", "80"])
+            .output()
+            .unwrap();
+        assert_exit(&output, 0);
+        let out = String::from_utf8_lossy(&output.stdout);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines.len() <= 24,
+            "--used {used}: {} lines:\n{out}",
+            lines.len()
+        );
+        assert!(
+            lines
+                .iter()
+                .all(|l| unicode_width::UnicodeWidthStr::width(*l) <= 80),
+            "{out}"
+        );
+        assert!(!out.contains("Not in the iCloud backup"), "{out}");
+        assert!(out.contains("(--explain: "), "{out}");
+    }
 }

@@ -39,7 +39,7 @@ fn scan_args() -> Vec<OsString> {
     ]
 }
 
-/// Nearly full, so the plan has options with items to show.
+/// Nearly full, so the plan has options with items to show; explained, so every table is there to fit.
 fn plan_args() -> Vec<OsString> {
     vec![
         "plan".into(),
@@ -48,6 +48,7 @@ fn plan_args() -> Vec<OsString> {
         "5GB".into(),
         "--used".into(),
         "4.99983GB".into(),
+        "--explain".into(),
         "--password-file".into(),
         fixture("fixtures/passwords.txt"),
     ]

@@ -251,12 +251,15 @@ pub struct PlanArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     pub estimate: EstimateArgs,
-    /// Your iCloud plan now: 5GB (free), 50GB, 200GB, 2TB, 6TB or 12TB
-    #[arg(long, default_value = "5GB", value_parser = parse_tier, value_name = "SIZE")]
-    pub tier: Tier,
+    /// Your iCloud plan now: 5GB (free), 50GB, 200GB, 2TB, 6TB or 12TB [default: 5GB, the free plan]
+    #[arg(long, value_parser = parse_tier, value_name = "SIZE")]
+    pub tier: Option<Tier>,
     /// What iCloud holds besides this phone's backup (photos, Drive, mail, other backups), e.g. 3.2GB [default: 0]
     #[arg(long, value_parser = parse_bytes, value_name = "SIZE")]
     pub used: Option<u64>,
+    /// Also print what the estimate leaves out and what it assumes (JSON always carries them)
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub choice: PlanChoiceArgs,
 }
@@ -273,6 +276,9 @@ pub struct PlanChoiceArgs {
     /// A JSON price table to use instead of the built-in one (its shape is in the README)
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+    /// Months ahead the plan must still fit, at the backup's growth rate (0: today only)
+    #[arg(long, default_value_t = 12, value_name = "MONTHS", value_parser = clap::value_parser!(u32).range(0..=120))]
+    pub horizon: u32,
 }
 
 fn parse_tier(text: &str) -> Result<Tier, String> {

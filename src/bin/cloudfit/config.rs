@@ -51,22 +51,39 @@ pub struct ReportConfig {
 /// What `plan` was told.
 pub struct PlanConfig {
     pub tier: Tier,
+    /// False when `--tier` was not given and `tier` is the free plan.
+    pub tier_given: bool,
     pub used: Option<u64>,
+    /// Months ahead the plan must fit.
+    pub horizon_months: u32,
+    /// Growth is projected to today, and the horizon counted from it.
+    pub today: SystemTime,
     pub device: Option<String>,
     /// Upper case, and present in `prices`.
     pub currency: String,
     pub prices: PriceTable,
+    /// `plan --explain`: the tables of what the estimate leaves out and assumes, besides the plan.
+    pub explain: bool,
 }
 
 impl PlanConfig {
     /// The plan `plan` or `report` was asked for, its price table read and checked to have the currency.
-    fn of(tier: Tier, used: Option<u64>, choice: &PlanChoiceArgs) -> Result<Self, Failure> {
+    fn of(
+        tier: Option<Tier>,
+        used: Option<u64>,
+        choice: &PlanChoiceArgs,
+        today: SystemTime,
+    ) -> Result<Self, Failure> {
         Ok(PlanConfig {
             prices: price_table(choice.prices.as_deref(), &choice.currency)?,
-            tier,
+            tier_given: tier.is_some(),
+            tier: tier.unwrap_or_else(Tier::free),
             used,
+            horizon_months: choice.horizon,
+            today,
             device: choice.device.clone(),
             currency: choice.currency.to_ascii_uppercase(),
+            explain: false,
         })
     }
 
@@ -74,7 +91,10 @@ impl PlanConfig {
     pub fn request(&self) -> PlanRequest<'_> {
         PlanRequest {
             tier: self.tier.clone(),
+            tier_given: self.tier_given,
             used_bytes: self.used,
+            horizon_months: self.horizon_months,
+            today: self.today,
             device: self.device.as_deref(),
             currency: &self.currency,
             prices: &self.prices,
@@ -180,17 +200,20 @@ impl Config {
                 "report writes an HTML page, or with --format json the data it draws; it has no CSV".into(),
             ));
         }
+        let now = now()?;
         // Argument problems come before any backup is read, and before a password is asked for.
         let plan = match &cli.command {
             Command::Plan(args) => {
-                Some(PlanConfig::of(args.tier.clone(), args.used, &args.choice)?)
+                let mut plan = PlanConfig::of(args.tier.clone(), args.used, &args.choice, now)?;
+                plan.explain = args.explain;
+                Some(plan)
             }
             Command::Report(ReportArgs {
                 tier: Some(tier),
                 used,
                 choice,
                 ..
-            }) => Some(PlanConfig::of(tier.clone(), *used, choice)?),
+            }) => Some(PlanConfig::of(Some(tier.clone()), *used, choice, now)?),
             _ => None,
         };
         let look = match &cli.command {
@@ -222,7 +245,6 @@ impl Config {
             }),
             _ => None,
         };
-        let now = now()?;
         let paths = if common.paths.is_empty() {
             default_paths()?
         } else {

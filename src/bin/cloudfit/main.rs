@@ -217,7 +217,7 @@ pub(crate) fn plan_for(
             render::json::plan_json(Some(&made), report, None).map_err(|e| e.to_string())
         }
         OutputFormat::Csv => render::csv::plan_csv(&made).map_err(|e| e.to_string()),
-        OutputFormat::Table => Ok(render::plan::plan_text(&made, style)),
+        OutputFormat::Table => Ok(render::plan::plan_text(&made, style, config.explain)),
     };
     match text.and_then(|text| print(&text)) {
         Ok(()) => exit::of_report(report, false).min(exit::PARTIAL),

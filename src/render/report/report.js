@@ -112,6 +112,8 @@
     if (!Array.isArray(kids)) kids = [kids];
     kids.forEach(function (k) {
       if (k === null || k === undefined || k === false) return;
+      // A nested list (", still short by " and its size) is its own kids.
+      if (Array.isArray(k)) return append(parent, k);
       parent.appendChild(typeof k === 'object' ? k : document.createTextNode(String(k)));
     });
     return parent;
@@ -245,7 +247,8 @@
       var list = el('ol', 'options');
       plan.options.forEach(function (o) {
         var gain = o.kind === 'buy-tier' ? ': adds ' : ': frees ';
-        var fit = o.fits ? ', fits' : [', still short by ', sized(o.short_by_bytes)];
+        var fit = o.fits ? ', fits' + (o.lasts_until ? '; full on ' + o.lasts_until + ' at the growth rate' : '')
+          : [', still short by ', sized(o.short_by_bytes)];
         var li = el('li', 'option', [
           el('p', null, [el('strong', null, capitalized(o.summary)), gain, sized(o.frees_bytes, 'frees'), fit]),
           el('p', 'how', o.how)
@@ -269,9 +272,10 @@
       var full = Object.keys(g.full_on || {}).map(function (tier) {
         return 'the ' + tier + ' plan fills on ' + g.full_on[tier];
       });
+      var from = g.method === 'copies' ? plural(g.copies, 'copy', 'copies') : "its files' birth dates";
       s.appendChild(el('p', 'growth', [
-        'Growth: +', sized(g.bytes_per_month), ' a month (' + plural(g.copies, 'copy', 'copies') + ', ' + g.from +
-          ' to ' + g.to + ')' + (full.length ? '; at that rate ' + full.join(', ') : '') + '.'
+        'Growth: ' + (g.bytes_per_month < 0 ? '−' : '+'), sized(Math.abs(g.bytes_per_month)), ' a month (' + from +
+          ', ' + g.from + ' to ' + g.to + ')' + (full.length ? '; at that rate ' + full.join(', ') : '') + '.'
       ]));
     }
     (plan.notes || []).forEach(function (n) { s.appendChild(el('p', 'note', n.message)); });

@@ -4,6 +4,9 @@ use super::EstimateView;
 use crate::diagnostic::PlanNote;
 use crate::plan::{Growth, Loss, OptionKind, Plan, PlanItem, PlanOption};
 
+/// Items smaller than this are folded into one "and N small apps" row: a 114 B app is not worth a line.
+pub const SMALL_ITEM_BYTES: u64 = 1_000_000;
+
 /// `cloudfit plan`: the verdict, the ranked options, growth, and what the estimate rests on.
 pub struct PlanView<'a> {
     /// The plan's facts (device, tier, what is used and needed).
@@ -17,11 +20,14 @@ pub struct PlanView<'a> {
     pub notes: &'a [PlanNote],
 }
 
-/// Does it fit, and if not, the way out.
+/// Does it fit, for how long, and if not, the way out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict<'a> {
-    /// The estimate and the other iCloud data fit the plan, leaving this much room.
+    /// The estimate and the other iCloud data fit the plan, leaving this much room, and still fit at the end
+    /// of the horizon.
     Fits { room_bytes: u64 },
+    /// They fit at the backup's size, but not at the end of the horizon.
+    FullSoon { way_out: WayOut<'a> },
     /// They need this much more than the plan holds.
     Short {
         short_by_bytes: u64,
@@ -31,8 +37,8 @@ pub enum Verdict<'a> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WayOut<'a> {
-    /// The first option that fits on its own, by its summary.
-    Best(&'a str),
+    /// The first option that fits on its own (after the horizon if one does).
+    Best(&'a PlanOption),
     /// No option fits on its own, but those that free space (not a bigger plan) do together.
     Together,
     /// Not even together: they free only this much, and no plan is big enough.
@@ -46,9 +52,15 @@ pub struct OptionView<'a> {
     pub option: &'a PlanOption,
     /// What its bytes do: a bigger plan `adds` room, the other options `free` it.
     pub amount: &'static str,
-    /// The first column of its items: `Backup` or `App`.
+    /// The first column of its items: `Backup`, `App`, or `Item` when both are listed.
     pub item_heading: &'static str,
+    /// Its items of 1 MB and more (all of them when none is that big, or only one is smaller).
     pub items: Vec<ItemView<'a>>,
+    /// The rest, folded into one row: how many, and their bytes.
+    pub small: Option<(usize, u64)>,
+    /// Its items add up to more than it frees: old devices' iCloud backups are inside `--used`, so deleting
+    /// them frees at most that.
+    pub capped_by_used: bool,
 }
 
 /// An app to leave out or a backup to delete.
@@ -58,7 +70,7 @@ pub struct ItemView<'a> {
     pub lost: &'static str,
 }
 
-/// How fast the phone's backup grows, from its archived copies.
+/// How fast the phone's backup grows, and from what.
 pub struct GrowthView<'a> {
     pub growth: &'a Growth,
     pub shrinking: bool,
@@ -91,7 +103,7 @@ impl<'a> PlanView<'a> {
 }
 
 fn verdict(plan: &Plan) -> Verdict<'_> {
-    if plan.fits_now {
+    if plan.fits_now && plan.fits_after_horizon {
         return Verdict::Fits {
             room_bytes: plan.tier_bytes.saturating_sub(plan.needed_bytes),
         };
@@ -99,22 +111,35 @@ fn verdict(plan: &Plan) -> Verdict<'_> {
     let together_bytes = plan
         .options
         .iter()
-        .filter(|o| o.kind != OptionKind::BuyTier)
+        .filter(|o| matches!(o.kind, OptionKind::ExcludeApps | OptionKind::DeleteBackups))
         .fold(0u64, |sum, o| sum.saturating_add(o.frees_bytes));
-    let way_out = match plan.options.iter().find(|o| o.fits) {
-        Some(best) => WayOut::Best(&best.summary),
-        None if together_bytes >= plan.shortfall_bytes => WayOut::Together,
+    let short_by = plan
+        .needed_after_horizon_bytes
+        .max(plan.needed_bytes)
+        .saturating_sub(plan.tier_bytes);
+    let best = plan
+        .options
+        .iter()
+        .find(|o| o.fits_after_horizon)
+        .or_else(|| plan.options.iter().find(|o| o.fits));
+    let way_out = match best {
+        Some(best) => WayOut::Best(best),
+        None if together_bytes >= short_by => WayOut::Together,
         None => WayOut::NothingIsEnough { together_bytes },
     };
-    Verdict::Short {
-        short_by_bytes: plan.shortfall_bytes,
-        way_out,
+    if plan.fits_now {
+        Verdict::FullSoon { way_out }
+    } else {
+        Verdict::Short {
+            short_by_bytes: plan.shortfall_bytes,
+            way_out,
+        }
     }
 }
 
 impl<'a> OptionView<'a> {
     fn new(rank: usize, option: &'a PlanOption) -> Self {
-        let items = option
+        let all: Vec<ItemView<'a>> = option
             .items
             .iter()
             .map(|item| ItemView {
@@ -126,6 +151,18 @@ impl<'a> OptionView<'a> {
                 },
             })
             .collect();
+        let (big, small): (Vec<ItemView<'a>>, Vec<ItemView<'a>>) = all
+            .into_iter()
+            .partition(|i| i.item.bytes >= SMALL_ITEM_BYTES);
+        let (items, small) = if big.is_empty() || small.len() < 2 {
+            let mut items = big;
+            items.extend(small);
+            (items, None)
+        } else {
+            let bytes = small.iter().map(|i| i.item.bytes).sum();
+            (big, Some((small.len(), bytes)))
+        };
+        let listed: u64 = option.items.iter().map(|i| i.bytes).sum();
         OptionView {
             rank,
             option,
@@ -135,9 +172,12 @@ impl<'a> OptionView<'a> {
             },
             item_heading: match option.kind {
                 OptionKind::DeleteBackups => "Backup",
+                OptionKind::Combined => "Item",
                 _ => "App",
             },
             items,
+            small,
+            capped_by_used: option.kind == OptionKind::DeleteBackups && listed > option.frees_bytes,
         }
     }
 }
@@ -146,6 +186,7 @@ impl<'a> OptionView<'a> {
 mod tests {
     use super::*;
     use crate::estimate::Estimate;
+    use crate::plan::ItemKind;
 
     fn plan(shortfall_bytes: u64, options: Vec<PlanOption>) -> Plan {
         Plan {
@@ -171,6 +212,12 @@ mod tests {
                 categories: Vec::new(),
             },
             notes: Vec::new(),
+            horizon_months: 12,
+            needed_today_bytes: 1_000 + shortfall_bytes,
+            needed_after_horizon_bytes: 1_000 + shortfall_bytes,
+            fits_after_horizon: shortfall_bytes == 0,
+            lasts_until: None,
+            today: "2026-12-01".into(),
         }
     }
 
@@ -185,6 +232,8 @@ mod tests {
             summary: format!("{kind:?}"),
             how: String::new(),
             exact: true,
+            lasts_until: None,
+            fits_after_horizon: fits,
         }
     }
 
@@ -200,17 +249,34 @@ mod tests {
             option(OptionKind::DeleteBackups, 60, true),
         ];
         let short = plan(50, options);
-        let way_out = WayOut::Best("BuyTier");
         let want = Verdict::Short {
             short_by_bytes: 50,
-            way_out,
+            way_out: WayOut::Best(&short.options[1]),
         };
         assert_eq!(verdict(&short), want);
     }
 
+    #[test]
+    fn a_plan_that_fits_now_but_not_after_the_horizon_is_full_soon() {
+        let mut p = plan(0, vec![option(OptionKind::BuyTier, 10_000, true)]);
+        p.fits_after_horizon = false;
+        p.needed_after_horizon_bytes = 1_500;
+        // One that fits now but not later is the way out only when none lasts.
+        let mut later = option(OptionKind::DeleteBackups, 600, true);
+        later.fits_after_horizon = false;
+        later.summary = "later".into();
+        p.options.insert(0, later);
+        assert_eq!(
+            verdict(&p),
+            Verdict::FullSoon {
+                way_out: WayOut::Best(&p.options[1])
+            }
+        );
+    }
+
     fn way_out(p: &Plan) -> WayOut<'_> {
         match verdict(p) {
-            Verdict::Short { way_out, .. } => way_out,
+            Verdict::Short { way_out, .. } | Verdict::FullSoon { way_out } => way_out,
             other => panic!("{other:?}"),
         }
     }
@@ -232,18 +298,23 @@ mod tests {
         );
     }
 
+    fn item(bytes: u64, loss: Loss) -> PlanItem {
+        PlanItem {
+            id: format!("id{bytes}"),
+            name: "name".into(),
+            bytes,
+            loss,
+            why: String::new(),
+            what: ItemKind::App,
+        }
+    }
+
     #[test]
     fn items_and_amounts_are_worded_by_the_options_kind() {
         let mut apps = option(OptionKind::ExcludeApps, 10, true);
         apps.items = [Loss::None, Loss::Redownload, Loss::UserData]
             .into_iter()
-            .map(|loss| PlanItem {
-                id: "id".into(),
-                name: "name".into(),
-                bytes: 1,
-                loss,
-                why: String::new(),
-            })
+            .map(|loss| item(1, loss))
             .collect();
         let view = OptionView::new(2, &apps);
         let lost: Vec<&str> = view.items.iter().map(|i| i.lost).collect();
@@ -257,5 +328,34 @@ mod tests {
         assert_eq!((view.amount, view.item_heading), ("frees", "Backup"));
         let tier = option(OptionKind::BuyTier, 10, true);
         assert_eq!(OptionView::new(1, &tier).amount, "adds");
+    }
+
+    #[test]
+    fn small_items_fold_into_one_row_beside_big_ones() {
+        let mut apps = option(OptionKind::ExcludeApps, 10, true);
+        apps.items = vec![
+            item(5_000_000, Loss::None),
+            item(999_999, Loss::None),
+            item(114, Loss::None),
+        ];
+        let view = OptionView::new(1, &apps);
+        assert_eq!(view.items.len(), 1);
+        assert_eq!(view.small, Some((2, 1_000_113)));
+        // One small item is shown as itself; so are small items with nothing big beside them.
+        apps.items.truncate(2);
+        assert_eq!(OptionView::new(1, &apps).small, None);
+        apps.items.remove(0);
+        apps.items.push(item(5, Loss::None));
+        let view = OptionView::new(1, &apps);
+        assert_eq!((view.items.len(), view.small), (2, None));
+    }
+
+    #[test]
+    fn deleting_backups_frees_at_most_what_used_holds() {
+        let mut backups = option(OptionKind::DeleteBackups, 1_000, true);
+        backups.items = vec![item(5_550, Loss::None), item(2_750, Loss::None)];
+        assert!(OptionView::new(1, &backups).capped_by_used);
+        backups.frees_bytes = 8_300;
+        assert!(!OptionView::new(1, &backups).capped_by_used);
     }
 }
