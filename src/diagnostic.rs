@@ -101,6 +101,15 @@ pub enum PlanNote {
     /// Neither birth dates nor archived copies tell how fast the backup grows: no growth is projected, and a
     /// plan to buy keeps 10% headroom instead.
     GrowthUnknown,
+    /// A backup offered for deletion has this phone's name but is another device: its model and the day of
+    /// its last backup (null when unknown) tell which.
+    SameNameNotThisPhone {
+        backup_id: String,
+        /// As the plan shows it, with the model and date.
+        name: String,
+        model: Option<String>,
+        last_backup: Option<String>,
+    },
 }
 
 impl Warning {

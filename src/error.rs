@@ -98,12 +98,29 @@ pub enum Error {
     )]
     PlanLocked { device: String, path: PathBuf },
 
-    /// `plan` was asked for a device no backup is of.
+    /// `plan` (or `--device` anywhere) was asked for a device no backup is of.
     #[error(
         "no backup of a device named {wanted:?}; the backups found are of: {}",
         if known.is_empty() { "none".to_string() } else { known.join(", ") }
     )]
     NoSuchDevice { wanted: String, known: Vec<String> },
+
+    /// A device name (or the start of a UDID) that fits several different devices: nothing is guessed.
+    #[error(
+        "{wanted:?} fits {} devices: {}; name one by its UDID or a start of it that no other device's UDID \
+         shares (4 characters or more), by its backup folder, or by its name as shown here, where what is in \
+         brackets may be cut to what tells it apart{}",
+        candidates.len(),
+        candidates.join("; "),
+        if examples.is_empty() { String::new() } else { format!(" (e.g. {})", examples.join(" or ")) }
+    )]
+    AmbiguousDevice {
+        wanted: String,
+        /// Each device as a person reads its name, with its UDID (or folder).
+        candidates: Vec<String>,
+        /// Ways to name the first of them that pick it alone.
+        examples: Vec<String>,
+    },
 
     /// `plan` found no backup at all to plan for.
     #[error("no backup was found to plan for")]
@@ -215,6 +232,7 @@ impl Error {
             Error::NoDefaultFolder(_) => "no-default-folder",
             Error::PlanLocked { .. } => "plan-locked",
             Error::NoSuchDevice { .. } => "no-such-device",
+            Error::AmbiguousDevice { .. } => "ambiguous-device",
             Error::NothingToPlan => "nothing-to-plan",
             Error::Prices(_) => "bad-prices",
             Error::NoSuchApp { .. } => "no-such-app",
@@ -357,6 +375,11 @@ mod tests {
             Error::NoSuchDevice {
                 wanted: "x".into(),
                 known: vec![],
+            },
+            Error::AmbiguousDevice {
+                wanted: "x".into(),
+                candidates: vec!["a".into(), "b".into()],
+                examples: vec![],
             },
             Error::NothingToPlan,
             Error::Prices("x".into()),

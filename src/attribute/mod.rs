@@ -3,6 +3,7 @@
 pub(crate) mod apps;
 pub mod births;
 pub(crate) mod category;
+pub mod devices;
 pub mod inside;
 pub(crate) mod names;
 pub(crate) mod rules;

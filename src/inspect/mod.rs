@@ -10,6 +10,7 @@ pub use scope::{Scope, Target};
 pub use top::{largest_files, LargeFile, TopFiles};
 pub use tree::{backup_tree, scope_tree, Node, NodeKind, TreeOf};
 
+use crate::attribute::devices::Devices;
 use crate::attribute::inside::{Inside, Keep};
 use crate::attribute::BackupSummary;
 use crate::discover::Skipped;
@@ -66,6 +67,8 @@ fn inside_of(backup: &BackupSummary) -> Option<&Inside> {
 #[derive(Debug)]
 pub struct Inspected<'a, T> {
     pub backup: &'a BackupSummary,
+    /// The device's name as a person reads it among every backup found (see [`Devices::name`]).
+    pub name: String,
     pub found: T,
 }
 
@@ -81,26 +84,41 @@ pub struct Inspection<'a, T> {
 }
 
 impl<'a, T> Inspection<'a, T> {
-    /// Looks inside each backup of `report` whose contents were read.
-    pub fn of(report: &'a ScanReport, look: impl Fn(&BackupSummary) -> Result<T>) -> Self {
+    /// Looks inside each backup of `report` whose contents were read, or only those of the device `device`
+    /// names ([`Devices::find`]: a name several devices have is an error, as is one none has).
+    pub fn of(
+        report: &'a ScanReport,
+        device: Option<&str>,
+        look: impl Fn(&BackupSummary) -> Result<T>,
+    ) -> Result<Self> {
+        let names = Devices::of(report.backups.iter().map(|b| &b.summary));
+        let wanted = match device {
+            Some(device) => names.find(device)?,
+            None => (0..report.backups.len()).collect(),
+        };
         let mut errors = report.errors.clone();
         let first_new = errors.len();
         let mut backups = Vec::new();
-        for b in report.backups.iter().filter(|b| b.summary.bytes.is_some()) {
+        for i in wanted {
+            let b = &report.backups[i];
+            if b.summary.bytes.is_none() {
+                continue;
+            }
             match look(&b.summary) {
                 Ok(found) => backups.push(Inspected {
                     backup: &b.summary,
+                    name: names.name(i).to_string(),
                     found,
                 }),
                 Err(e) => errors.push(BackupError::new(b.summary.path.clone(), &e)),
             }
         }
-        Inspection {
+        Ok(Inspection {
             backups,
             skipped: &report.skipped,
             errors,
             first_new,
-        }
+        })
     }
 
     /// The errors of looking inside, not the scan's.

@@ -12,6 +12,7 @@ use super::losses::loss_of;
 use super::select::{choose, Candidate, Loss};
 use super::tiers::{cheapest_fitting, tiers, PriceTable, Tier};
 use crate::attribute::births::{MONTHS, RATE_MONTHS};
+use crate::attribute::devices::Devices;
 use crate::attribute::{BackupState, Category, Format, OwnerKind};
 use crate::diagnostic::PlanNote;
 use crate::error::{Error, Result};
@@ -29,7 +30,8 @@ pub struct PlanRequest<'a> {
     pub tier_given: bool,
     /// What iCloud holds besides this phone's backup; `None` when not given (counted as 0, with a note).
     pub used_bytes: Option<u64>,
-    /// Device name, UDID or backup folder name; `None` for the newest backup that is not an archived copy.
+    /// The device, as [`Devices::find`] takes it (a name, a UDID or its start, a backup folder); `None` for the
+    /// newest backup that is not an archived copy.
     pub device: Option<&'a str>,
     pub currency: &'a str,
     pub prices: &'a PriceTable,
@@ -112,7 +114,11 @@ pub struct PlanOption {
 /// The plan for one phone. The first fields are the JSON contract of `cloudfit plan --json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
+    /// The device's name as its backup gives it.
     pub device: String,
+    /// The name a person reads: [`Plan::device`], with the model and last backup date when another device
+    /// has the same name.
+    pub display_name: String,
     pub backup_id: String,
     pub tier_bytes: u64,
     pub used_bytes: u64,
@@ -149,7 +155,8 @@ const NEGLIGIBLE: u64 = 100;
 pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<Plan> {
     let phone = this_phone(backups, request.device)?;
     let s = &phone.summary;
-    let device = display_name(phone);
+    let names = Devices::of(backups.iter().map(|b| &b.summary));
+    let device = names.name_of(s);
     let Some(estimate) = phone.estimate.clone() else {
         return Err(Error::PlanLocked {
             device,
@@ -198,7 +205,7 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
     let mut options = Vec::new();
     if target > 0 {
         options.extend(exclude_apps(&estimate, target, &device, kind, &ctx));
-        options.extend(delete_backups(backups, phone, target, used, &ctx));
+        options.extend(delete_backups(backups, phone, target, used, &ctx, &names));
         if let Some(option) = buy_tier(&ctx, tier, request)? {
             options.push(option);
         }
@@ -209,7 +216,7 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
             .iter()
             .find_map(|o| o.tier.as_ref().map(|t| t.bytes));
         if !options.iter().any(|o| o.fits_after_horizon && pain(o) <= 1) {
-            let together = combined(&estimate, backups, phone, &device, kind, &ctx, request)?;
+            let together = combined(&estimate, backups, phone, &ctx, request, &names)?;
             options.extend(together.filter(|c| {
                 c.tier
                     .as_ref()
@@ -225,6 +232,7 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
                 std::cmp::Reverse(o.frees_bytes),
             )
         });
+        notes.extend(same_name_warnings(&mut options, backups, phone, &names));
     }
 
     if let Some(g) = growth.as_mut() {
@@ -239,7 +247,8 @@ pub fn advise(backups: &[EstimatedBackup], request: &PlanRequest<'_>) -> Result<
     }
 
     Ok(Plan {
-        device,
+        device: plain_name(phone),
+        display_name: device,
         backup_id: s.id.clone(),
         tier_bytes: tier.bytes,
         used_bytes: used,
@@ -327,10 +336,7 @@ fn drop_negligible(options: &mut Vec<PlanOption>, target: u64) {
 
 /// What tells one device's backups from another's: its UDID (archived copies share it), else the folder.
 pub fn device_key(s: &crate::attribute::BackupSummary) -> String {
-    s.udid
-        .clone()
-        .unwrap_or_else(|| s.id.clone())
-        .to_ascii_uppercase()
+    crate::attribute::devices::device_key(s)
 }
 
 /// iCloud stops storing once a plan is full, so it can never hold more than the plan: a `used` beyond the tier
@@ -342,8 +348,8 @@ pub fn used_beyond_tier(used: u64, tier: &Tier) -> Option<PlanNote> {
     })
 }
 
-/// The backup `plan` plans for: the named device's newest copy, or the newest backup that is not an archived
-/// copy.
+/// The backup `plan` plans for: the named device's newest copy (a name several devices have is refused, see
+/// [`Devices::find`]), or the newest backup that is not an archived copy.
 pub fn this_phone<'a>(
     backups: &'a [EstimatedBackup],
     device: Option<&str>,
@@ -359,12 +365,9 @@ pub fn this_phone<'a>(
     };
     match device {
         Some(name) => {
-            let wanted = name.trim();
-            let matches: Vec<&EstimatedBackup> = backups
-                .iter()
-                .filter(|b| is_device(&b.summary, wanted))
-                .collect();
-            newest(matches).ok_or_else(|| no_such_device(backups, wanted))
+            let devices = Devices::of(backups.iter().map(|b| &b.summary));
+            let matches = devices.find(name)?.into_iter().map(|i| &backups[i]);
+            newest(matches.collect()).ok_or_else(|| devices.no_such(name))
         }
         None => {
             // Extracted trees have no device facts; they are planned for only when nothing else was found.
@@ -379,7 +382,8 @@ pub fn this_phone<'a>(
     }
 }
 
-/// Whether a backup is of the device `wanted` names: its name, UDID or backup folder, ignoring case.
+/// Whether a backup's name, UDID or backup folder is `wanted`, ignoring case; [`Devices::find`] is what
+/// settles which one device that means.
 pub fn is_device(s: &crate::attribute::BackupSummary, wanted: &str) -> bool {
     let wanted = wanted.trim();
     s.device_name
@@ -391,12 +395,9 @@ pub fn is_device(s: &crate::attribute::BackupSummary, wanted: &str) -> bool {
         || s.id.eq_ignore_ascii_case(wanted)
 }
 
-/// The error for a `--device` that names no backup found.
+/// The error for a `--device` that names no backup found, listing the devices there are as a person reads them.
 pub fn no_such_device(backups: &[EstimatedBackup], wanted: &str) -> Error {
-    Error::NoSuchDevice {
-        wanted: wanted.trim().to_string(),
-        known: backups.iter().map(display_name).collect(),
-    }
+    Devices::of(backups.iter().map(|b| &b.summary)).no_such(wanted)
 }
 
 fn is_extracted(b: &EstimatedBackup) -> bool {
@@ -406,7 +407,8 @@ fn is_extracted(b: &EstimatedBackup) -> bool {
     )
 }
 
-fn display_name(b: &EstimatedBackup) -> String {
+/// The device's name as its backup gives it, else the folder's.
+fn plain_name(b: &EstimatedBackup) -> String {
     b.summary
         .device_name
         .clone()
@@ -560,7 +562,11 @@ fn sort_items(items: &mut [PlanItem]) {
 }
 
 /// Other devices' backups that are stale (no backup for 180 days) or kept only as archived copies.
-fn stale_items(backups: &[EstimatedBackup], phone: &EstimatedBackup) -> Vec<PlanItem> {
+fn stale_items(
+    backups: &[EstimatedBackup],
+    phone: &EstimatedBackup,
+    names: &Devices<'_>,
+) -> Vec<PlanItem> {
     let key = |b: &EstimatedBackup| device_key(&b.summary);
     let mine = key(phone);
     let mut devices: BTreeMap<String, Vec<&EstimatedBackup>> = BTreeMap::new();
@@ -593,7 +599,7 @@ fn stale_items(backups: &[EstimatedBackup], phone: &EstimatedBackup) -> Vec<Plan
         };
         items.push(PlanItem {
             id: s.id.clone(),
-            name: display_name(newest),
+            name: names.name_of(&newest.summary),
             bytes,
             loss: if finished { Loss::None } else { Loss::UserData },
             why: format!(
@@ -618,11 +624,12 @@ fn delete_backups(
     target: u64,
     used: u64,
     ctx: &Context,
+    names: &Devices<'_>,
 ) -> Option<PlanOption> {
     if used == 0 {
         return None;
     }
-    let mut items = stale_items(backups, phone);
+    let mut items = stale_items(backups, phone, names);
     if items.is_empty() {
         return None;
     }
@@ -656,6 +663,64 @@ fn delete_how(names: &str) -> String {
         "On any of your devices: {BACKUPS_SCREEN} › {names} › Delete Backup (not listed there: no iCloud backup \
          is left)"
     )
+}
+
+/// A stale backup offered for deletion that has this phone's name but is another device: said first in its
+/// item's Why and in the notes (`same-name-not-this-phone`), so that nobody deletes the wrong "Maya's iPhone".
+fn same_name_warnings(
+    options: &mut [PlanOption],
+    backups: &[EstimatedBackup],
+    phone: &EstimatedBackup,
+    names: &Devices<'_>,
+) -> Vec<PlanNote> {
+    let Some(me) = names.index_of(&phone.summary) else {
+        return Vec::new();
+    };
+    let kind = device_kind(phone.summary.product_type.as_deref());
+    let mut notes = Vec::new();
+    let items = options
+        .iter_mut()
+        .flat_map(|o| o.items.iter_mut())
+        .filter(|i| i.what == ItemKind::Backup);
+    let mut warned = std::collections::BTreeSet::new();
+    for item in items {
+        let Some(other) = backups.iter().position(|b| b.summary.id == item.id) else {
+            continue;
+        };
+        if !names.same_name_other_device(me, other) {
+            continue;
+        }
+        let (model, day) = names.model_and_day(other);
+        let what = match model {
+            Some(model) => format!("{} {model}", article(model)),
+            None => "another device".to_string(),
+        };
+        let when = day.map_or_else(String::new, |day| format!(", last backed up {day}"));
+        item.why = format!(
+            "not this {kind}: {what} with the same name{when} — check the model in Settings › [your name] \
+             before deleting; {}",
+            item.why
+        );
+        // The same backup may be in two options (alone, and together with apps): one note for it.
+        if !warned.insert(item.id.clone()) {
+            continue;
+        }
+        notes.push(PlanNote::SameNameNotThisPhone {
+            backup_id: item.id.clone(),
+            name: item.name.clone(),
+            model: model.map(str::to_string),
+            last_backup: day.map(str::to_string),
+        });
+    }
+    notes
+}
+
+/// "an" before a vowel ("an iPhone 12", "an iPad Air"), else "a".
+fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
 }
 
 /// The cheapest plan that still holds everything at the end of the horizon (with 10% headroom when the
@@ -762,14 +827,15 @@ fn combined(
     estimate: &Estimate,
     backups: &[EstimatedBackup],
     phone: &EstimatedBackup,
-    device: &str,
-    kind: &str,
     ctx: &Context,
     request: &PlanRequest<'_>,
+    names: &Devices<'_>,
 ) -> Result<Option<PlanOption>> {
+    let device = names.name_of(&phone.summary);
+    let kind = device_kind(phone.summary.product_type.as_deref());
     let used = request.used_bytes.unwrap_or(0);
     let mut gone: Vec<PlanItem> = if used > 0 {
-        stale_items(backups, phone)
+        stale_items(backups, phone, names)
             .into_iter()
             .filter(|i| i.loss == Loss::None)
             .collect()

@@ -18,7 +18,7 @@ pub fn top_table(inspection: &Inspection<'_, TopFiles>, style: Style) -> String 
             out.push('\n');
         }
         let found = &looked.found;
-        heading(&mut out, looked.backup, style);
+        heading(&mut out, looked.backup, &looked.name, style);
         let line = format!(
             "{} of {}: {} in {} files",
             match found.files.len() {
@@ -84,7 +84,7 @@ pub fn tree_table(inspection: &Inspection<'_, TreeOf>, style: Style) -> String {
             out.push('\n');
         }
         let TreeOf { target, tree } = &looked.found;
-        heading(&mut out, looked.backup, style);
+        heading(&mut out, looked.backup, &looked.name, style);
         let line = format!(
             "{}: {} in {} files",
             target_name(target),
@@ -189,9 +189,10 @@ fn bar(part: u64, whole: u64) -> String {
     out
 }
 
-fn heading(out: &mut String, b: &BackupSummary, style: Style) {
-    let name = clean(b.device_name.as_deref().unwrap_or(&b.id));
-    let mut title = name;
+/// The backup's device (`name`, as [`crate::attribute::devices::Devices::name`] gives it), model and date,
+/// then its folder.
+fn heading(out: &mut String, b: &BackupSummary, name: &str, style: Style) {
+    let mut title = clean(name);
     if let Some(model) = &b.product_name {
         let _ = write!(title, " · {}", clean(model));
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::words;
+use crate::attribute::devices::Devices;
 use crate::discover::Skipped;
 use crate::estimate::Estimate;
 use crate::inspect::{self, Inspection};
@@ -119,9 +120,10 @@ impl Failure {
 pub fn scan_json(report: &ScanReport) -> Result<String, serde_json::Error> {
     let mut doc = Map::new();
     doc.insert("schema_version".into(), SCHEMA_VERSION.into());
+    let names = Devices::of(report.backups.iter().map(|b| &b.summary));
     let mut backups = Vec::with_capacity(report.backups.len());
-    for b in &report.backups {
-        let mut value = serde_json::to_value(b)?;
+    for (i, b) in report.backups.iter().enumerate() {
+        let mut value = with_display_name(serde_json::to_value(b)?, names.name(i));
         worded(&mut value["warnings"], &b.summary.warnings, words::warning);
         if let Some(e) = &b.estimate {
             estimate_words(&mut value["estimate"], e);
@@ -175,6 +177,7 @@ struct Looked<'a, T> {
     #[serde(serialize_with = "crate::discover::serialize_path")]
     path: &'a std::path::Path,
     device_name: Option<&'a str>,
+    display_name: &'a str,
     product_name: Option<&'a str>,
     last_backup: Option<&'a str>,
     #[serde(flatten)]
@@ -196,6 +199,7 @@ pub fn inspection_json<T: Serialize>(
                 id: &i.backup.id,
                 path: &i.backup.path,
                 device_name: i.backup.device_name.as_deref(),
+                display_name: &i.name,
                 product_name: i.backup.product_name.as_deref(),
                 last_backup: i.backup.last_backup.as_deref(),
                 found: &i.found,
@@ -251,6 +255,23 @@ pub fn failure_json(failure: &Failure) -> Result<String, serde_json::Error> {
     doc.insert("skipped".into(), Value::Array(Vec::new()));
     doc.insert("errors".into(), errors(&[], std::slice::from_ref(failure))?);
     finish(doc)
+}
+
+/// A backup's object with `display_name` (the name a person reads, see [`Devices::name`]) after
+/// `device_name`.
+fn with_display_name(value: Value, name: &str) -> Value {
+    let Value::Object(fields) = value else {
+        return value;
+    };
+    let mut out = Map::with_capacity(fields.len() + 1);
+    for (key, field) in fields {
+        let after = key == "device_name";
+        out.insert(key, field);
+        if after {
+            out.insert("display_name".into(), name.into());
+        }
+    }
+    Value::Object(out)
 }
 
 fn finish(doc: Map<String, Value>) -> Result<String, serde_json::Error> {

@@ -7,19 +7,31 @@ use super::size::{size, size_beside};
 use super::table::{assumption_lines, clean, render, say, say_bold};
 use super::view::{EstimateView, GrowthView, OptionView, PlanView, Verdict, WayOut};
 use super::Style;
+use crate::diagnostic::PlanNote;
 use crate::plan::{Method, OptionKind, Plan};
 
 /// The verdict as one line: does it fit, for how long, and if not, the cheapest way out.
 pub(crate) fn verdict(view: &PlanView<'_>) -> String {
     let plan = view.plan;
     let e = &plan.estimate;
-    let backup = format!(
-        "{}'s iCloud backup (about {}; {} to {})",
-        clean(&plan.device),
-        size(plan.estimate_bytes),
-        size(e.low),
-        size(e.high)
-    );
+    // A name told apart by its model and date ends in brackets, where a possessive would not read.
+    let backup = if plan.display_name == plan.device {
+        format!(
+            "{}'s iCloud backup (about {}; {} to {})",
+            clean(&plan.display_name),
+            size(plan.estimate_bytes),
+            size(e.low),
+            size(e.high)
+        )
+    } else {
+        format!(
+            "the iCloud backup of {}, about {} ({} to {}),",
+            clean(&plan.display_name),
+            size(plan.estimate_bytes),
+            size(e.low),
+            size(e.high)
+        )
+    };
     let (with_used, need, fill) = if plan.used_bytes > 0 {
         (
             format!(" and {} of other iCloud data", size(plan.used_bytes)),
@@ -242,7 +254,12 @@ pub fn plan_text(plan: &Plan, style: Style, explain: bool) -> String {
         out.push('\n');
         say(&mut out, &growth_line(g, explain), style);
     }
-    for note in view.notes {
+    // A backup of another device with this phone's name says so in its own row already.
+    let notes = view
+        .notes
+        .iter()
+        .filter(|n| !matches!(n, PlanNote::SameNameNotThisPhone { .. }));
+    for note in notes {
         say(
             &mut out,
             &format!("Note: {}", super::words::plan_note(note)),
@@ -259,21 +276,22 @@ pub fn plan_text(plan: &Plan, style: Style, explain: bool) -> String {
     }
     out.push('\n');
     let line = format!(
-        "iCloud backup: about {} ({} to {}), from a local backup of {}.",
+        "iCloud backup of {}: about {} ({} to {}), from a local backup of {} ({})",
+        clean(&plan.display_name),
         size(e.bytes),
         size(e.low),
         size(e.high),
         size(e.local_bytes),
+        clean(&plan.backup_id)
     );
     say(&mut out, &line, style);
     let line = format!(
-        "Your plan: {} · other iCloud data: {} · needed: {} · in {} months: {} · backup folder {}",
+        "Your plan: {} · other iCloud data: {} · needed: {} · in {} months: {}",
         plan.tier_name,
         size(plan.used_bytes),
         size_beside(plan.needed_bytes, plan.tier_bytes),
         plan.horizon_months,
         size_beside(plan.needed_after_horizon_bytes, plan.tier_bytes),
-        clean(&plan.backup_id)
     );
     say(&mut out, &line, style);
     out.push('\n');

@@ -124,14 +124,17 @@ const FOLDER: usize = 7;
 
 /// What `list` gives up, in this order, until it fits the width: first the short forms (the folder as a
 /// short id, the model without what is in brackets, `Enc`, `archived` for an archived finished copy, the
-/// date without its age), then long names cut to 16 columns, then whole columns (iOS, Folder, Model,
-/// Encrypted, State, Last backup), and last the device name is cut to what is left. Size is never touched.
-const LIST_STEPS: [Step; 14] = [
+/// date without its age, a device's name without the model and date that tell it from another of that name,
+/// which the Model and Last backup columns still show), then long names cut to 16 columns, then whole
+/// columns (iOS, Folder, Model, Encrypted, State, Last backup), and last the device name is cut to what is
+/// left. Size is never touched.
+const LIST_STEPS: [Step; 15] = [
     Step::Shorten(FOLDER),
     Step::Shorten(MODEL),
     Step::Shorten(ENCRYPTED),
     Step::Shorten(STATE),
     Step::Shorten(LAST_BACKUP),
+    Step::Shorten(DEVICE),
     Step::Truncate {
         column: DEVICE,
         min: 16,
@@ -155,7 +158,7 @@ const LIST_STEPS: [Step; 14] = [
 /// `cloudfit list`: one row per backup.
 pub fn list_table(report: &ScanReport, style: Style) -> String {
     let mut columns = vec![
-        Column::left("Device"),
+        Column::left("Device").or_short("Device"),
         Column::left("Model").or_short("Model"),
         Column::left("iOS"),
         Column::left("Last backup").or_short("Last backup"),
@@ -170,7 +173,11 @@ pub fn list_table(report: &ScanReport, style: Style) -> String {
         let encrypted = if b.encrypted { "yes" } else { "no" };
         let day = row.last_backup.as_ref().map_or("unknown", |l| l.day);
         let id = clean(&b.id);
-        columns[DEVICE].push(or_unknown(&b.device_name));
+        // Named as the scan heads it, with the model and date where another device has the same name.
+        match &b.device_name {
+            Some(name) => columns[DEVICE].push_both(clean(&row.title), clean(name)),
+            None => columns[DEVICE].push_both("unknown".into(), "unknown".into()),
+        }
         let short = short_model(&model).to_string();
         columns[MODEL].push_both(model, short);
         columns[IOS].push(or_unknown(&b.ios_version));
@@ -238,11 +245,11 @@ fn backup_section(out: &mut String, view: &BackupView<'_>, style: Style) {
     let header = &view.header;
     let b = &header.backup.summary;
     let title = if header.extracted {
-        format!("{} · extracted backup folder", clean(header.title))
+        format!("{} · extracted backup folder", clean(&header.title))
     } else {
         format!(
             "{} · {} · iOS {}",
-            clean(header.title),
+            clean(&header.title),
             or_unknown(&b.product_name),
             or_unknown(&b.ios_version)
         )

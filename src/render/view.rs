@@ -3,6 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::attribute::devices::Devices;
 use crate::attribute::{BackupState, BackupSummary, Format, NameSource, OwnerKind};
 use crate::diagnostic::{Assumption, Warning};
 use crate::estimate::{Estimate, EstimatedBackup, Removed};
@@ -38,8 +39,9 @@ pub struct BackupHeader<'a> {
     pub backup: &'a EstimatedBackup,
     /// An extracted tree has no plists: it is named by its folder, and has no date or state to show.
     pub extracted: bool,
-    /// The name a person knows the backup by: the device's, else the folder's.
-    pub title: &'a str,
+    /// The name a person knows the backup by: the device's (with its model and last backup date when another
+    /// device has the same name), else the folder's.
+    pub title: String,
     pub last_backup: Option<LastBackup<'a>>,
     /// `finished`, `incomplete`, and `archived, …` for an archived copy.
     pub state: &'static str,
@@ -182,11 +184,13 @@ pub struct EstimateView<'a> {
 impl<'a> ScanView<'a> {
     /// `top` rows per table before the rest fold into one row; `None` for every row.
     pub fn new(report: &'a ScanReport, top: Option<usize>) -> Self {
+        let names = Devices::of(report.backups.iter().map(|b| &b.summary));
         let backups = report
             .backups
             .iter()
-            .map(|b| BackupView {
-                header: BackupHeader::new(b),
+            .enumerate()
+            .map(|(i, b)| BackupView {
+                header: BackupHeader::new(b, names.name(i)),
                 usage: usage(b, top),
                 notes: notes(&b.summary),
                 estimate: b.estimate.as_ref().map(EstimateView::new),
@@ -198,23 +202,26 @@ impl<'a> ScanView<'a> {
 
 impl<'a> ListView<'a> {
     pub fn new(report: &'a ScanReport) -> Self {
-        ListView {
-            rows: report.backups.iter().map(BackupHeader::new).collect(),
-        }
+        let names = Devices::of(report.backups.iter().map(|b| &b.summary));
+        let rows = report
+            .backups
+            .iter()
+            .enumerate()
+            .map(|(i, b)| BackupHeader::new(b, names.name(i)))
+            .collect();
+        ListView { rows }
     }
 }
 
 impl<'a> BackupHeader<'a> {
-    fn new(backup: &'a EstimatedBackup) -> Self {
+    /// `title` as [`Devices::name`] gives it.
+    fn new(backup: &'a EstimatedBackup, title: &str) -> Self {
         let b = &backup.summary;
         let extracted = matches!(
             b.format,
             Format::ExtractedDomains | Format::ExtractedDevicePaths
         );
-        let title = match (&b.device_name, extracted) {
-            (Some(name), false) => name.as_str(),
-            _ => b.id.as_str(),
-        };
+        let title = title.to_string();
         let last_backup = match (&b.last_backup, b.age_days) {
             (Some(date), Some(age_days)) => Some(LastBackup {
                 day: date.get(..10).unwrap_or(date),

@@ -117,6 +117,26 @@ pub fn plan_note(n: &PlanNote) -> String {
         PlanNote::GrowthUnknown => "how fast this backup grows is not known (no birth dates and no archived \
                                     copies), so no growth is counted; a plan to buy keeps 10% room to grow"
             .into(),
+        PlanNote::SameNameNotThisPhone {
+            name,
+            model,
+            last_backup,
+            ..
+        } => {
+            let facts: Vec<String> = model
+                .iter()
+                .cloned()
+                .chain(last_backup.iter().map(|day| format!("last backed up {day}")))
+                .collect();
+            let facts = match facts.is_empty() {
+                true => String::new(),
+                false => format!(" ({})", facts.join(", ")),
+            };
+            format!(
+                "{name}, offered for deletion, is not this phone: it is another device with the same \
+                 name{facts}; check the model in Settings › [your name] before deleting its backup"
+            )
+        }
     }
 }
 

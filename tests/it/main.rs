@@ -16,6 +16,7 @@ mod growth;
 mod inside;
 mod inventory;
 mod manuals;
+mod names;
 mod odd_input;
 mod plan;
 mod prompts;

@@ -275,6 +275,7 @@ fn report_data(tmp: &Path) -> Value {
     for b in scan["backups"].as_array_mut().unwrap() {
         if b["id"] == "5d1a3c9e8b7f46021c4e9a0b3d2f7e816a4c0b95" {
             b["device_name"] = IMG.into();
+            b["display_name"] = IMG.into();
         }
     }
     let mut looks = Vec::new();
@@ -871,7 +872,7 @@ fn table_rows(shown: &Value) -> Vec<(String, u64, u64, bool)> {
 
 fn check_backup(b: &Value, shown: &Value, row: &Value, inside: Option<&Value>, scan: &Value) {
     let path = b["path"].as_str().unwrap();
-    let name = b["device_name"].as_str().unwrap_or(path);
+    let name = b["display_name"].as_str().unwrap_or(path);
     assert_eq!(shown["path"], path);
     assert_eq!(shown["device"], name, "{path}");
     assert_eq!(row["path"], path);
@@ -1104,7 +1105,7 @@ fn check_plan(want: Option<&Value>, shown: &Value) {
     }
     assert_eq!(
         shown["heading"],
-        format!("Plan for {}", plan["device"].as_str().unwrap())
+        format!("Plan for {}", plan["display_name"].as_str().unwrap())
     );
     assert_eq!(shown["verdict"], plan["verdict"]);
     assert_eq!(

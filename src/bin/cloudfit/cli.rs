@@ -111,7 +111,9 @@ pub struct LookArgs {
     /// Only this data type, by its id: photos, messages, apps, ... (the ids `cloudfit scan --json` shows)
     #[arg(long = "type", value_name = "ID", value_parser = parse_category, group = "scope")]
     pub category: Option<Category>,
-    /// Only the backups of this device: its name, UDID or backup folder [default: every backup found]
+    /// Only the backups of this device: its name, UDID (or its first 4 or more characters) or backup folder;
+    /// a name several devices have is refused: add what tells it apart as cloudfit shows it, e.g.
+    /// "Maya's iPhone (iPhone 12)" [default: every backup found]
     #[arg(long, value_name = "NAME")]
     pub device: Option<String>,
 }
@@ -267,7 +269,9 @@ pub struct PlanArgs {
 /// Which device a plan is for, and how its prices are told: the same for `plan` and `report`.
 #[derive(Args)]
 pub struct PlanChoiceArgs {
-    /// The device to plan for: its name, UDID or backup folder [default: the newest backup that is not an archived copy]
+    /// The device to plan for: its name, UDID (or its first 4 or more characters) or backup folder; a name
+    /// several devices have is refused: add what tells it apart as cloudfit shows it, e.g. "Maya's iPhone
+    /// (iPhone 12)" [default: the newest backup that is not an archived copy]
     #[arg(long, value_name = "NAME")]
     pub device: Option<String>,
     /// Currency of the prices: USD, EUR, GBP, INR or JPY (or any in --prices)

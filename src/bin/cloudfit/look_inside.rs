@@ -17,32 +17,24 @@ use crate::config::{Job, LookConfig, PlanConfig, ReportConfig};
 use crate::exit;
 use crate::output::{print, warn};
 
-/// Looks inside every backup read (of `--device`'s only, when given) and prints what was found.
+/// Looks inside every backup read (of `--device`'s only, when given) and prints what was found; a
+/// `--device` that names no device, or several, is the command's one error.
 pub fn run(
     job: Job,
     look: &LookConfig,
-    mut report: ScanReport,
+    report: ScanReport,
     format: OutputFormat,
     style: Style,
 ) -> u8 {
-    if let Some(device) = &look.device {
-        if !report
-            .backups
-            .iter()
-            .any(|b| plan::is_device(&b.summary, device))
-        {
-            let failure = Failure::of_error(&plan::no_such_device(&report.backups, device));
-            return crate::fail(&failure, format, job);
-        }
-        report
-            .backups
-            .retain(|b| plan::is_device(&b.summary, device));
-    }
+    let device = look.device.as_deref();
     let text = match job {
         Job::Tree => {
-            let inspection = Inspection::of(&report, |b| {
+            let inspection = match Inspection::of(&report, device, |b| {
                 inspect::scope_tree(b, &look.scope, look.depth, look.count)
-            });
+            }) {
+                Ok(inspection) => inspection,
+                Err(e) => return crate::fail(&Failure::of_error(&e), format, job),
+            };
             tell(&inspection);
             let text = match format {
                 OutputFormat::Json => {
@@ -54,9 +46,12 @@ pub fn run(
             text.map(|t| (t, outcome(&inspection)))
         }
         _ => {
-            let inspection = Inspection::of(&report, |b| {
+            let inspection = match Inspection::of(&report, device, |b| {
                 inspect::largest_files(b, &look.scope, look.count)
-            });
+            }) {
+                Ok(inspection) => inspection,
+                Err(e) => return crate::fail(&Failure::of_error(&e), format, job),
+            };
             tell(&inspection);
             let text = match format {
                 OutputFormat::Json => {

@@ -167,7 +167,7 @@
   backups.forEach(function (b) { backupPaths[b.path] = true; });
 
   function deviceName(b) {
-    return b.device_name || b.id || b.path;
+    return b.display_name || b.device_name || b.id || b.path;
   }
 
   // ---- Header and the list of backups ---------------------------------------------------------------------
@@ -236,11 +236,12 @@
       why.forEach(function (m) { s.appendChild(el('p', 'reason', m)); });
       return s;
     }
-    s.appendChild(el('h2', null, 'Plan for ' + plan.device));
+    var device = plan.display_name || plan.device;
+    s.appendChild(el('h2', null, 'Plan for ' + device));
     s.appendChild(el('p', 'verdict', plan.verdict));
     s.appendChild(el('p', 'facts', [
       'Your plan: ' + plan.tier_name + ' · other iCloud data: ', sized(plan.used_bytes, 'used'),
-      ' · needed: ', sized(plan.needed_bytes, 'needed'), ' · iCloud backup of ' + plan.device + ': about ',
+      ' · needed: ', sized(plan.needed_bytes, 'needed'), ' · iCloud backup of ' + device + ': about ',
       sized(plan.estimate_bytes, 'plan-estimate')
     ]));
     if ((plan.options || []).length) {

@@ -191,6 +191,7 @@ mod tests {
     fn plan(shortfall_bytes: u64, options: Vec<PlanOption>) -> Plan {
         Plan {
             device: "Maya's iPhone".into(),
+            display_name: "Maya's iPhone".into(),
             backup_id: "id".into(),
             tier_bytes: 1_000,
             used_bytes: 900,
