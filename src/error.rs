@@ -130,6 +130,24 @@ pub enum Error {
     #[error("cannot price iCloud+ plans: {0}")]
     Prices(String),
 
+    /// `diff` was given a folder that holds no backup or several, where it needs one.
+    #[error(
+        "{} holds {found} backups, and diff compares one backup with another: name each backup folder",
+        path.display()
+    )]
+    DiffNotOneBackup { path: PathBuf, found: usize },
+
+    /// `diff` of a device that has fewer than two backups in the folders given.
+    #[error(
+        "diff needs two backups of {wanted:?} and found {found}; the backups found are of: {}",
+        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+    )]
+    DiffTooFewBackups {
+        wanted: String,
+        found: usize,
+        known: Vec<String>,
+    },
+
     /// Looking inside: no app of this backup has that name or bundle id.
     #[error(
         "no app in {} is named {query:?} or has that bundle id (names are matched whole or in part, ignoring case)",
@@ -235,6 +253,8 @@ impl Error {
             Error::AmbiguousDevice { .. } => "ambiguous-device",
             Error::NothingToPlan => "nothing-to-plan",
             Error::Prices(_) => "bad-prices",
+            Error::DiffNotOneBackup { .. } => "diff-not-one-backup",
+            Error::DiffTooFewBackups { .. } => "diff-too-few-backups",
             Error::NoSuchApp { .. } => "no-such-app",
             Error::AmbiguousApp { .. } => "ambiguous-app",
             Error::NoSuchDomain { .. } => "no-such-domain",
@@ -383,6 +403,15 @@ mod tests {
             },
             Error::NothingToPlan,
             Error::Prices("x".into()),
+            Error::DiffNotOneBackup {
+                path: p(),
+                found: 2,
+            },
+            Error::DiffTooFewBackups {
+                wanted: "x".into(),
+                found: 1,
+                known: vec![],
+            },
             Error::NoSuchApp {
                 query: "x".into(),
                 path: "p".into(),

@@ -15,7 +15,7 @@ use crate::discover::{self, BackupDir, Layout, Skipped};
 use crate::error::{Error, Result};
 use crate::estimate::{EstimateOptions, EstimatedBackup};
 use crate::read::open::{ManifestKind, Opening};
-use crate::read::{self, DeviceInfo, DiskSizes, Manifest};
+use crate::read::{self, DeviceInfo, DiskSizes, Manifest, ManifestFile};
 
 /// A backup that was found but could not be (fully) reported.
 #[derive(Debug, Clone, Serialize)]
@@ -197,17 +197,61 @@ fn mark_archived_by_serial(backups: &mut [EstimatedBackup]) {
 
 /// Reads one backup: the plists, then the manifest and the disk listing side by side.
 pub fn scan_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
+    scan_backup_with(dir, options, &PerFile::NOTHING, |summary, (), _| summary)
+}
+
+/// What a caller folds every regular file into, beside the scan's own tally: one accumulator per slice of
+/// the manifest, merged in table order.
+pub struct PerFile<'a, A> {
+    pub make: &'a (dyn Fn() -> A + Sync),
+    pub visit: &'a (dyn Fn(&mut A, &ManifestFile<'_>) + Sync),
+    pub merge: &'a (dyn Fn(&mut A, A) + Sync),
+}
+
+impl PerFile<'static, ()> {
+    /// Nothing beside the tally.
+    pub const NOTHING: PerFile<'static, ()> = PerFile {
+        make: &|| (),
+        visit: &|_, _| {},
+        merge: &|_, _| {},
+    };
+}
+
+/// Where a backup just read can be read again while it is still open (an encrypted manifest stays
+/// unlocked): its manifest, its extracted tree, or nothing for a backup left locked.
+pub enum Source<'a> {
+    Manifest(&'a Manifest<'a>),
+    Extracted(&'a BackupDir),
+    Locked,
+}
+
+/// [`scan_backup`], with every regular file also folded into `per_file`; `then` gets the summary, that
+/// accumulator and the backup's [`Source`], before the manifest is closed.
+pub fn scan_backup_with<A: Send, R>(
+    dir: &BackupDir,
+    options: &ScanOptions<'_>,
+    per_file: &PerFile<'_, A>,
+    then: impl FnOnce(BackupSummary, A, Source<'_>) -> R,
+) -> Result<R> {
     // Whatever failed (its plists missing, its manifest gone), a folder found a moment ago and gone now was
     // moved or deleted mid-scan: that is the news.
-    read_backup(dir, options).map_err(|e| match std::fs::symlink_metadata(&dir.path) {
-        Err(gone) => vanished_or(&dir.path, gone),
-        Ok(_) => e,
+    read_backup(dir, options, per_file, then).map_err(|e| {
+        match std::fs::symlink_metadata(&dir.path) {
+            Err(gone) => vanished_or(&dir.path, gone),
+            Ok(_) => e,
+        }
     })
 }
 
-fn read_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
+fn read_backup<A: Send, R>(
+    dir: &BackupDir,
+    options: &ScanOptions<'_>,
+    per_file: &PerFile<'_, A>,
+    then: impl FnOnce(BackupSummary, A, Source<'_>) -> R,
+) -> Result<R> {
     if dir.layout != Layout::Backup {
-        return scan_extracted(dir, options);
+        let (summary, acc) = scan_extracted(dir, options, per_file)?;
+        return Ok(then(summary, acc, Source::Extracted(dir)));
     }
     let info = read::plists::read_device_info(&dir.path)?;
     let keys = KeysFor {
@@ -215,14 +259,19 @@ fn read_backup(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSumma
         dir,
     };
     match read::open::open(&dir.path, &dir.id, info, &keys)? {
-        Opening::Locked { info } => summarize_locked(dir, info, options.now),
+        Opening::Locked { info } => Ok(then(
+            summarize_locked(dir, info, options.now)?,
+            (per_file.make)(),
+            Source::Locked,
+        )),
         Opening::Readable { info, manifest } => {
             let format = match manifest.kind {
                 ManifestKind::Db => Format::ManifestDb,
                 ManifestKind::Mbdb => Format::ManifestMbdb,
             };
             let opened = Manifest::open(manifest.source(), manifest.files_encrypted)?;
-            read_contents(dir, info, format, &opened, options)
+            let (summary, acc) = read_contents(dir, info, format, &opened, options, per_file)?;
+            Ok(then(summary, acc, Source::Manifest(&opened)))
         }
     }
 }
@@ -247,13 +296,14 @@ impl read::open::Keyholder for KeysFor<'_> {
 
 /// Streams the manifest into the tally while the disk is listed on the other core, then reconciles the two
 /// and attributes.
-fn read_contents(
+fn read_contents<A: Send>(
     dir: &BackupDir,
     info: DeviceInfo,
     format: Format,
     manifest: &Manifest<'_>,
     options: &ScanOptions<'_>,
-) -> Result<BackupSummary> {
+    per_file: &PerFile<'_, A>,
+) -> Result<(BackupSummary, A)> {
     let device = info.device_name.clone().unwrap_or_else(|| dir.id.clone());
     let progress = ProgressOf {
         interaction: options.interaction,
@@ -270,9 +320,15 @@ fn read_contents(
         || {
             manifest.read(
                 &progress,
-                &|| new_tally(options.keep, window),
-                &|tally: &mut Tally, file| tally.add(file),
-                &|tally: &mut Tally, other| tally.merge(other),
+                &|| (new_tally(options.keep, window), (per_file.make)()),
+                &|(tally, acc): &mut (Tally, A), file| {
+                    (per_file.visit)(acc, &file);
+                    tally.add(file);
+                },
+                &|(tally, acc): &mut (Tally, A), (other, more)| {
+                    tally.merge(other);
+                    (per_file.merge)(acc, more);
+                },
             )
         },
     );
@@ -281,7 +337,7 @@ fn read_contents(
         Error::Io { path, err } if path == dir.path => vanished_or(&path, err),
         e => e,
     })?;
-    let (stats, tally) = read?;
+    let (stats, (tally, acc)) = read?;
     let reconciliation = read::reconcile(manifest, &stats, &disk, &dir.path)?;
     let (attribution, inside) = attribute::attribute(tally, &info.apps);
     let read = ReadBackup {
@@ -294,10 +350,8 @@ fn read_contents(
             reconciliation,
         },
     };
-    Ok(with_inside(
-        attribute::summary::summarize(read, attribution, options.now),
-        inside,
-    ))
+    let summary = attribute::summary::summarize(read, attribution, options.now);
+    Ok((with_inside(summary, inside), acc))
 }
 
 /// A tally that keeps what `keep` asks for, if anything, and counts births in `window`, if any.
@@ -334,7 +388,11 @@ impl read::Progress for ProgressOf<'_> {
 
 /// A tree another tool extracted: no plists and no manifest, so sizes come from the file system and the
 /// domain from each path.
-fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSummary> {
+fn scan_extracted<A: Send>(
+    dir: &BackupDir,
+    options: &ScanOptions<'_>,
+    per_file: &PerFile<'_, A>,
+) -> Result<(BackupSummary, A)> {
     let now = options.now;
     let progress = ProgressOf {
         interaction: options.interaction,
@@ -342,16 +400,23 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
     };
     read::Progress::total(&progress, 0);
     // Each thread's tally carries its own ticker, so progress costs no shared counter per file.
-    let (mut walk, (tally, _)) = read::extracted::walk(
+    let (mut walk, (tally, _, acc)) = read::extracted::walk(
         &dir.path,
         dir.layout,
         // No backup date, so no window: an extracted file's birth is the day it was extracted anyway.
-        &|| (new_tally(options.keep, None), read::Ticker::new(&progress)),
-        &|(tally, ticker): &mut (Tally, read::Ticker<'_>), file| {
+        &|| {
+            let tally = new_tally(options.keep, None);
+            (tally, read::Ticker::new(&progress), (per_file.make)())
+        },
+        &|(tally, ticker, acc): &mut (Tally, read::Ticker<'_>, A), file| {
+            (per_file.visit)(acc, &file);
             tally.add(file);
             ticker.tick();
         },
-        &|(tally, _): &mut (Tally, read::Ticker<'_>), (other, _)| tally.merge(other),
+        &|(tally, _, acc): &mut (Tally, read::Ticker<'_>, A), (other, _, more)| {
+            tally.merge(other);
+            (per_file.merge)(acc, more);
+        },
     );
     options.interaction.read_done();
     if let Some(e) = walk.root_error {
@@ -377,10 +442,8 @@ fn scan_extracted(dir: &BackupDir, options: &ScanOptions<'_>) -> Result<BackupSu
         format,
         contents: Contents::Extracted { walk: &walk },
     };
-    Ok(with_inside(
-        attribute::summary::summarize(read, attribution, now),
-        inside,
-    ))
+    let summary = attribute::summary::summarize(read, attribution, now);
+    Ok((with_inside(summary, inside), acc))
 }
 
 /// A backup folder that was there when discovered and is gone now was moved or deleted during the scan.

@@ -353,6 +353,86 @@ pub fn plan_csv(plan: &Plan) -> Result<String, csv::Error> {
 
 /// A writer with RFC 4180's CRLF line ends, the header already written: a document with no rows still says
 /// what its columns are.
+/// `cloudfit diff --format csv`: one document, the rows (`section` `row`: every data type, app and domain,
+/// the most grown first) then the files (`section` `file`: added, removed, grown).
+pub const DIFF_COLUMNS: [&str; 12] = [
+    "section",
+    "kind",
+    "id",
+    "name",
+    "domain",
+    "path",
+    "change",
+    "old_bytes",
+    "new_bytes",
+    "delta_bytes",
+    "old_files",
+    "new_files",
+];
+
+#[derive(Serialize)]
+struct DiffRow<'a> {
+    section: &'static str,
+    kind: Option<&'static str>,
+    id: Option<Text<'a>>,
+    name: Option<Text<'a>>,
+    domain: Option<Text<'a>>,
+    path: Option<Text<'a>>,
+    change: Option<&'static str>,
+    old_bytes: Option<u64>,
+    new_bytes: Option<u64>,
+    delta_bytes: i64,
+    old_files: Option<u64>,
+    new_files: Option<u64>,
+}
+
+/// Every row, then every file listed.
+pub fn diff_csv(d: &crate::diff::Diff) -> Result<String, csv::Error> {
+    use crate::diff::Change;
+    let mut out = writer(&DIFF_COLUMNS)?;
+    for r in &d.rows {
+        out.serialize(DiffRow {
+            section: "row",
+            kind: Some(match r.kind {
+                NodeKind::Category => "category",
+                NodeKind::App => "app",
+                _ => "domain",
+            }),
+            id: Some(Text(&r.id)),
+            name: Some(Text(&r.name)),
+            domain: None,
+            path: None,
+            change: None,
+            old_bytes: Some(r.old_bytes),
+            new_bytes: Some(r.new_bytes),
+            delta_bytes: r.delta_bytes,
+            old_files: Some(r.old_files),
+            new_files: Some(r.new_files),
+        })?;
+    }
+    for f in &d.files {
+        out.serialize(DiffRow {
+            section: "file",
+            kind: None,
+            id: None,
+            name: None,
+            domain: Some(Text(&f.domain)),
+            path: Some(Text(&f.path)),
+            change: Some(match f.change {
+                Change::Added => "added",
+                Change::Removed => "removed",
+                Change::Grown => "grown",
+            }),
+            old_bytes: f.old_bytes,
+            new_bytes: f.new_bytes,
+            delta_bytes: crate::diff::delta(f.old_bytes.unwrap_or(0), f.new_bytes.unwrap_or(0)),
+            old_files: None,
+            new_files: None,
+        })?;
+    }
+    finish(out)
+}
+
 fn writer(columns: &[&str]) -> Result<csv::Writer<Vec<u8>>, csv::Error> {
     let mut out = csv::WriterBuilder::new()
         .has_headers(false)

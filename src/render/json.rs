@@ -274,6 +274,46 @@ fn with_display_name(value: Value, name: &str) -> Value {
     Value::Object(out)
 }
 
+/// `cloudfit diff --json`: `diff` (null when no comparison was made) and `errors` (the side that could not
+/// be read, with `side`: `old` or `new`).
+pub fn diff_json(
+    diff: Option<&crate::diff::Diff>,
+    error: Option<&crate::diff::DiffError>,
+) -> Result<String, serde_json::Error> {
+    let mut doc = Map::new();
+    doc.insert("schema_version".into(), SCHEMA_VERSION.into());
+    let value = match diff {
+        Some(d) => {
+            let mut value = serde_json::to_value(d)?;
+            worded(&mut value["notes"], &d.notes, words::diff_note);
+            value
+        }
+        None => Value::Null,
+    };
+    doc.insert("diff".into(), value);
+    let mut errors = Vec::new();
+    if let Some(e) = error {
+        let mut value = serde_json::to_value(e)?;
+        value["message"] = words::diff_error(e).into();
+        errors.push(value);
+    }
+    doc.insert("errors".into(), Value::Array(errors));
+    finish(doc)
+}
+
+/// The document of a `diff` that could not start (its arguments).
+pub fn diff_failure_json(code: &'static str, message: &str) -> Result<String, serde_json::Error> {
+    diff_json(
+        None,
+        Some(&crate::diff::DiffError {
+            path: None,
+            code,
+            message: message.to_string(),
+            side: None,
+        }),
+    )
+}
+
 fn finish(doc: Map<String, Value>) -> Result<String, serde_json::Error> {
     let mut out = serde_json::to_string_pretty(&Value::Object(doc))?;
     out.push('\n');

@@ -2,6 +2,7 @@
 //! become text.
 
 pub mod csv;
+pub mod diff;
 pub mod fit;
 pub mod inside;
 pub mod json;

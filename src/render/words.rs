@@ -163,3 +163,27 @@ pub fn skipped(s: &Skipped) -> String {
         }
     }
 }
+
+/// Why `diff` made no comparison: the side's error, named as the old or the new backup.
+pub fn diff_error(e: &crate::diff::DiffError) -> String {
+    let message = error_message(e.code, &e.message);
+    match e.side {
+        Some(side) => format!("cannot compare: the {} backup: {message}", side.word()),
+        None => format!("cannot compare: {message}"),
+    }
+}
+
+/// A note of `diff`.
+pub fn diff_note(n: &crate::diff::Note) -> String {
+    use crate::diff::Note;
+    match n {
+        Note::DiffSwapped => {
+            "OLD is the newer backup: the two are compared the other way round, older first".into()
+        }
+        Note::DiffOtherDevice { old_udid, new_udid } => format!(
+            "the two are backups of different devices (UDID {} and {}): the change is not one phone's growth",
+            old_udid.as_deref().unwrap_or("unknown"),
+            new_udid.as_deref().unwrap_or("unknown")
+        ),
+    }
+}

@@ -9,6 +9,7 @@ mod committed_fixtures;
 mod corpus;
 mod corpus_extracted;
 mod csv;
+mod diff;
 mod during_scan;
 mod encrypted;
 mod extracted;

@@ -11,13 +11,14 @@ use common::{assert_no_panic, cloudfit};
 
 const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "powershell", "elvish"];
 /// Every command a user can type, so completion and pages must know them all.
-const COMMANDS: [&str; 8] = [
+const COMMANDS: [&str; 9] = [
     "scan",
     "list",
     "plan",
     "top",
     "tree",
     "report",
+    "diff",
     "completions",
     "man",
 ];

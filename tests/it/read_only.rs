@@ -90,6 +90,56 @@ fn no_command_changes_or_adds_anything_in_any_format() {
     }
 }
 
+/// `diff` on a pair of every format (plain, encrypted with and without its password, iOS 4-9, extracted),
+/// each way round and in each output, under the guard; and by `--device` over the samples.
+#[test]
+fn diff_changes_nothing_in_any_format() {
+    use crate::diff::{specs, write_pair, Kind, PASSWORD};
+    let tmp = tempfile::tempdir().unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let password = secrets.path().join("password.txt");
+    std::fs::write(&password, PASSWORD).unwrap();
+    let mut runs: Vec<(Vec<OsString>, i32)> = Vec::new();
+    for kind in [Kind::Plain, Kind::Encrypted, Kind::Mbdb, Kind::Extracted] {
+        let (old, new) = specs(kind, 2, 2);
+        let (old, new) = write_pair(&tmp.path().join(format!("{kind:?}")), &old, &new, kind);
+        for pair in [[&old, &new], [&new, &old]] {
+            for extra in [
+                vec![],
+                vec!["--json".into()],
+                vec!["--format".into(), "csv".into()],
+            ] {
+                let mut args: Vec<OsString> = vec!["diff".into(), pair[0].into(), pair[1].into()];
+                args.extend(extra);
+                if kind == Kind::Encrypted {
+                    runs.push((args.clone(), 2));
+                    args.extend(["--password-file".into(), password.clone().into()]);
+                }
+                runs.push((args, 0));
+            }
+        }
+    }
+    let (sample_dir, _) = sample();
+    runs.push((
+        vec![
+            "diff".into(),
+            sample_dir.path().into(),
+            "--device".into(),
+            "Maya's iPhone".into(),
+        ],
+        0,
+    ));
+    for (args, code) in runs {
+        let output = cloudfit()
+            .args(&args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        common::assert_no_panic(&output);
+        common::assert_exit(&output, code);
+    }
+}
+
 #[test]
 fn no_sqlite_side_files_appear_even_for_a_damaged_database() {
     let (tmp, record) = sample();

@@ -73,6 +73,9 @@ pub enum Command {
     /// The folders that hold an app's, a data type's or a domain's bytes, level by level
     #[command(after_help = LOOK_HELP)]
     Tree(TreeArgs),
+    /// Compare two backups: what grew, per data type, app and domain, and the files added, removed and grown
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
     /// One self-contained HTML page per run: a treemap to click into, the largest files, the iCloud estimate
     #[command(after_help = REPORT_HELP)]
     Report(ReportArgs),
@@ -97,6 +100,12 @@ const LOOK_HELP: &str = "Examples: cloudfit top --type photos; cloudfit tree --a
 matched by name or bundle id, ignoring case, whole or in part; data type ids are those of `cloudfit scan --json` \
 (photos, messages, apps, ...). Encrypted backups: --password-file, --password-stdin or CLOUDFIT_PASSWORD. Exit \
 codes: 0 every backup read, 1 some failed, 2 nothing could be reported.";
+
+const DIFF_HELP: &str = "Examples: cloudfit diff OLD NEW (two backup folders: a backup and its archived copy, \
+say); cloudfit diff ~/Library/Application\\ Support/MobileSync/Backup --device \"Maya's iPhone\" (that device's two \
+newest backups). The older backup is OLD: two given the other way round are swapped, with a note. Encrypted \
+backups: --password-file, --password-stdin or CLOUDFIT_PASSWORD. Exit codes: 0 compared, 2 no comparison (one \
+side could not be read: the message says which).";
 
 const REPORT_HELP: &str = "Example: cloudfit report --output backup.html, then open backup.html in a browser. The page \
 needs no network and loads nothing from anywhere. With --tier and --used it shows the plan too. Encrypted backups: \
@@ -166,6 +175,24 @@ pub struct ReportArgs {
     pub choice: PlanChoiceArgs,
 }
 
+#[derive(Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Compare this device's two newest backups under the PATHs: its name, UDID or backup folder
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
+    /// How many files of each change to list: added, removed and grown (at most 10000)
+    #[arg(short = 'n', long = "count", default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=10_000))]
+    pub count: u16,
+    /// Rows per table [default: 15]
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub top: usize,
+    /// Show every data type and app that changed
+    #[arg(long, conflicts_with = "top")]
+    pub all: bool,
+}
+
 fn parse_category(text: &str) -> Result<Category, String> {
     Category::from_id(text).ok_or_else(|| {
         let ids: Vec<&str> = Category::ALL.iter().map(|c| c.id()).collect();
@@ -196,6 +223,7 @@ pub enum ManPage {
     Top,
     Tree,
     Report,
+    Diff,
     Completions,
     Man,
 }
@@ -210,6 +238,7 @@ impl ManPage {
             ManPage::Top => "top",
             ManPage::Tree => "tree",
             ManPage::Report => "report",
+            ManPage::Diff => "diff",
             ManPage::Completions => "completions",
             ManPage::Man => "man",
         }
@@ -224,6 +253,7 @@ impl ManPage {
             ManPage::Top => "cloudfit-top",
             ManPage::Tree => "cloudfit-tree",
             ManPage::Report => "cloudfit-report",
+            ManPage::Diff => "cloudfit-diff",
             ManPage::Completions => "cloudfit-completions",
             ManPage::Man => "cloudfit-man",
         }

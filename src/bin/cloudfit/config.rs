@@ -15,10 +15,11 @@ use cloudfit::attribute::inside::Keep;
 use cloudfit::inspect::{self, Scope};
 
 use crate::cli::{
-    Cli, ColorChoice, Command, CommonArgs, EstimateArgs, LookArgs, OnOff, OutputFormat,
+    Cli, ColorChoice, Command, CommonArgs, DiffArgs, EstimateArgs, LookArgs, OnOff, OutputFormat,
     PlanChoiceArgs, ReportArgs,
 };
 use crate::passwords::Passwords;
+use cloudfit::diff::Pair;
 
 /// Which job to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,13 @@ pub enum Job {
     Top,
     Tree,
     Report,
+    Diff,
+}
+
+/// What `diff` compares, and how many files of each change it lists.
+pub struct DiffConfig {
+    pub pair: cloudfit::diff::Pair,
+    pub count: usize,
 }
 
 /// What `top` and `tree` look inside, and how much they show.
@@ -127,6 +135,8 @@ pub struct Config {
     pub report: Option<ReportConfig>,
     /// What the scan keeps of each backup's folders and files for looking inside.
     pub keep: Option<Keep>,
+    /// Set for `diff`.
+    pub diff: Option<DiffConfig>,
 }
 
 /// A command that cannot run, with what its failure document needs: the job (`plan` has its own shape) and
@@ -145,6 +155,7 @@ impl Config {
             Command::Top(_) => Job::Top,
             Command::Tree(_) => Job::Tree,
             Command::Report(_) => Job::Report,
+            Command::Diff(_) => Job::Diff,
             _ => Job::Scan,
         };
         let format = match &cli.command {
@@ -154,6 +165,7 @@ impl Config {
             Command::Top(args) => format(&args.common),
             Command::Tree(args) => format(&args.common),
             Command::Report(args) => format(&args.common),
+            Command::Diff(args) => format(&args.common),
             Command::Completions(_) | Command::Man(_) => OutputFormat::Table,
         };
         Self::build(cli).map_err(|failure| NotRun {
@@ -185,6 +197,12 @@ impl Config {
                 &args.common,
                 None,
                 estimate_options(&args.estimate),
+            ),
+            Command::Diff(args) => (
+                Job::Diff,
+                &args.common,
+                (!args.all).then_some(args.top),
+                EstimateOptions::default(),
             ),
             // They print what clap knows, before any Config is needed (main.rs).
             Command::Completions(_) | Command::Man(_) => {
@@ -245,11 +263,23 @@ impl Config {
             }),
             _ => None,
         };
+        let diff = match &cli.command {
+            Command::Diff(args) => Some(diff_config(args)?),
+            _ => None,
+        };
         let paths = if common.paths.is_empty() {
             default_paths()?
         } else {
             common.paths.clone()
         };
+        let mut diff = diff;
+        if let Some(DiffConfig {
+            pair: Pair::Device { paths: given, .. },
+            ..
+        }) = &mut diff
+        {
+            given.clone_from(&paths);
+        }
         let passwords =
             Passwords::from_args(common.password_file.as_deref(), common.password_stdin)
                 .map_err(|e| Failure::refused(Refusal::BadPasswordInput, format!("{e:#}")))?;
@@ -273,8 +303,41 @@ impl Config {
             look,
             report,
             keep,
+            diff,
         })
     }
+}
+
+/// `diff OLD NEW`, or `diff PATH... --device NAME`.
+fn diff_config(args: &DiffArgs) -> Result<DiffConfig, Failure> {
+    let paths = &args.common.paths;
+    let pair = match (&args.device, paths.as_slice()) {
+        (Some(device), _) => Pair::Device {
+            paths: paths.clone(),
+            device: device.clone(),
+        },
+        (None, [old, new]) => Pair::Folders {
+            old: old.clone(),
+            new: new.clone(),
+        },
+        (None, _) => {
+            return Err(Failure::refused(
+                Refusal::Usage,
+                format!(
+                    "diff compares two backups: give two backup folders (OLD NEW), or a folder and \
+                     --device NAME; {} given",
+                    match paths.len() {
+                        1 => "one folder was".to_string(),
+                        n => format!("{n} folders were"),
+                    }
+                ),
+            ))
+        }
+    };
+    Ok(DiffConfig {
+        pair,
+        count: usize::from(args.count),
+    })
 }
 
 fn scope(look: &LookArgs, domain: Option<&str>) -> Scope {

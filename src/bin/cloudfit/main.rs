@@ -16,6 +16,7 @@ use config::{Config, Job, PlanConfig};
 use output::{print, warn};
 
 mod cli;
+mod compare;
 mod config;
 mod console;
 mod exit;
@@ -57,14 +58,18 @@ fn usage_error(e: &clap::Error, args: &[OsString]) -> u8 {
             first.trim_start_matches("error: ").to_string(),
         );
         // Which command it was, as far as clap can still tell: `plan` prints a plan-shaped document.
-        let plan = Cli::command()
+        let job = match Cli::command()
             .ignore_errors(true)
             .try_get_matches_from(args)
-            .is_ok_and(|m| m.subcommand_name() == Some("plan"));
-        let _ = print_document(
-            &failure_document(&failure, if plan { Job::Plan } else { Job::Scan }),
-            OutputFormat::Json,
-        );
+            .ok()
+            .as_ref()
+            .and_then(|m| m.subcommand_name())
+        {
+            Some("plan") => Job::Plan,
+            Some("diff") => Job::Diff,
+            _ => Job::Scan,
+        };
+        let _ = print_document(&failure_document(&failure, job), OutputFormat::Json);
     }
     exit::NOTHING
 }
@@ -79,6 +84,7 @@ pub(crate) fn fail(failure: &Failure, format: OutputFormat, job: Job) -> u8 {
 fn failure_document(failure: &Failure, job: Job) -> Option<String> {
     let doc = match job {
         Job::Plan => render::json::plan_json(None, &ScanReport::default(), Some(failure)),
+        Job::Diff => render::json::diff_failure_json(failure.code, &failure.message),
         Job::Scan | Job::List | Job::Top | Job::Tree | Job::Report => {
             render::json::failure_json(failure)
         }
@@ -119,6 +125,7 @@ fn run(config: Config) -> u8 {
         look,
         report: report_to,
         keep,
+        diff,
     } = config;
     let interaction = console::Console::new(passwords, quiet);
     let options = ScanOptions {
@@ -131,6 +138,10 @@ fn run(config: Config) -> u8 {
     // `scan` asks for the password of each backup it reports; `list` never asks; `plan` asks only for the
     // device it plans for, once the plists have said which that is.
     interaction.set_asking(!matches!(job, Job::List | Job::Plan));
+    if let Some(diff) = &diff {
+        let style = Style { color, top, width };
+        return compare::run(diff, &options, format, style);
+    }
     let mut report = scan::scan_paths(&paths, &options);
     if let Some(plan) = &plan {
         if interaction.can_prompt() {

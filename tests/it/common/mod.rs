@@ -623,6 +623,7 @@ pub fn assert_codes_documented(doc: &Value) {
     }
     all.extend(list(&doc["plan"]["notes"]));
     all.extend(list(&doc["plan"]["estimate"]["assumptions"]));
+    all.extend(list(&doc["diff"]["notes"]));
     all.extend(list(&doc["errors"]));
     all.extend(list(&doc["skipped"]));
     for object in &all {

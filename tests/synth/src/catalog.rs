@@ -233,6 +233,8 @@ pub(crate) struct Shape {
     pub avg_file_size: u64,
     pub seed: u64,
     pub last_backup: i64,
+    /// Set for an earlier copy: the catalog is the later backup's, seen at `last_backup`.
+    pub earlier: Option<super::earlier::Earlier>,
 }
 
 pub(crate) fn file_id(domain: &str, path: &str) -> [u8; 20] {
@@ -476,8 +478,23 @@ fn draw(rng: &mut Rng, weight: u64, spread: Spread) -> u64 {
     weight * per_mille
 }
 
-/// Builds the catalog. Deterministic in `shape`; allocates about 200 bytes per row.
+/// Builds the catalog. Deterministic in `shape`; allocates about 200 bytes per row. An earlier copy's is
+/// the later backup's catalog, seen at the earlier date ([`super::earlier::derive`]).
 pub(crate) fn build(shape: &Shape) -> Catalog {
+    match &shape.earlier {
+        None => build_now(shape),
+        Some(earlier) => {
+            let later = Shape {
+                last_backup: earlier.later,
+                earlier: None,
+                ..shape.clone()
+            };
+            super::earlier::derive(build_now(&later), shape.last_backup, earlier, shape.seed)
+        }
+    }
+}
+
+fn build_now(shape: &Shape) -> Catalog {
     let mut b = Builder::default();
     for f in &shape.spec_files {
         b.spec_file(f);
@@ -683,6 +700,7 @@ mod tests {
             avg_file_size: 4_096,
             seed: 11,
             last_backup: super::super::clock::unix_from_utc(2026, 11, 20, 8, 15, 0),
+            earlier: None,
         }
     }
 

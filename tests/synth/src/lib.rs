@@ -13,6 +13,7 @@ mod catalog;
 mod clock;
 mod content;
 mod crypto;
+mod earlier;
 mod extracted;
 mod manifest;
 pub use manifest::{CREATE_FILES, CREATE_REST};
@@ -32,12 +33,17 @@ use std::path::Path;
 use std::thread;
 
 pub use clock::{archive_suffix, rfc3339, unix_from_utc};
+pub use earlier::{
+    earlier_copy, expected_diff, Earlier, ExpectedChange, ExpectedDiff, ExpectedRow,
+};
 pub use extracted::{
     device_root, expected_extracted_files, extracted_sample_spec, write_extracted,
     write_extracted_samples, ExtractedLayout, DEVICE_TREE_DIR, EXTRACTED_DOMAINS_DIR,
 };
 pub use record::{Counts, ExpectedApp, ExpectedBackup, SampleSet};
-pub use sample::{sample_specs, write_sample_set, LEE_PASSWORD, SAM_PASSWORD};
+pub use sample::{
+    sample_specs, write_sample_set, LEE_PASSWORD, MAYA_GROWN, MAYA_REMOVED, SAM_PASSWORD,
+};
 
 /// Whether the device finished the backup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +136,9 @@ pub struct BackupSpec {
     pub snapshot_dir: bool,
     /// `Some("-20260901-101500")` makes this an archived copy in `<udid><suffix>`.
     pub archive_suffix: Option<String>,
+    /// Makes this an earlier copy of a later backup of the same phone ([`earlier_copy`]): that backup's
+    /// catalog as it stood at `last_backup`.
+    pub earlier: Option<Earlier>,
     /// The generated phone: a fixed set of about 170 files that exercise every rule, pools
     /// that fill `files`, and the apps they belong to. Off, the backup holds only
     /// `spec_files` and `spec_apps`.
@@ -176,6 +185,7 @@ impl Default for BackupSpec {
             state: BackupState::Finished,
             snapshot_dir: false,
             archive_suffix: None,
+            earlier: None,
             phone_content: true,
             spec_files: Vec::new(),
             spec_apps: Vec::new(),
@@ -249,6 +259,7 @@ impl BackupSpec {
                 self.dpic, self.iter
             ));
         }
+        earlier::validate(self)?;
         if self.last_backup < 0 {
             return bad(format!("last_backup {} is before 1970", self.last_backup));
         }
@@ -280,6 +291,7 @@ impl BackupSpec {
             avg_file_size: self.avg_file_size,
             seed: self.seed,
             last_backup: self.last_backup,
+            earlier: self.earlier,
         }
     }
 }

@@ -158,6 +158,7 @@ mod tests {
             avg_file_size: 10_000,
             seed: 3,
             last_backup: 1_795_162_500,
+            earlier: None,
         });
         let s = manifest_sums(&cat);
         let by_cat: u64 = s.categories.values().map(|c| c.bytes).sum();

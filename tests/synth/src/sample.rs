@@ -4,7 +4,8 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use super::clock::{archive_suffix, unix_from_utc};
+use super::clock::unix_from_utc;
+use super::earlier::earlier_copy;
 use super::rng::Rng;
 use super::{write_backup, BackupSpec, BackupState, Format, SampleSet};
 
@@ -13,12 +14,17 @@ pub const SAM_PASSWORD: &str = "correct horse battery staple";
 /// The password of Lee's iPad, the second encrypted sample backup.
 pub const LEE_PASSWORD: &str = "hunter2";
 
+/// How many files of Maya's iPhone were deleted, and how many grew in place, between its archived copy
+/// and its backup.
+pub const MAYA_REMOVED: u64 = 4;
+pub const MAYA_GROWN: u64 = 3;
+
 /// A folder beside the backups that is not one; readers must list it as skipped.
 const NOT_A_BACKUP: &str = "Photos export";
 
 /// The six backups of the sample, in the order they are written (the last an iOS 9 one with
 /// Manifest.mbdb). Sizes are KB-scale so the
-/// whole set stays under 3.5 MB in git (which stores no holes), with the proportions of a real
+/// whole set stays under 3.7 MB in git (which stores no holes), with the proportions of a real
 /// phone: photos the biggest category, WhatsApp the biggest app.
 ///
 /// The two encrypted ones have different passwords (tests pass one per UDID) and tiny,
@@ -32,15 +38,12 @@ pub fn sample_specs() -> Vec<BackupSpec> {
         ..BackupSpec::default()
     };
     let archived_at = unix_from_utc(2026, 9, 1, 10, 15, 0);
+    // The same phone on 2026-09-01, as Finder archived it: its files born since are not there yet, four
+    // photos deleted since are, and three files (databases) have grown in place since.
     let maya_archived = BackupSpec {
         ios_version: "18.0".into(),
         build_version: "22A3354".into(),
-        last_backup: archived_at,
-        archive_suffix: Some(archive_suffix(archived_at)),
-        files: 200,
-        avg_file_size: 1_200,
-        seed: 20_260_901,
-        ..maya.clone()
+        ..earlier_copy(&maya, archived_at, MAYA_REMOVED, MAYA_GROWN)
     };
     let ipad = BackupSpec {
         udid: "00008027-000A19C83C02802E".into(),

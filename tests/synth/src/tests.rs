@@ -262,7 +262,7 @@ fn record_sums_are_consistent() -> io::Result<()> {
     assert_eq!((old.missing.files, old.orphans.files), (2, 1));
     assert!(!old.encrypted && old.state == "finished");
     let disk: u64 = set.backups.iter().map(|b| b.disk_bytes).sum();
-    assert!(disk < 3_600_000, "sample set is {disk} bytes");
+    assert!(disk < 3_700_000, "sample set is {disk} bytes");
     Ok(())
 }
 
@@ -542,6 +542,7 @@ fn mbdb_paths_are_nfd_and_unique() {
         avg_file_size: 500,
         seed: 9,
         last_backup: 1_559_383_200,
+        earlier: None,
     });
     let before = cat.entries.len();
     mbdb::decompose_paths(&mut cat);
@@ -637,7 +638,12 @@ fn plists_agree_with_each_other_and_the_record() -> io::Result<()> {
             .filter_map(|d| d.strip_prefix("AppDomain-"))
             .map(str::to_owned)
             .collect();
-        assert_eq!(installed, app_domains);
+        // An earlier copy lists the phone's apps of today; an app whose files were all born since has none
+        // in it yet.
+        match b.archived {
+            true => assert!(app_domains.is_subset(&installed), "{}", b.id),
+            false => assert_eq!(installed, app_domains),
+        }
     }
     Ok(())
 }

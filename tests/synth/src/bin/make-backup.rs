@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release -p cloudfit-synth --bin make-backup -- OUT [--files N] [--scale BYTES] [--seed S]
 //! [--encrypted PASSWORD [--dpic N] [--iter N]] [--mbdb] [--sample]
-//! [--extracted domains|device-paths [--hard-links]] [--extracted-samples]`
+//! [--extracted domains|device-paths [--hard-links]] [--extracted-samples] [--pair]`
 
 use std::fs;
 use std::io::{self, Write};
@@ -11,13 +11,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use cloudfit_synth::{
-    write_backup, write_extracted, write_extracted_samples, write_sample_set, BackupSpec,
-    ExtractedLayout, Format, SampleSet, DEVICE_DPIC, DEVICE_ITER,
+    earlier_copy, write_backup, write_extracted, write_extracted_samples, write_sample_set,
+    BackupSpec, ExtractedLayout, Format, SampleSet, DEVICE_DPIC, DEVICE_ITER,
 };
 
 const USAGE: &str = "usage: make-backup OUT [--files N] [--scale BYTES_PER_FILE_AVG] [--seed S]
                    [--encrypted PASSWORD [--dpic N] [--iter N]] [--mbdb] [--sample]
                    [--extracted domains|device-paths [--hard-links]] [--extracted-samples]
+                   [--pair]
 
 Writes one synthetic backup under OUT (or, with --sample, the committed sample set under
 OUT/Backup) and its record as OUT/expected.json.
@@ -34,13 +35,16 @@ OUT/Backup) and its record as OUT/expected.json.
   --hard-links  with --extracted: add a few hard links (counted once)
   --extracted-samples
                 write the committed extracted samples (OUT/extracted-domains/...,
-                OUT/device-tree/...; no hard links); the other options do not apply";
+                OUT/device-tree/...; no hard links); the other options do not apply
+  --pair        also write an earlier copy of the backup (80 days before, 100 files
+                deleted and 100 grown since), archived beside it, for diff";
 
 struct Args {
     out: PathBuf,
     sample: bool,
     extracted: Option<ExtractedLayout>,
     extracted_samples: bool,
+    pair: bool,
     spec: BackupSpec,
 }
 
@@ -64,6 +68,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut sample = false;
     let mut extracted = None;
     let mut extracted_samples = false;
+    let mut pair = false;
     let mut spec = BackupSpec::default();
     let (mut dpic, mut iter) = (None, None);
     while let Some(a) = args.next() {
@@ -96,6 +101,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--hard-links" => spec.extracted_hard_links = true,
             "--extracted-samples" => extracted_samples = true,
+            "--pair" => pair = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             s if out.is_none() => out = Some(PathBuf::from(s)),
@@ -122,6 +128,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         sample,
         extracted,
         extracted_samples,
+        pair,
         spec,
     })
 }
@@ -140,9 +147,16 @@ fn run(args: &Args) -> io::Result<SampleSet> {
             skipped: Vec::new(),
         }
     } else {
-        let backup = write_backup(&args.out, &args.spec)?;
+        let mut backups = vec![write_backup(&args.out, &args.spec)?];
+        if args.pair {
+            let at = args.spec.last_backup - 80 * 86_400;
+            backups.push(write_backup(
+                &args.out,
+                &earlier_copy(&args.spec, at, 100, 100),
+            )?);
+        }
         SampleSet {
-            backups: vec![backup],
+            backups,
             skipped: Vec::new(),
         }
     };
