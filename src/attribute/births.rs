@@ -227,7 +227,7 @@ pub const MONTH_SECS: f64 = 2_629_746.0;
 /// the births method's blind spots (files deleted since, databases that grow in place) is large.
 const AGREE_WITHIN: f64 = 0.2;
 /// 9999-12-31T23:59:59Z: the last instant a YYYY-MM-DD date can show.
-const LAST_DAY_SECS: u64 = 253_402_300_799;
+pub const LAST_DAY_SECS: u64 = 253_402_300_799;
 
 /// The change between a device's oldest and newest copy, per month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -6,12 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use crate::attribute::births::LAST_DAY_SECS;
 pub use crate::attribute::births::{agree, copies_rate, day, CopiesRate, Point, MONTH_SECS};
 
 /// Dates further out than this are not worth printing.
 const HORIZON_YEARS: f64 = 100.0;
-/// 9999-12-31T23:59:59Z: the last instant a YYYY-MM-DD date can show.
-const LAST_DAY_SECS: u64 = 253_402_300_799;
 
 /// Which figures the plan's rate comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -137,14 +136,8 @@ impl Outlook {
             Ok(d) => d.as_secs_f64() / MONTH_SECS,
             Err(e) => -e.duration().as_secs_f64() / MONTH_SECS,
         };
-        let grown = need as f64 + self.per_month * months;
-        if grown <= 0.0 {
-            0
-        } else if grown >= u64::MAX as f64 {
-            u64::MAX
-        } else {
-            grown.round() as u64
-        }
+        // A float-to-integer cast saturates: below 0 is 0, beyond u64 is u64::MAX.
+        (need as f64 + self.per_month * months).round() as u64
     }
 
     /// The need at the end of the horizon.

@@ -60,7 +60,7 @@ pub(crate) fn verdict(view: &PlanView<'_>) -> String {
                     capitalized(&rate),
                     match lasting(plan.lasts_until.as_deref(), &plan.today, !g.shrinking) {
                         Lasting::Never { growing: true } => "lasts over a century".to_string(),
-                        Lasting::Never { growing: false } => "lasts".to_string(),
+                        Lasting::Never { growing: false } => "shrinks, so it lasts".to_string(),
                         Lasting::Already(month) => format!("has been full since about {month}"),
                         Lasting::In(when, month) => format!("is full {when} ({month})"),
                     }
@@ -178,21 +178,21 @@ fn lasting_words(l: &Lasting) -> String {
     match l {
         Lasting::Never { growing: true } => "lasts over a century at this rate".to_string(),
         Lasting::Never { growing: false } => "lasts, as it is not growing".to_string(),
-        Lasting::Already(month) => format!("but full already at this rate (since about {month})"),
+        Lasting::Already(month) => format!("full already at this rate (since about {month})"),
         Lasting::In(when, month) => format!("full {when} ({month})"),
     }
 }
 
-/// Whole calendar months from one YYYY-MM-DD day to a later one.
+/// Whole calendar months from one YYYY-MM-DD day to a later one (0 when it is not later).
 fn months_between(from: &str, to: &str) -> i64 {
-    let month = |d: &str| -> Option<i64> {
+    let parts = |d: &str| -> Option<(i64, i64)> {
         let year: i64 = d.get(..4)?.parse().ok()?;
         let month: i64 = d.get(5..7)?.parse().ok()?;
         let day: i64 = d.get(8..10)?.parse().ok()?;
-        Some(year * 12 + month - 1 + i64::from(day > 15))
+        Some((year * 12 + month - 1, day))
     };
-    match (month(from), month(to)) {
-        (Some(a), Some(b)) => (b - a).max(0),
+    match (parts(from), parts(to)) {
+        (Some((m1, d1)), Some((m2, d2))) => (m2 - m1 - i64::from(d2 < d1)).max(0),
         _ => 0,
     }
 }
@@ -528,4 +528,49 @@ fn removed_text(out: &mut String, e: &EstimateView<'_>, style: Style) {
     let indent = "  ";
     let columns = fit::fit(columns.into(), indent.len(), style.width, &REMOVED_STEPS);
     out.push_str(&render(&columns, indent, style));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn how_long_it_lasts_is_said_in_months_then_years_from_today() {
+        let words = |until: Option<&str>| lasting_words(&lasting(until, "2026-12-01", true));
+        assert_eq!(words(Some("2026-12-20")), "full within a month (Dec 2026)");
+        assert_eq!(
+            words(Some("2027-01-20")),
+            "full in about a month (Jan 2027)"
+        );
+        assert_eq!(
+            words(Some("2027-05-14")),
+            "full in about 5 months (May 2027)"
+        );
+        assert_eq!(
+            words(Some("2029-05-14")),
+            "full in about 2 years (May 2029)"
+        );
+        assert_eq!(
+            words(Some("2026-09-03")),
+            "full already at this rate (since about Sep 2026)"
+        );
+        assert_eq!(words(None), "lasts over a century at this rate");
+        assert_eq!(
+            lasting_words(&lasting(None, "2026-12-01", false)),
+            "lasts, as it is not growing"
+        );
+    }
+
+    #[test]
+    fn months_and_their_names() {
+        assert_eq!(months_between("2026-12-01", "2027-12-01"), 12);
+        assert_eq!(months_between("2026-12-20", "2027-01-10"), 0);
+        assert_eq!(months_between("2026-12-20", "2027-01-20"), 1);
+        assert_eq!(months_between("2027-01-10", "2026-12-20"), 0);
+        assert_eq!(months_between("junk", "2026-12-20"), 0);
+        assert_eq!(month_words("2029-05-14"), "May 2029");
+        assert_eq!(month_words("2029-13-14"), "2029-13-14");
+        assert_eq!(horizon(0), "today");
+        assert_eq!(horizon(12), "for the next 12 months");
+    }
 }

@@ -338,3 +338,75 @@ fn the_plan_grows_at_the_icloud_part_of_the_births_or_at_the_copies_rate() {
         }
     }
 }
+
+#[test]
+fn both_methods_agree_on_a_copy_pair_made_from_the_same_plan_of_births() {
+    use cloudfit_synth::{earlier_copy, write_backup, BackupSpec};
+    // The backup at the start of a month and its copy twelve months before, nothing deleted or grown in
+    // place since: the copies' change is exactly the bytes born in the births' twelve months.
+    let new = BackupSpec {
+        last_backup: unix_from_utc(2026, 11, 1, 0, 0, 0),
+        files: 400,
+        avg_file_size: 2_000,
+        seed: 18,
+        ..BackupSpec::default()
+    };
+    let old = earlier_copy(&new, unix_from_utc(2025, 11, 1, 0, 0, 0), 0, 0);
+    let tmp = tempfile::tempdir().unwrap();
+    let parent = tmp.path().join("Backup");
+    write_backup(&parent, &new).unwrap();
+    write_backup(&parent, &old).unwrap();
+    let files = expected_files(&new).unwrap();
+    let window = unix_from_utc(2025, 11, 1, 0, 0, 0)..unix_from_utc(2026, 11, 1, 0, 0, 0);
+    let born: u64 = files
+        .iter()
+        .filter(|f| window.contains(&f.birth))
+        .map(|f| f.size)
+        .sum();
+    assert!(
+        born > 100_000,
+        "the record has births in the window: {born}"
+    );
+
+    let output = cloudfit()
+        .arg("scan")
+        .arg(&parent)
+        .arg("--json")
+        .output()
+        .unwrap();
+    common::assert_exit(&output, 0);
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let b = doc["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == new.folder_name())
+        .unwrap();
+    let g = &b["growth"];
+    assert_eq!(g["births_bytes_per_month"], (born + 6) / 12, "{g}");
+    // 365 days of change over an average month of 365.2425 / 12 days.
+    let copies = g["from_copies"]["bytes_per_month"].as_f64().unwrap();
+    let want = born as f64 / (365.0 * 86_400.0) * 2_629_746.0;
+    assert!((copies - want).abs() <= 1.0, "{copies} vs {want}");
+    assert!((copies / (born as f64 / 12.0) - 1.0).abs() < 0.001);
+    assert_eq!(
+        (&g["agree"], &g["method"]),
+        (&true.into(), &"births".into()),
+        "{g}"
+    );
+
+    // The plan's rates (of the iCloud backup) agree too.
+    let output = cloudfit()
+        .arg("plan")
+        .arg(&parent)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let g = &doc["plan"]["growth"];
+    assert_eq!(
+        (&g["agree"], &g["method"]),
+        (&true.into(), &"births".into()),
+        "{g}"
+    );
+}
