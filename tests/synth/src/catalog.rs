@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use sha1::{Digest, Sha1};
 
-use super::content::{fixed_content, pools, Pool, APPS, EXTRA_EXTENSIONS};
+use super::births::{Calendar, Life};
+use super::content::{fixed_content, life_of, pools, Pool, APPS, EXTRA_EXTENSIONS};
 use super::rng::{hex_digit, mix64, Rng};
 use super::{SpecFile, SpecOwner};
 
@@ -301,6 +302,7 @@ struct Draft {
     path: String,
     kind: DraftKind,
     label: u32,
+    life: Life,
 }
 
 #[derive(Default)]
@@ -387,7 +389,7 @@ impl Builder {
         i
     }
 
-    fn push(&mut self, domain: &str, path: &str, by: By, kind: DraftKind) {
+    fn push(&mut self, domain: &str, path: &str, by: By, kind: DraftKind, life: Life) {
         let domain = self.domain(domain);
         let label = self.label(by);
         self.drafts.push(Draft {
@@ -395,6 +397,7 @@ impl Builder {
             path: path.to_owned(),
             kind,
             label,
+            life,
         });
     }
 
@@ -403,7 +406,7 @@ impl Builder {
             weight,
             spread: Spread::Tight,
         };
-        self.push(domain, path, by, kind);
+        self.push(domain, path, by, kind, life_of(path));
     }
 
     /// A file a spec names, with its exact size and owner.
@@ -431,16 +434,23 @@ impl Builder {
                 spread: Spread::Exact,
             },
             label,
+            life: life_of(&f.path),
         });
     }
 
     pub(super) fn symlink(&mut self, domain: &str, path: &str, target: &str) {
         let kind = DraftKind::Symlink(target.to_owned());
-        self.push(domain, path, By::Cat(Category::Other), kind);
+        self.push(domain, path, By::Cat(Category::Other), kind, Life::Any);
     }
 
     pub(super) fn dir(&mut self, domain: &str, path: &str) {
-        self.push(domain, path, By::Cat(Category::Other), DraftKind::Dir);
+        self.push(
+            domain,
+            path,
+            By::Cat(Category::Other),
+            DraftKind::Dir,
+            Life::Any,
+        );
     }
 }
 
@@ -525,6 +535,7 @@ fn build_now(shape: &Shape) -> Catalog {
                     spread: Spread::Wide,
                 },
                 label,
+                life: (pool.life)(n),
             });
         }
     }
@@ -540,6 +551,15 @@ fn finish(b: Builder, shape: &Shape) -> Catalog {
         ..
     } = b;
     let mut rng = Rng::derive(shape.seed, 1);
+    let camera_items = drafts
+        .iter()
+        .filter_map(|d| match d.life {
+            Life::Camera(n) => Some(n + 1),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let calendar = Calendar::new(shape.seed, shape.last_backup, camera_items);
 
     // Sizes: draw unscaled sizes, then scale so they add up to files × avg_file_size. Integer
     // arithmetic only, so every platform produces the same bytes.
@@ -597,7 +617,7 @@ fn finish(b: Builder, shape: &Shape) -> Catalog {
             DraftKind::Symlink(target) => Kind::Symlink { target },
         };
         let is_file = matches!(kind, Kind::File { .. });
-        let meta = meta(&mut rng, shape, is_file, file_ordinal);
+        let meta = meta(&mut rng, &calendar, d.life, is_file, file_ordinal);
         if is_file {
             file_ordinal += 1;
         }
@@ -611,7 +631,7 @@ fn finish(b: Builder, shape: &Shape) -> Catalog {
         });
     }
     for (d, path) in dir_rows {
-        let meta = meta(&mut rng, shape, false, 0);
+        let meta = meta(&mut rng, &calendar, Life::Any, false, 0);
         entries.push(Entry {
             file_id: file_id(&domains[d as usize], &path),
             domain: d,
@@ -652,22 +672,24 @@ fn finish(b: Builder, shape: &Shape) -> Catalog {
     }
 }
 
-fn meta(rng: &mut Rng, shape: &Shape, is_file: bool, file_ordinal: u64) -> Meta {
-    const TWO_YEARS: u64 = 2 * 365 * 86_400;
-    let last = shape.last_backup.max(0);
-    let birth = last - rng.below(TWO_YEARS.min(last as u64) + 1) as i64;
-    let modified = birth + rng.below((last - birth) as u64 + 1) as i64;
-    let changed = modified + rng.below(((last - modified) as u64).min(3_600) + 1) as i64;
+fn meta(rng: &mut Rng, calendar: &Calendar, life: Life, is_file: bool, file_ordinal: u64) -> Meta {
     // Draw the same count of numbers for every row, so a row's kind does not shift the
     // stream for the rows after it.
+    let words = [
+        rng.next_u64(),
+        rng.next_u64(),
+        rng.next_u64(),
+        rng.next_u64(),
+    ];
+    let dates = calendar.dates(life, words);
     let protection_roll = rng.below(1000);
     let digest_roll = rng.chance(400);
     let xattr_roll = rng.chance(100);
     let size_uid_roll = rng.chance(30);
     Meta {
-        birth,
-        modified,
-        changed,
+        birth: dates.birth,
+        modified: dates.modified,
+        changed: dates.changed,
         inode: 0,
         // Real backups: 0 on folders and links; mostly 3 and 4 on files, some 1 and 2 (fixed
         // ordinals make sure both rarer classes occur in small catalogs).
@@ -821,5 +843,189 @@ mod tests {
             .entries
             .iter()
             .all(|e| e.meta.birth <= e.meta.modified && e.meta.modified <= e.meta.changed));
+    }
+
+    /// The regular files whose path starts with `prefix` in `domain`.
+    fn files_under<'a>(c: &'a Catalog, domain: &str, prefix: &str) -> Vec<&'a Entry> {
+        c.entries
+            .iter()
+            .filter(|e| e.is_file() && c.domains[e.domain as usize] == domain)
+            .filter(|e| e.path.starts_with(prefix))
+            .collect()
+    }
+
+    /// The share of `births` on the busiest tenth of the two years' days, in per-mille.
+    fn busiest_tenth(births: &[i64], last: i64) -> u64 {
+        let mut per_day: BTreeMap<i64, u64> = BTreeMap::new();
+        for &b in births {
+            *per_day.entry((last - b) / 86_400).or_default() += 1;
+        }
+        let mut counts: Vec<u64> = per_day.into_values().collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        let top: u64 = counts.iter().take(73).sum();
+        top * 1000 / births.len() as u64
+    }
+
+    #[test]
+    fn camera_roll_births_come_in_bursts_in_shooting_order() {
+        let s = shape(20_000);
+        let c = build(&s);
+        let mut photos = files_under(&c, "CameraRollDomain", "Media/DCIM/");
+        assert!(photos.len() > 4_000);
+        let births: Vec<i64> = photos.iter().map(|e| e.meta.birth).collect();
+        let share = busiest_tenth(&births, s.last_backup);
+        assert!(
+            share > 500,
+            "the busiest 10% of days hold {share}‰ of the photos"
+        );
+        let start = s.last_backup - 2 * 365 * 86_400;
+        assert!(births.iter().all(|&b| (start..=s.last_backup).contains(&b)));
+        // Not edited in place, but for a few.
+        let edited = photos
+            .iter()
+            .filter(|e| e.meta.modified != e.meta.birth)
+            .count();
+        assert!(edited > 0 && edited * 20 < photos.len(), "{edited} edited");
+        // A camera numbers its shots in order: a higher number (in a later folder) is never older. The
+        // numbers wrap after 9999, so compare within the first 9,999.
+        let number = |e: &Entry| -> u64 {
+            let name = e.path.rsplit('/').next().unwrap_or("");
+            name[4..8].parse().unwrap_or(0)
+        };
+        photos.retain(|e| e.path.ends_with(".HEIC") && !e.path.contains("IMG_E"));
+        photos.sort_by_key(|e| (e.path[11..14].to_string(), number(e)));
+        let first: Vec<&&Entry> = photos.iter().take(9_000).collect();
+        assert!(first.windows(2).all(|w| w[0].meta.birth <= w[1].meta.birth));
+        // A thumbnail is made with its photo.
+        let thumb = files_under(&c, "CameraRollDomain", "Media/PhotoData/Thumbnails/");
+        let by_path: HashMap<&str, i64> = photos
+            .iter()
+            .map(|e| (e.path.as_str(), e.meta.birth))
+            .collect();
+        let mut matched = 0;
+        for t in thumb {
+            let photo = t.path["Media/PhotoData/Thumbnails/V2/".len()..]
+                .rsplit_once('/')
+                .map(|(p, _)| format!("Media/{p}"));
+            if let Some(&b) = photo.as_deref().and_then(|p| by_path.get(p)) {
+                assert_eq!(t.meta.birth, b, "{}", t.path);
+                matched += 1;
+            }
+        }
+        assert!(matched > 1_000, "{matched} thumbnails matched");
+    }
+
+    #[test]
+    fn databases_are_from_setup_and_written_in_the_last_week() {
+        let s = shape(300);
+        let c = build(&s);
+        let start = s.last_backup - 2 * 365 * 86_400;
+        let week_ago = s.last_backup - 7 * 86_400;
+        let dbs: Vec<&Entry> = c
+            .entries
+            .iter()
+            .filter(|e| e.is_file())
+            .filter(|e| e.path.ends_with(".sqlite") || e.path.ends_with(".db"))
+            .collect();
+        let names: BTreeSet<&str> = dbs.iter().map(|e| e.path.as_str()).collect();
+        for db in [
+            "Library/SMS/sms.db",
+            "ChatStorage.sqlite",
+            "Media/PhotoData/Photos.sqlite",
+            "Health/healthdb_secure.sqlite",
+        ] {
+            assert!(names.contains(db), "{db}");
+        }
+        let births: BTreeSet<i64> = dbs.iter().map(|e| e.meta.birth / 86_400).collect();
+        for e in &dbs {
+            assert!(e.meta.birth < start, "{} born {}", e.path, e.meta.birth);
+            assert!(
+                e.meta.modified >= week_ago,
+                "{} written {}",
+                e.path,
+                e.meta.modified
+            );
+        }
+        // One setup per phone: they were all made within days of each other.
+        let (first, last) = (births.first().copied(), births.last().copied());
+        assert!(
+            last.zip(first).is_some_and(|(l, f)| l - f <= 3),
+            "{births:?}"
+        );
+        let other = build(&Shape { seed: 12, ..s });
+        let setup_of = |c: &Catalog| {
+            c.entries
+                .iter()
+                .find(|e| e.path == "Library/SMS/sms.db")
+                .map(|e| e.meta.birth / 86_400)
+        };
+        assert_ne!(
+            setup_of(&c),
+            setup_of(&other),
+            "phones are set up on their own days"
+        );
+    }
+
+    #[test]
+    fn chat_media_is_nested_per_chat_and_born_while_it_was_active() {
+        let s = shape(20_000);
+        let c = build(&s);
+        let media = files_under(
+            &c,
+            "AppDomainGroup-group.net.whatsapp.WhatsApp.shared",
+            "Message/Media/",
+        );
+        let mut chats: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        for e in &media {
+            let parts: Vec<&str> = e.path.split('/').collect();
+            assert_eq!(
+                parts.len(),
+                6,
+                "Message/Media/<jid>/<x>/<y>/<file>: {}",
+                e.path
+            );
+            assert!(parts[2].ends_with("@s.whatsapp.net"), "{}", e.path);
+            assert!(parts[3].len() == 1 && parts[4].len() == 1, "{}", e.path);
+            assert_eq!(e.meta.modified, e.meta.birth, "{}", e.path);
+            chats.entry(parts[2]).or_default().push(e.meta.birth);
+        }
+        assert_eq!(chats.len(), 17);
+        let mut sizes: Vec<usize> = chats.values().map(Vec::len).collect();
+        sizes.sort_unstable();
+        assert!(
+            sizes[16] > 4 * sizes[0],
+            "a few chats hold most media: {sizes:?}"
+        );
+        // A chat's media come from a few stretches of weeks, not from all over the two years.
+        for (jid, births) in &chats {
+            let days: BTreeSet<i64> = births.iter().map(|b| b / (7 * 86_400)).collect();
+            assert!(days.len() <= 3 * 7, "{jid}: media in {} weeks", days.len());
+        }
+        let sms = files_under(&c, "MediaDomain", "Library/SMS/Attachments/");
+        assert!(!sms.is_empty());
+        for e in sms {
+            let parts: Vec<&str> = e.path.split('/').collect();
+            let hex2 = |p: &str| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit());
+            assert!(
+                parts.len() == 7 && hex2(parts[3]) && hex2(parts[4]),
+                "{}",
+                e.path
+            );
+            assert_eq!(parts[5].len(), 36, "{}", e.path);
+        }
+    }
+
+    #[test]
+    fn caches_are_recent() {
+        let s = shape(300);
+        let c = build(&s);
+        let month_ago = s.last_backup - 30 * 86_400;
+        let caches: Vec<&Entry> = c
+            .entries
+            .iter()
+            .filter(|e| e.is_file() && e.path.contains("Caches/"))
+            .collect();
+        assert!(!caches.is_empty());
+        assert!(caches.iter().all(|e| e.meta.birth >= month_ago));
     }
 }

@@ -4,6 +4,7 @@
 //! attribution rules, not computed by running them, so the record stays independent of any
 //! reader's rule engine.
 
+use super::births::Life;
 use super::catalog::{Builder, By, Category, Subset};
 use super::rng::{hex_digit, mix64, uuid_from};
 
@@ -334,6 +335,54 @@ pub(super) struct Pool {
     pub share: u64,
     /// The `n`-th member's relative path and weight. Must be injective in `n`.
     pub item: fn(u64) -> (String, u64),
+    /// The `n`-th member's kind of dates.
+    pub life: fn(u64) -> Life,
+}
+
+/// The kind of dates a named file gets: the first camera-roll item's movie and metadata are that item's;
+/// databases and settings are the phone's setup's, grown in place; caches are recent.
+pub(super) fn life_of(path: &str) -> Life {
+    const DATABASES: &[&str] = &[
+        ".sqlite",
+        ".sqlitedb",
+        ".db",
+        ".storedata",
+        ".cloudphotodb",
+        "-wal",
+        "/db_sqlite",
+    ];
+    let first_photo = [
+        "Media/DCIM/100APPLE/IMG_0001.MOV",
+        "Media/PhotoData/Metadata/DCIM/100APPLE/IMG_0001.JPG",
+    ];
+    if first_photo.contains(&path) {
+        Life::Camera(0)
+    } else if path.contains("Caches/") {
+        Life::Cache
+    } else if DATABASES.iter().any(|s| path.ends_with(s))
+        || path.starts_with("Library/Preferences/")
+    {
+        Life::Setup
+    } else {
+        Life::Any
+    }
+}
+
+/// How many WhatsApp chats the phone has media from.
+const WA_CHATS: u64 = 17;
+
+/// Which of `chats` chats the `n`-th attachment of app `app` (a salt) belongs to: a few chats hold most
+/// (chat 0 the most), as on a phone where the family group sends more than a colleague.
+pub(super) fn chat_index(app: u64, chats: u64, n: u64) -> u64 {
+    chats - 1 - (word(n, app ^ 0xC4A7) % (chats * chats)).isqrt()
+}
+
+/// Chat attachments: the app's salt and the chat the `n`-th member belongs to, out of `chats`.
+fn chat(app: u64, chats: u64, n: u64) -> Life {
+    Life::Chat {
+        app,
+        chat: chat_index(app, chats, n),
+    }
 }
 
 /// Distinct counters map to distinct words (mix64 is a bijection), which keeps names unique.
@@ -367,6 +416,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     weight,
                 )
             },
+            life: |n| Life::Camera(n),
         },
         Pool {
             domain: "CameraRollDomain",
@@ -382,15 +432,20 @@ pub(super) fn pools() -> Vec<Pool> {
                     40,
                 )
             },
+            life: |n| Life::Camera(n),
         },
         Pool {
             domain: WA_GROUP,
             by: By::App(WA),
             min: 16,
             share: 180,
+            // The shared group's `Message/` folder holds `ZWAMEDIAITEM.ZMEDIALOCALPATH`, which is
+            // `Media/<chat JID>/<x>/<y>/<file>`: one folder per chat, two one-character levels below it
+            // (KnugiHK/WhatsApp-Chat-Exporter, Whatsapp_Chat_Exporter/ios_handler.py, `media()`, opens
+            // `Message/{ZMEDIALOCALPATH}`; its iPhone media tests use `Media/1@s.whatsapp.net/a/b/photo.jpg`).
             item: |n| {
                 let w = word(n, 0x3A11);
-                let chat = 4_917_600_000_000 + (n % 17) * 7_919_113;
+                let chat = 4_917_600_000_000 + chat_index(0x3A11, WA_CHATS, n) * 7_919_113;
                 let x = hex_digit((w >> 60) as u8, false);
                 let y = hex_digit((w >> 56) as u8, false);
                 let id = uuid_from(w, mix64(n));
@@ -404,31 +459,43 @@ pub(super) fn pools() -> Vec<Pool> {
                     weight,
                 )
             },
+            life: |n| chat(0x3A11, WA_CHATS, n),
         },
         Pool {
             domain: "MediaDomain",
             by: By::Cat(C::Messages),
             min: 4,
             share: 80,
+            // `Library/SMS/Attachments/<2 hex>/<2 hex>/<UUID>/<name>`, spread by hash rather than by chat:
+            // a real backup's Manifest.db row quoted in a write-up of FCSC 2025's "iForensics - iTreasure"
+            // (`Library/SMS/Attachments/9e/14/4C3DF366-1CE1-42F1-9570-C76206181041/679329D1-….HEIC`), and
+            // sms.db's `attachment.filename` (`~/Library/SMS/Attachments/…`, mvt-project/mvt,
+            // src/mvt/ios/modules/mixed/sms_attachments.py).
             item: |n| {
                 let w = word(n, 0x535);
                 let id = uuid_from(w, mix64(w));
+                let dirs = mix64(w ^ 0xD125);
                 (
                     format!(
-                        "Library/SMS/Attachments/{:02x}/{:02}/{id}/IMG_{:04}.heic",
-                        w >> 56,
-                        (w >> 48) % 16,
+                        "Library/SMS/Attachments/{:02x}/{:02x}/{id}/IMG_{:04}.heic",
+                        dirs >> 56,
+                        (dirs >> 48) & 0xFF,
                         n % 9000 + 1000
                     ),
                     1_200,
                 )
             },
+            life: |n| chat(0x535, 9, n),
         },
         Pool {
             domain: TG_GROUP,
             by: By::App(TG),
             min: 6,
             share: 60,
+            // Telegram keeps every peer's media in one flat `postbox/media/` folder, so no folder per
+            // peer here: `…/AppGroup/<UUID>/telegram-data/account-<id>/postbox/media/telegram-cloud-document-1-<id>`
+            // is left hard-coded in an iOS client's ChatMessageBubbleBackdrop.swift, and the macOS client's
+            // `account-<id>/postbox/media/telegram-cloud-photo-size-2-<id>-m.jpg` paths are flat too.
             item: |n| {
                 (
                     format!(
@@ -438,6 +505,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     150,
                 )
             },
+            life: |n| chat(0x7E1E, 11, n),
         },
         Pool {
             domain: SPOTIFY_APP,
@@ -455,6 +523,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     4_000,
                 )
             },
+            life: |_| Life::Any,
         },
         Pool {
             domain: WECHAT_APP,
@@ -471,6 +540,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     90,
                 )
             },
+            life: |n| chat(0x3C4A7, 7, n),
         },
         Pool {
             domain: IG_APP,
@@ -483,6 +553,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     120,
                 )
             },
+            life: |n| chat(0x16, 5, n),
         },
         Pool {
             domain: NOTES_GROUP,
@@ -500,6 +571,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     900,
                 )
             },
+            life: |_| Life::Any,
         },
         Pool {
             domain: FILES_GROUP,
@@ -512,6 +584,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     1_500,
                 )
             },
+            life: |_| Life::Any,
         },
         Pool {
             domain: "MediaDomain",
@@ -530,6 +603,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     3_000,
                 )
             },
+            life: |_| Life::Any,
         },
         Pool {
             domain: "HomeDomain",
@@ -546,6 +620,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     4,
                 )
             },
+            life: |_| Life::Cache,
         },
         Pool {
             domain: GMAIL_APP,
@@ -561,6 +636,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     300,
                 )
             },
+            life: |_| Life::Any,
         },
         Pool {
             domain: "HomeDomain",
@@ -579,6 +655,7 @@ pub(super) fn pools() -> Vec<Pool> {
                     weight,
                 )
             },
+            life: |_| Life::Any,
         },
         Pool {
             domain: "HomeDomain",
@@ -586,6 +663,7 @@ pub(super) fn pools() -> Vec<Pool> {
             min: 2,
             share: 4,
             item: |n| (format!("Library/Voicemail/{}.amr", n + 1), 60),
+            life: |_| Life::Any,
         },
         Pool {
             domain: "BooksDomain",
@@ -593,6 +671,7 @@ pub(super) fn pools() -> Vec<Pool> {
             min: 1,
             share: 3,
             item: |n| (format!("Purchases/{:016X}.epub", word(n, 0xB00C)), 4_000),
+            life: |_| Life::Any,
         },
     ]
 }

@@ -61,6 +61,17 @@ const DELETABLE: &str = "Media/DCIM/";
 /// and symlinks stay as they are. Deterministic in its arguments.
 pub(crate) fn derive(mut cat: Catalog, at: i64, earlier: &Earlier, seed: u64) -> Catalog {
     cat.entries.retain(|e| !e.is_file() || e.meta.birth <= at);
+    // A row written after `at` was last written then as long before the copy as it is before the later
+    // backup (a database written days before each backup), never before its birth.
+    for e in &mut cat.entries {
+        if e.meta.modified > at {
+            let modified = (at - (earlier.later - e.meta.modified)).max(e.meta.birth);
+            let changed = modified + (e.meta.changed - e.meta.modified).min(at - modified);
+            (e.meta.modified, e.meta.changed) = (modified, changed);
+        } else if e.meta.changed > at {
+            e.meta.changed = at;
+        }
+    }
     let taken: HashSet<(u32, String)> = cat
         .entries
         .iter()
@@ -231,8 +242,18 @@ mod tests {
         let at = unix_from_utc(2026, 8, 1, 0, 0, 0);
         let old = earlier_copy(&new, at, 0, 0);
         let (o, n) = (expected_files(&old).unwrap(), expected_files(&new).unwrap());
-        let born_then: Vec<_> = n.iter().filter(|f| f.birth <= at).cloned().collect();
-        assert_eq!(o, born_then);
+        let born_then: Vec<_> = n.iter().filter(|f| f.birth <= at).collect();
+        // The same files, sizes and births; written no later than the copy.
+        assert_eq!(o.len(), born_then.len());
+        for (o, n) in o.iter().zip(born_then) {
+            let unwritten = |f: &ExpectedFile| ExpectedFile {
+                modified: 0,
+                ..f.clone()
+            };
+            assert_eq!(unwritten(o), unwritten(n));
+            assert!(o.birth <= o.modified && o.modified <= at, "{}", o.path);
+            assert!(o.modified == n.modified || n.modified > at, "{}", o.path);
+        }
         assert!(o.len() < n.len());
         let d = expected_diff(&old, &new).unwrap();
         assert!(d.files.iter().all(|f| f.old.is_none()));

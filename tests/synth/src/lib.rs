@@ -9,6 +9,7 @@
 //! Everything is a function of the [`BackupSpec`]: no wall clock, no OS randomness, no hash
 //! iteration order. The same spec gives the same record and byte-identical files.
 
+mod births;
 mod catalog;
 mod clock;
 mod content;
