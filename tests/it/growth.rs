@@ -227,20 +227,7 @@ fn rate_months(last_backup: &str) -> Vec<String> {
 /// them (tests/it/plan.rs `expected_estimate`): none of what only local backups or syncs hold, photos without
 /// their caches, Safari without its history, the system without Wi-Fi networks.
 fn kept(b: &cloudfit_synth::ExpectedBackup, category: &str) -> f64 {
-    let gone = [
-        "passwords",
-        "health",
-        "call-history",
-        "home",
-        "icloud-drive",
-        "contacts",
-        "calendars",
-        "notes",
-        "voice-memos",
-        "mail",
-        "music",
-    ];
-    if gone.contains(&category) {
+    if crate::plan::NOT_IN_ICLOUD_BACKUPS.contains(&category) {
         return 0.0;
     }
     let total = b.categories.get(category).map_or(0, |c| c.bytes);

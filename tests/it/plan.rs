@@ -28,6 +28,23 @@ const OLD_IPAD: &str = "00008027-000A19C83C02802E";
 const OLD_IPHONE: &str = "5d1a3c9e8b7f46021c4e9a0b3d2f7e816a4c0b95";
 const GB: u64 = 1_000_000_000;
 
+/// The data types an iCloud backup does not hold: those only local encrypted backups hold, and those that sync
+/// with iCloud (as they do by default).
+pub const NOT_IN_ICLOUD_BACKUPS: [&str; 11] = [
+    "passwords",
+    "health",
+    "call-history",
+    "home",
+    "icloud-drive",
+    "contacts",
+    "calendars",
+    "notes",
+    "voice-memos",
+    // Apple Mail data and the music library are not in iCloud backups (support.apple.com/HT204136).
+    "mail",
+    "music",
+];
+
 /// The iCloud estimate from the record alone: Apple's exclusions, and the syncs assumed on.
 fn expected_estimate(b: &ExpectedBackup, icloud_photos: bool, messages_in_icloud: bool) -> u64 {
     let cat = |id: &str| b.categories.get(id).map_or(0, |c| c.bytes);
@@ -36,23 +53,7 @@ fn expected_estimate(b: &ExpectedBackup, icloud_photos: bool, messages_in_icloud
         .iter()
         .map(|id| sub(id))
         .sum::<u64>()
-        + [
-            "passwords",
-            "health",
-            "call-history",
-            "home",
-            "icloud-drive",
-            "contacts",
-            "calendars",
-            "notes",
-            "voice-memos",
-            // Apple Mail data and the music library are not in iCloud backups (support.apple.com/HT204136).
-            "mail",
-            "music",
-        ]
-        .iter()
-        .map(|id| cat(id))
-        .sum::<u64>();
+        + NOT_IN_ICLOUD_BACKUPS.iter().map(|id| cat(id)).sum::<u64>();
     if icloud_photos {
         removed += cat("photos") - sub("photo-caches");
     }
