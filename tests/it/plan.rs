@@ -896,3 +896,107 @@ fn the_plan_reads_at_a_glance_in_24_lines_at_80_columns() {
         assert!(out.contains("(--explain: "), "{out}");
     }
 }
+
+#[test]
+fn together_with_a_smaller_plan_beats_buying_alone() {
+    use cloudfit_synth::{unix_from_utc, write_backup, BackupSpec, SpecFile, SpecOwner};
+    const GB: u64 = 1_000_000_000;
+    let file = |domain: &str, path: &str, size: u64, owner: SpecOwner| SpecFile {
+        domain: domain.into(),
+        path: path.into(),
+        size,
+        owner,
+    };
+    let app = |id: &str| SpecOwner::App(id.into());
+    // This phone: WhatsApp's chats (only on the phone) and Spotify's downloads (its own cloud has them);
+    // sparse files, so hundreds of GB cost nothing on disk.
+    let phone = BackupSpec {
+        phone_content: false,
+        spec_apps: vec!["net.whatsapp.WhatsApp".into(), "com.spotify.client".into()],
+        spec_files: vec![
+            file(
+                "AppDomain-net.whatsapp.WhatsApp",
+                "Documents/ChatStorage.sqlite",
+                155 * GB,
+                app("net.whatsapp.WhatsApp"),
+            ),
+            file(
+                "AppDomain-com.spotify.client",
+                "Documents/offline.bnk",
+                10 * GB,
+                app("com.spotify.client"),
+            ),
+        ],
+        ..BackupSpec::default()
+    };
+    // An old phone not backed up for two years, whose complete copy is here.
+    let old = BackupSpec {
+        udid: "00008030-000A1B2C3D4E5F60".into(),
+        device_name: "Old iPhone".into(),
+        product_type: "iPhone12,1".into(),
+        last_backup: unix_from_utc(2024, 11, 1, 9, 0, 0),
+        phone_content: false,
+        spec_files: vec![file(
+            "CameraRollDomain",
+            "Media/DCIM/100APPLE/IMG_0001.HEIC",
+            10 * GB,
+            SpecOwner::Category("photos".into()),
+        )],
+        ..BackupSpec::default()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let parent = tmp.path().join("Backup");
+    let phone_record = write_backup(&parent, &phone).unwrap();
+    write_backup(&parent, &old).unwrap();
+    // 165 GB of backup and 40 GB of other iCloud data (the old phone's 10 GB among them) on a 50 GB plan:
+    // buying alone takes 2 TB; the old backup and Spotify together leave 185 GB, which 200 GB holds.
+    // Without the read-only guard, which would hash 175 GB of sparse zeros: plan's guard runs on every
+    // format in read_only.rs.
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("cloudfit"))
+        .env("CLOUDFIT_NOW", &phone_record.last_backup)
+        .env("NO_COLOR", "1")
+        .arg("plan")
+        .arg(&parent)
+        .args([
+            "--tier",
+            "50GB",
+            "--used",
+            "40GB",
+            "--horizon",
+            "0",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    common::assert_codes_documented(&doc);
+    let p = &doc["plan"];
+    assert_eq!(u(&p["needed_bytes"]), 205 * GB, "{p}");
+    let buy = option(&doc, "buy-tier").unwrap();
+    assert_eq!(buy["tier"]["name"], "2 TB");
+    let together = option(&doc, "combined").unwrap_or_else(|| panic!("{p}"));
+    assert_eq!(together["tier"]["name"], "200 GB", "{together}");
+    assert_eq!(u(&together["frees_bytes"]), 20 * GB);
+    assert_eq!(
+        (&together["fits"], &together["fits_after_horizon"]),
+        (&true.into(), &true.into())
+    );
+    let mut ids: Vec<&str> = together["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["00008030-000A1B2C3D4E5F60", "com.spotify.client"]);
+    // The cheaper plan ranks before buying alone; WhatsApp's chats, lost if left out, come later still.
+    let kinds: Vec<&str> = p["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    let at = |kind: &str| kinds.iter().position(|k| *k == kind).unwrap();
+    assert!(at("combined") < at("buy-tier"), "{kinds:?}");
+}
