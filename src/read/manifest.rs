@@ -181,16 +181,7 @@ impl<'a> Manifest<'a> {
                 0x8000 => {
                     // Each record says whether its own file is encrypted.
                     stats.add_file(Some(record.key), record.size, record.encrypted);
-                    let file = ManifestFile {
-                        domain: record.domain,
-                        relative_path: record.path,
-                        size: record.size,
-                        key: Some(record.key),
-                        // An mbdb has no "unknown": a 0 is one.
-                        modified: Some(record.modified).filter(|&t| t > 0),
-                        birth: Some(record.birth).filter(|&t| t > 0),
-                    };
-                    visit(&mut acc, file);
+                    visit(&mut acc, mbdb_file(record));
                 }
                 0x4000 => stats.directories += 1,
                 0xA000 => stats.symlinks += 1,
@@ -211,14 +202,7 @@ impl<'a> Manifest<'a> {
         let Some(main) = &self.conn else {
             mbdb::for_each_record(self.path(), |record| {
                 if record.mode & 0xF000 == 0x8000 {
-                    visit(ManifestFile {
-                        domain: record.domain,
-                        relative_path: record.path,
-                        size: record.size,
-                        key: Some(record.key),
-                        modified: Some(record.modified).filter(|&t| t > 0),
-                        birth: Some(record.birth).filter(|&t| t > 0),
-                    });
+                    visit(mbdb_file(record));
                 }
             })?;
             return Ok(());
@@ -384,6 +368,18 @@ fn classify(row: &ManifestRow<'_>) -> Row {
             Err(e) => Row::Unreadable(e),
         },
         _ => Row::Ignored,
+    }
+}
+
+/// A regular file's record of an mbdb, as a manifest file. An mbdb has no "unknown" date: a 0 is one.
+fn mbdb_file<'a>(record: &mbdb::MbdbRecord<'a>) -> ManifestFile<'a> {
+    ManifestFile {
+        domain: record.domain,
+        relative_path: record.path,
+        size: record.size,
+        key: Some(record.key),
+        modified: Some(record.modified).filter(|&t| t > 0),
+        birth: Some(record.birth).filter(|&t| t > 0),
     }
 }
 

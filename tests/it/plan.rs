@@ -189,6 +189,18 @@ fn option(doc: &Value, kind: &str) -> Option<Value> {
         .cloned()
 }
 
+/// An option's item ids, sorted.
+fn item_ids(option: &Value) -> Vec<&str> {
+    let mut ids: Vec<&str> = option["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids
+}
+
 fn u(v: &Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not an integer: {v}"))
 }
@@ -275,14 +287,7 @@ fn each_options_arithmetic_adds_up() {
 
     // Apps: sizes are the record's, and the set is the best one, found here by brute force over the record.
     let apps = option(&doc, "exclude-apps").unwrap();
-    let mut got: Vec<&str> = apps["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
-    got.sort();
-    assert_eq!(got, best_set_by_brute_force(maya, 100_000));
+    assert_eq!(item_ids(&apps), best_set_by_brute_force(maya, 100_000));
 
     // Old devices: the two that have not backed up for 180 days, each sized by its own estimate. Old iPhone
     // (a complete copy here, nothing lost) is too small alone, so the fewest that cover is Old iPad alone.
@@ -844,13 +849,7 @@ fn the_painless_parts_together_are_offered_when_no_painless_option_holds_alone()
     assert_eq!(u(&first["frees_bytes"]), together);
     assert_eq!(first["fits"], true);
     assert_eq!(first["tier"], Value::Null, "no plan to buy");
-    let mut ids: Vec<&str> = first["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
-    ids.sort();
+    let ids = item_ids(first);
     let mut want: Vec<&str> = painless.iter().map(|(id, _)| *id).collect();
     want.push(OLD_IPHONE);
     want.sort();
@@ -982,14 +981,10 @@ fn together_with_a_smaller_plan_beats_buying_alone() {
         (&together["fits"], &together["fits_after_horizon"]),
         (&true.into(), &true.into())
     );
-    let mut ids: Vec<&str> = together["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
-    ids.sort();
-    assert_eq!(ids, ["00008030-000A1B2C3D4E5F60", "com.spotify.client"]);
+    assert_eq!(
+        item_ids(&together),
+        ["00008030-000A1B2C3D4E5F60", "com.spotify.client"]
+    );
     // The cheaper plan ranks before buying alone; WhatsApp's chats, lost if left out, come later still.
     let kinds: Vec<&str> = p["options"]
         .as_array()
